@@ -1,0 +1,116 @@
+"""Project-wide conventions: joint tables, axes, units, frame rates and paths.
+
+Every other module imports these names; nothing else in the project restates a
+joint index, a parent table, an axis convention or a default frame rate.
+
+Array axes are named once, here, and kept everywhere:
+    joint positions  (T, J, 3)      float32, metres, Y-up (see below)
+    batched          (B, T, J, C)   B = batch, T = frames, J = joints, C = channels
+    axis-angle       (..., 3)       radians
+    rotation matrix  (..., 3, 3)
+    6D rotation      (..., 6)       the first two *columns* of the matrix, flattened
+                                    row-major: [R00, R01, R10, R11, R20, R21]
+
+Output convention for joint positions (HumanML3D ``new_joints``, SPEC §1):
+Y-up, floor at y = 0 (lowest foot point over the clip), root at x = z = 0 in
+frame 0, facing +Z in frame 0. In SMPL's canonical frame the body's left side
+is +X.
+"""
+
+from pathlib import Path
+
+# --------------------------------------------------------------------- joints
+SMPL_JOINT_NAMES = (
+    "pelvis", "left_hip", "right_hip", "spine1", "left_knee", "right_knee",
+    "spine2", "left_ankle", "right_ankle", "spine3", "left_foot", "right_foot",
+    "neck", "left_collar", "right_collar", "head", "left_shoulder", "right_shoulder",
+    "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hand", "right_hand",
+)
+SMPL_PARENTS = (-1, 0, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 9, 9, 12, 13, 14, 16, 17, 18, 19, 20, 21)
+NUM_SMPL_JOINTS = 24
+NUM_BODY_JOINTS = 22  # joint-position outputs use the first 22 (HumanML3D order)
+JOINT_INDEX = {name: i for i, name in enumerate(SMPL_JOINT_NAMES)}
+
+# (left, right) pairs; mirroring swaps them and negates X.
+MIRROR_PAIRS = ((1, 2), (4, 5), (7, 8), (10, 11), (13, 14), (16, 17), (18, 19), (20, 21), (22, 23))
+
+
+def mirror_permutation(num_joints: int = NUM_SMPL_JOINTS) -> list:
+    """Index list that swaps left and right joints, for arrays with ``num_joints`` joints."""
+    perm = list(range(num_joints))
+    for left, right in MIRROR_PAIRS:
+        if right < num_joints:
+            perm[left], perm[right] = right, left
+    return perm
+
+
+# Feet used by the physical metrics and by floor detection (SPEC §4).
+FOOT_JOINTS = (JOINT_INDEX["left_foot"], JOINT_INDEX["right_foot"])
+ANKLE_JOINTS = (JOINT_INDEX["left_ankle"], JOINT_INDEX["right_ankle"])
+FLOOR_JOINTS = ANKLE_JOINTS + FOOT_JOINTS
+# Joints whose left-to-right vectors define the body's heading.
+HIP_JOINTS = (JOINT_INDEX["left_hip"], JOINT_INDEX["right_hip"])
+SHOULDER_JOINTS = (JOINT_INDEX["left_shoulder"], JOINT_INDEX["right_shoulder"])
+
+# Other SMPL-family layouts (SPEC §1): their first 22 joints equal SMPL's.
+NUM_SMPLH_JOINTS = 52
+NUM_SMPLX_JOINTS = 55
+SMPLH_POSE_DIM = NUM_SMPLH_JOINTS * 3  # 156 in AMASS "G" files
+SMPLX_POSE_DIM = NUM_SMPLX_JOINTS * 3  # 165 in AMASS SMPL-X stageii files
+BODY_POSE_DIM = NUM_BODY_JOINTS * 3    # the first 66 values mean the same in both
+NUM_BETAS = 16
+NUM_DMPLS = 8
+
+# ------------------------------------------------------------ built-in skeleton
+# Rest (T-pose) joint positions of the built-in adult skeleton, in metres, in
+# SMPL's canonical frame (Y-up, facing +Z, left = +X). Bone lengths follow the
+# table in SPEC §1. The pelvis sits 0.22 m below the origin, as SMPL's neutral
+# model does, so that AMASS ``trans`` values mean the same for the built-in
+# skeleton and for the real model to within centimetres.
+_PELVIS = (0.0, -0.22, 0.0)
+_REST_OFFSETS = (  # child minus parent, index-aligned with SMPL_JOINT_NAMES
+    _PELVIS,
+    (0.06, -0.09, 0.0), (-0.06, -0.09, 0.0),       # hips
+    (0.0, 0.13, 0.0),                               # spine1
+    (0.0, -0.39, 0.0), (0.0, -0.39, 0.0),           # knees
+    (0.0, 0.14, 0.0),                               # spine2
+    (0.0, -0.43, 0.0), (0.0, -0.43, 0.0),           # ankles
+    (0.0, 0.06, 0.0),                               # spine3
+    (0.0, -0.06, 0.127), (0.0, -0.06, 0.127),       # feet (forward +Z)
+    (0.0, 0.22, 0.0),                               # neck
+    (0.07, 0.12, 0.0), (-0.07, 0.12, 0.0),          # collars
+    (0.0, 0.10, 0.0),                               # head
+    (0.13, 0.0, 0.0), (-0.13, 0.0, 0.0),            # shoulders
+    (0.26, 0.0, 0.0), (-0.26, 0.0, 0.0),            # elbows
+    (0.27, 0.0, 0.0), (-0.27, 0.0, 0.0),            # wrists
+    (0.09, 0.0, 0.0), (-0.09, 0.0, 0.0),            # hands
+)
+BUILTIN_REST_OFFSETS = _REST_OFFSETS
+
+# The built-in skeleton has no shape space; betas[0] scales it uniformly so that
+# generated bodies of different sizes still round-trip through AMASS files.
+BUILTIN_BETA0_SCALE = 0.05  # relative size change per unit of betas[0]
+
+# ------------------------------------------------------------------ frame rate
+SMOG_FPS = 30.0        # the original SMoG trains on AMASS resampled to 30 fps
+HUMANML3D_FPS = 20.0
+KITML_FPS = 12.5
+KITML_UNITS_PER_METRE = 640.0  # KIT-ML joint units are about 640 x metres (SPEC §2)
+CMU_BVH_UNITS_TO_METRES = 0.056444
+METRIC_FPS = 20.0      # physical metrics are defined at 20 fps (SPEC §4)
+
+# --------------------------------------------------------------------- paths
+ROOT_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT_DIR / "data"
+EXPS_DIR = ROOT_DIR / "exps"
+MODELS_DIR = ROOT_DIR / "models"   # where users put SMPL model files
+ASSETS_DIR = ROOT_DIR / "assets"
+
+SMPL_MODEL_PATH = MODELS_DIR / "smpl" / "SMPL_NEUTRAL.pkl"
+SMPLH_MODEL_DIR = MODELS_DIR / "smplh"  # {neutral,male,female}/model.npz
+SMPL_DOWNLOAD_HINT = (
+    "SMPL model files need a free registration: SMPL from https://smpl.is.tue.mpg.de "
+    "(put SMPL_NEUTRAL.pkl in models/smpl/), SMPL+H from https://mano.is.tue.mpg.de "
+    "(put {neutral,male,female}/model.npz in models/smplh/). "
+    "Run `python -m prepare.check_smpl_files` to see what is found."
+)
