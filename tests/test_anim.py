@@ -1,0 +1,280 @@
+"""Tests of the matplotlib stick-figure renderer: timing, layout, orientation, inputs, atomicity."""
+
+import math
+import re
+import shutil
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from src import config
+from src.models.rotation2xyz import BuiltinSkeleton
+from src.utils.rotation import axis_angle_to_matrix
+from src.visualize import anim
+from src.visualize import plot_utils as pu
+
+LEFT_WRIST, RIGHT_WRIST = config.JOINT_INDEX["left_wrist"], config.JOINT_INDEX["right_wrist"]
+HEAD, PELVIS = config.JOINT_INDEX["head"], config.JOINT_INDEX["pelvis"]
+LEFT_SHOULDER = config.JOINT_INDEX["left_shoulder"]
+
+
+def make_clip(num_frames: int, raise_left: float = 0.0, speed: float = 0.0, fps: float = 30.0) -> np.ndarray:
+    """(T, 22, 3) built-in skeleton facing +Z, feet on y = 0: T-pose, left arm raised by
+    ``raise_left`` radians at the end (linearly), walking forward (+Z) at ``speed`` m/s."""
+    t = torch.arange(num_frames, dtype=torch.float32)
+    axis_angle = torch.zeros(num_frames, 24, 3)
+    axis_angle[:, LEFT_SHOULDER, 2] = raise_left * t / max(num_frames - 1, 1)  # +Z turns +X towards +Y
+    axis_angle[:, 1, 0] = 0.4 * torch.sin(2 * math.pi * t / fps)  # hips swing, so frames differ
+    axis_angle[:, 2, 0] = -0.4 * torch.sin(2 * math.pi * t / fps)
+    trans = torch.zeros(num_frames, 3)
+    trans[:, 2] = speed * t / fps
+    joints = BuiltinSkeleton()(axis_angle_to_matrix(axis_angle), trans)["joints"][:, :22]
+    joints[..., 1] -= joints[..., config.FLOOR_JOINTS, 1].min()
+    return joints.numpy().astype(np.float32)
+
+
+def gif_timing(path):
+    """(number of frames, list of per-frame delays in ms) as Pillow reads them back."""
+    with Image.open(path) as im:
+        durations = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            durations.append(im.info["duration"])
+        return im.n_frames, durations
+
+
+def screen_positions(panel) -> dict:
+    """{joint index: (2,) display pixel position, y up} of the drawn chains (after a draw)."""
+    out = {}
+    for idx, _, line in panel.chains:
+        pixels = panel.ax.transData.transform(line.get_xydata())  # (len(idx), 2)
+        out.update(zip(idx, pixels))
+    return out
+
+
+# ------------------------------------------------------------------ timing
+@pytest.mark.parametrize("fps, num_frames, step", [(30.0, 24, 1), (20.0, 16, 1), (60.0, 30, 2)])
+def test_gif_plays_in_real_time(tmp_path, fps, num_frames, step):
+    path = anim.render_animation(make_clip(num_frames, fps=fps), tmp_path / "clip.gif", fps, title="test")
+    n, durations = gif_timing(path)
+    assert n == math.ceil(num_frames / step)
+    assert all(d % 10 == 0 and d >= 20 for d in durations)
+    assert abs(sum(durations) - 1000 * num_frames / fps) <= 5
+    # Each delay is within one GIF tick of the frame interval (no slow 30 ms for 33.3 ms).
+    assert all(abs(d - 1000 * step / fps) < 10 for d in durations)
+
+
+def test_gif_durations_and_step():
+    assert pu.gif_durations(3, 30.0, 1) == [30, 40, 30]
+    assert sum(pu.gif_durations(90, 30.0, 1)) == 3000
+    assert pu.gif_durations(4, 12.5, 1) == [80] * 4
+    assert pu.frame_step(30.0, 30.0) == 1 and pu.frame_step(120.0, 30.0) == 4 and pu.frame_step(59.94, 30.0) == 2
+
+
+def test_explicit_skip_keeps_real_time(tmp_path):
+    path = anim.render_animation(make_clip(20), tmp_path / "skip.gif", 30.0, skip=3)
+    n, durations = gif_timing(path)
+    assert n == 7 and abs(sum(durations) - 7 * 100) <= 5
+
+
+# ------------------------------------------------------------------ grid
+def test_grid_of_clips_with_different_lengths(tmp_path):
+    clips = [make_clip(8), make_clip(20, raise_left=1.2), make_clip(14, speed=1.0)]
+    path = anim.render_grid(clips, ["short", "raise the left arm", "walk"], tmp_path / "grid.gif", 20.0)
+    n, durations = gif_timing(path)
+    assert n == 20 and abs(sum(durations) - 1000) <= 5
+    with Image.open(path) as im:
+        assert im.size[0] == 3 * int(anim.PANEL_INCHES[0] * anim.DPI)  # one row of three
+
+    figure = anim.MotionFigure(clips, 20.0, titles=["a", "b", "c"])
+    figure.set_frame(19)
+    short = figure.panels[0]
+    idx, _, line = short.chains[0]
+    np.testing.assert_allclose(np.stack(line.get_data_3d(), 1), pu.to_plot(clips[0][-1, list(idx)]))
+
+
+def test_grid_layout_and_title_count(tmp_path):
+    with pytest.raises(ValueError, match="2 titles for 3 clips"):
+        anim.render_grid([make_clip(5)] * 3, ["a", "b"], tmp_path / "g.gif", 20.0)
+    figure = anim.MotionFigure([make_clip(5)] * 5, 20.0)
+    assert [p.ax.get_subplotspec().get_geometry()[:2] for p in figure.panels][0] == (2, 3)
+
+
+# ------------------------------------------------------------------ orientation
+def drawn_axes(azim: float, elev: float) -> dict:
+    """Screen (display pixel, y up) images of the data's +X, +Y and +Z for one camera, read
+    from the drawn artists of a body walking forward: +X = left wrist - right wrist (T-pose
+    arms), +Y = head - pelvis, +Z = the root path on the floor."""
+    figure = anim.MotionFigure([make_clip(10, speed=1.0)], 30.0, azim=azim, elev=elev)
+    figure.set_frame(9)
+    figure.grab()
+    panel = figure.panels[0]
+    pix = screen_positions(panel)
+    path = panel.ax.transData.transform(panel.path_done.get_xydata())  # (10, 2)
+    return {"x": pix[LEFT_WRIST] - pix[RIGHT_WRIST], "y": pix[HEAD] - pix[PELVIS], "z": path[-1] - path[0]}
+
+
+def test_front_view_is_upright_and_not_mirrored():
+    """Camera in front: the left wrist (+X) is on the viewer's right, the head on top, and walking
+    forward (+Z, towards the raised camera) moves down the screen. A mirrored mapping would put
+    the camera behind the body: the path would then go up the screen."""
+    s = drawn_axes(azim=0.0, elev=20.0)
+    assert s["x"][0] > 100 and abs(s["x"][1]) < 1
+    assert s["y"][1] > 50 and abs(s["y"][0]) < 1
+    assert s["z"][1] < -5 and abs(s["z"][0]) < 1
+
+
+@pytest.mark.parametrize("azim", [-150.0, -120.0, -60.0, anim.DEFAULT_AZIM, 0.0, 45.0, 120.0, 170.0])
+@pytest.mark.parametrize("elev", [anim.DEFAULT_ELEV, 60.0])
+def test_projection_is_a_rotation_for_every_camera(azim, elev):
+    """Handedness: for an orthographic view by a proper rotation, the 2D cross product of the
+    screen images of two data vectors u, w has the sign of (u x w) . b, with b pointing to the
+    camera; a reflection anywhere in the chain flips it."""
+    s = drawn_axes(azim, elev)
+    b = pu.camera_direction(elev, azim)
+    unit = {"x": np.array([1.0, 0, 0]), "y": np.array([0, 1.0, 0]), "z": np.array([0, 0, 1.0])}
+    for u, w in (("x", "y"), ("y", "z"), ("z", "x")):
+        expected = np.cross(unit[u], unit[w]) @ b
+        cross = s[u][0] * s[w][1] - s[u][1] * s[w][0]
+        if abs(expected) > 0.05:
+            assert np.sign(cross) == np.sign(expected), (u, w, cross, expected)
+    assert s["y"][1] > 0  # up is up on screen from any camera
+
+
+def test_raised_left_arm_is_red_and_on_the_right(tmp_path):
+    """End to end on pixels: the raised arm is drawn red (left) and, seen from the front-ish
+    default camera, lies right of the lowered blue arm and above it."""
+    path = anim.render_frames_png(make_clip(10, raise_left=1.4), tmp_path / "raise.png", [-1])
+    rgb = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    rgb = rgb[: int(0.85 * len(rgb))]  # leave out the legend at the bottom
+    red = (rgb[..., 0] > 180) & (rgb[..., 1] < 90) & (rgb[..., 2] < 90)
+    blue = (rgb[..., 2] > 150) & (rgb[..., 0] < 80)
+    red_rows, red_cols = np.nonzero(red)
+    blue_rows, blue_cols = np.nonzero(blue)
+    assert red_cols.mean() > blue_cols.mean()
+    assert red_rows.min() < blue_rows.min() - 20  # image rows grow downwards
+
+
+def test_chains_cover_every_bone_once():
+    for num_joints in (22, 24):
+        bones = []
+        for idx, side in pu.kinematic_chains(num_joints):
+            bones += list(zip(idx[:-1], idx[1:]))
+            names = [config.SMPL_JOINT_NAMES[j] for j in idx]
+            assert not (side == "left" and any(n.startswith("right_") for n in names))
+        assert sorted(bones) == sorted((j, config.SMPL_PARENTS[j]) for j in range(1, num_joints))
+
+
+def test_view_follows_long_walks_and_keeps_the_body_inside():
+    fps = 30.0
+    short, long = make_clip(30, speed=1.0), make_clip(150, speed=1.5)
+    centres, half, _ = pu.view_boxes(short, fps, 0.0)
+    assert np.all(centres == centres[0])  # 1 m walk: one fixed view
+    centres, half, (y_low, y_high) = pu.view_boxes(long, fps, 0.0)
+    assert centres[-1, 1] - centres[0, 1] > 5.0  # 7.5 m walk: the view travels
+    assert np.all(np.abs(long[..., [0, 2]] - centres[:, None]) <= half)
+    assert y_low < 0.0 and y_high > long[..., 1].max()
+
+
+# ------------------------------------------------------------------ outputs
+def test_png_strip(tmp_path):
+    path = anim.render_frames_png(torch.from_numpy(make_clip(12)), tmp_path / "strip.png", [0, 5, 11], fps=30.0)
+    with Image.open(path) as im:
+        assert im.format == "PNG" and im.size[0] == 3 * int(anim.PANEL_INCHES[0] * anim.DPI)
+    with pytest.raises(ValueError, match="out of range"):
+        anim.render_frames_png(make_clip(12), tmp_path / "bad.png", [12])
+
+
+def test_mp4_falls_back_to_gif_without_ffmpeg(tmp_path, monkeypatch):
+    monkeypatch.setattr(anim.shutil, "which", lambda name: None)
+    with pytest.warns(UserWarning, match="ffmpeg not found"):
+        path = anim.render_animation(make_clip(6), tmp_path / "clip.mp4", 20.0)
+    assert path == tmp_path / "clip.gif" and path.is_file()
+    assert not (tmp_path / "clip.mp4").exists()
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not on PATH")
+def test_mp4_with_ffmpeg(tmp_path):
+    path = anim.render_animation(make_clip(10), tmp_path / "clip.mp4", 20.0)
+    assert path.suffix == ".mp4" and path.stat().st_size > 1000
+    assert path.read_bytes()[4:8] == b"ftyp"
+
+
+def test_unknown_suffix(tmp_path):
+    with pytest.raises(ValueError, match=r"\.gif or \.mp4"):
+        anim.render_animation(make_clip(4), tmp_path / "clip.avi", 20.0)
+
+
+def test_failed_render_leaves_no_file(tmp_path, monkeypatch):
+    out = tmp_path / "clip.gif"
+    out.write_bytes(b"previous")
+    calls = {"n": 0}
+    real_grab = anim.MotionFigure.grab
+
+    def failing_grab(self):
+        calls["n"] += 1
+        if calls["n"] > 5:
+            raise RuntimeError("disk full")
+        return real_grab(self)
+
+    monkeypatch.setattr(anim.MotionFigure, "grab", failing_grab)
+    with pytest.raises(RuntimeError, match="disk full"):
+        anim.render_animation(make_clip(12), out, 20.0)
+    assert out.read_bytes() == b"previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.gif"]
+
+    def failing_save(*args, **kwargs):
+        raise OSError("write failed")
+
+    monkeypatch.setattr(anim.MotionFigure, "grab", real_grab)
+    monkeypatch.setattr(Image.Image, "save", failing_save)
+    with pytest.raises(OSError, match="write failed"):
+        anim.render_animation(make_clip(4), tmp_path / "new.gif", 20.0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.gif"]
+
+
+# ------------------------------------------------------------------ inputs
+@pytest.mark.parametrize("shape", [(10, 3), (10, 22, 2), (10, 17, 3), (0, 22, 3)])
+def test_bad_shapes_name_the_shape(tmp_path, shape):
+    with pytest.raises(ValueError, match=re.escape(f"got shape {shape}")):
+        anim.render_animation(np.zeros(shape, np.float32), tmp_path / "x.gif", 20.0)
+
+
+def test_frames_last_input_gets_a_hint():
+    with pytest.raises(ValueError, match="frames-last"):
+        pu.validate_joints(np.zeros((22, 3, 40)))
+
+
+def test_nan_frames_are_reported(tmp_path):
+    clip = make_clip(6)
+    clip[3, 5, 1] = np.nan
+    with pytest.raises(ValueError, match=r"NaN or inf in 1 frame\(s\), first ones: \[3\]"):
+        anim.render_grid([make_clip(4), clip], None, tmp_path / "x.gif", 20.0)
+    assert not (tmp_path / "x.gif").exists()
+
+
+def test_bad_fps(tmp_path):
+    with pytest.raises(ValueError, match="fps"):
+        anim.render_animation(make_clip(4), tmp_path / "x.gif", 0.0)
+    with pytest.raises(ValueError, match="max_fps"):
+        anim.render_animation(make_clip(4), tmp_path / "x.gif", 100.0, max_fps=100.0)
+
+
+def test_24_and_52_joint_inputs():
+    assert pu.validate_joints(np.zeros((2, 24, 3))).shape == (2, 24, 3)
+    assert pu.validate_joints(np.zeros((2, 52, 3), np.float64)).dtype == np.float32
+    assert pu.validate_joints(np.zeros((2, 52, 3))).shape == (2, 22, 3)
+
+
+# ------------------------------------------------------------------ command line
+def test_cli(tmp_path, capsys):
+    src = tmp_path / "motion.npy"
+    np.save(src, make_clip(10))
+    anim.main([str(src), "--fps", "20", "--title", "a person stands"])
+    assert (tmp_path / "motion.gif").is_file()
+    assert gif_timing(tmp_path / "motion.gif")[0] == 10
+    anim.main([str(src), "--out", str(tmp_path / "strip.png"), "--frames", "0", "9"])
+    assert (tmp_path / "strip.png").is_file()
+    assert "wrote" in capsys.readouterr().out
