@@ -106,7 +106,17 @@ def test_zup_to_yup_moves_up_axis_and_round_trips():
     root = rotation.axis_angle_to_matrix(torch.randn(7, 3))
     trans = torch.tensor([[0.3, 0.5, 0.9]]).expand(7, 3)
     root_y, trans_y = geometry.zup_to_yup(root, trans)
-    assert torch.allclose(trans_y[0], torch.tensor([0.3, 0.9, -0.5]))  # Z-up height becomes Y
+    # The posed pelvis (J0 + trans) is what turns: its Z-up height 0.9 becomes its Y.
+    pelvis_y = trans_y[0] + geometry.BUILTIN_REST_PELVIS
+    assert torch.allclose(pelvis_y, torch.tensor([0.3, 0.9, -(0.5 - 0.22)]), atol=1e-6)  # Z-up pelvis = trans + J0
+    # Posing the built-in body with either parameter set gives the same body, turned.
+    body = BuiltinSkeleton()
+    pose = identity_pose(7)
+    pose[:, 0] = root
+    joints_z = body(pose, trans)["joints"]
+    pose[:, 0] = root_y
+    joints_y = body(pose, trans_y)["joints"]
+    assert torch.allclose(joints_y, joints_z @ geometry.ZUP_TO_YUP.T, atol=1e-5)
     root_z, trans_z = geometry.yup_to_zup(root_y, trans_y)
     assert torch.allclose(root_z, root, atol=1e-6) and torch.allclose(trans_z, trans, atol=1e-6)
 

@@ -16,25 +16,34 @@ ZUP_TO_YUP = torch.tensor([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, -1.0, 0.0]])
 YUP_TO_ZUP = ZUP_TO_YUP.T.contiguous()
 
 
-def zup_to_yup(root_rotmat: torch.Tensor, trans: torch.Tensor):
+# SMPL adds the rest pelvis J0 to ``trans`` without turning it by the root orientation,
+# so AMASS's ``trans`` is the Z-up pelvis minus an *unrotated* J0. Converting axes exactly
+# therefore turns the pelvis position, not ``trans``. J0 of the built-in skeleton is used
+# (SMPL's neutral J0 differs by about 3 cm; canonicalisation removes any such constant).
+BUILTIN_REST_PELVIS = torch.tensor(config.BUILTIN_REST_OFFSETS[0])
+
+
+def zup_to_yup(root_rotmat: torch.Tensor, trans: torch.Tensor, rest_pelvis: torch.Tensor = BUILTIN_REST_PELVIS):
     """Turn AMASS Z-up parameters into Y-up ones.
 
     Args:
         root_rotmat: (T, 3, 3) global root orientation.
-        trans: (T, 3) root translation in metres.
+        trans: (T, 3) AMASS root translation in metres.
+        rest_pelvis: (3,) the body's rest pelvis J0 (see above).
     Returns:
-        (root_rotmat, trans) in Y-up. The body's rest pelvis offset is not rotated
-        (SMPL adds it after the root), which shifts every joint by one constant
-        vector that canonicalisation removes.
+        (root_rotmat, trans) in Y-up, such that the posed pelvis (J0 + trans) is the
+        Z-up pelvis turned by -90 degrees about X.
     """
     r = ZUP_TO_YUP.to(root_rotmat)
-    return r @ root_rotmat, trans @ r.T
+    p0 = rest_pelvis.to(trans)
+    return r @ root_rotmat, (trans + p0) @ r.T - p0
 
 
-def yup_to_zup(root_rotmat: torch.Tensor, trans: torch.Tensor):
-    """Inverse of ``zup_to_yup``: (T, 3, 3), (T, 3) Y-up -> Z-up."""
+def yup_to_zup(root_rotmat: torch.Tensor, trans: torch.Tensor, rest_pelvis: torch.Tensor = BUILTIN_REST_PELVIS):
+    """Inverse of ``zup_to_yup``: (T, 3, 3), (T, 3) Y-up -> AMASS Z-up."""
     r = YUP_TO_ZUP.to(root_rotmat)
-    return r @ root_rotmat, trans @ r.T
+    p0 = rest_pelvis.to(trans)
+    return r @ root_rotmat, (trans + p0) @ r.T - p0
 
 
 def heading_from_joints(joints: torch.Tensor) -> torch.Tensor:
