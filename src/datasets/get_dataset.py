@@ -1,0 +1,152 @@
+"""The factory that builds the train / val / test datasets by ``--dataset`` name.
+
+    parser = argparse.ArgumentParser(); add_dataset_args(parser); opt = parser.parse_args()  # options: dataset.py
+    data = get_datasets(opt)                    # {"train": ..., "val": ..., "test": ...}
+    loader = make_dataloader(data["train"], opt.batch_size, train=True, num_workers=opt.num_workers)
+
+Datasets and their default ``--datapath``:
+    amass, babel  SMPL motions with BABEL labels: data/amass_db/{amass,babel}_30fps_db.pt
+    builtin       the generated built-in data: data/synthetic_db/babel_30fps_db.pt
+    bvh           CMU BVH motions: data/bvh_db/cmu_30fps_db.pt
+    humanml3d, kitml  joint positions (``--pose_rep xyz`` only): data/HumanML3D, data/KIT-ML
+A db path ends in ``_db.pt`` and names the split files ``<prefix>_{train,val,test}.pt``
+(``_vald.pt`` is read when ``_val.pt`` is absent); statistics go to ``<prefix>_stats.pt``.
+"""
+
+import argparse
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Dict, Optional, Sequence
+
+from torch.utils.data import DataLoader, WeightedRandomSampler
+
+from src import config
+from src.datasets import db
+from src.datasets.dataset import (DATASETS, JointsTextDataset, MotionTextDataset, WindowedTextDataset,
+                                  add_dataset_args, collate, load_or_compute_stats)
+from src.models.rotation2xyz import load_body_model
+
+logger = logging.getLogger(__name__)
+
+DB_DATASETS = {
+    "amass": config.DATA_DIR / "amass_db" / "amass_30fps_db.pt",
+    "babel": config.DATA_DIR / "amass_db" / "babel_30fps_db.pt",
+    "builtin": config.DATA_DIR / "synthetic_db" / "babel_30fps_db.pt",
+    "bvh": config.DATA_DIR / "bvh_db" / "cmu_30fps_db.pt",
+}
+JOINT_DATASETS = {
+    "humanml3d": config.DATA_DIR / "HumanML3D",
+    "kitml": config.DATA_DIR / "KIT-ML",
+}
+assert set(DB_DATASETS) | set(JOINT_DATASETS) == set(DATASETS)
+
+
+def _split_file(datapath, split: str) -> Optional[Path]:
+    """The existing file of ``split`` named by ``datapath`` (``_vald.pt`` stands in for a missing
+    ``_val.pt``), or None."""
+    path = db.split_path(datapath, split)
+    candidates = [path, path.with_name(path.name[: -len("_val.pt")] + "_vald.pt")] if split == "val" else [path]
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def stats_path(datapath) -> Path:
+    """``<prefix>_stats.pt`` beside the split files of ``datapath``."""
+    train = db.split_path(datapath, "train")
+    return train.with_name(train.name[: -len("_train.pt")] + "_stats.pt")
+
+
+def _options(opt) -> SimpleNamespace:
+    defaults = argparse.ArgumentParser()
+    add_dataset_args(defaults)
+    merged = vars(defaults.parse_args([]))
+    merged.update(opt if isinstance(opt, dict) else vars(opt))
+    return SimpleNamespace(**merged)
+
+
+def _window_kwargs(opt, train: bool) -> dict:
+    return dict(train=train, pose_rep=opt.pose_rep, translation=opt.translation, glob=opt.glob, glob_rot=opt.glob_rot,
+                num_frames=opt.num_frames, min_len=opt.min_len, max_len=opt.max_len, sampling=opt.sampling,
+                sampling_step=opt.sampling_step, mirror_prob=opt.mirror_prob if train else 0.0)
+
+
+def get_datasets(opt, splits: Sequence[str] = db.SPLITS, body_model=None) -> Dict[str, Optional[WindowedTextDataset]]:
+    """Build the datasets of ``splits`` from options (an argparse Namespace or a dict).
+
+    Args:
+        opt: options of ``add_dataset_args`` (missing ones take their defaults).
+        splits: which splits to build; "train" is required when asked for, others are None
+            (with a log line) when their file is absent.
+        body_model: forward kinematics for canonicalisation / xyz features (default built-in).
+    Returns:
+        {split: dataset or None}; every dataset's ``stats`` holds the train split's
+        statistics when "train" was built.
+    """
+    opt = _options(opt)
+    if opt.only_60_classes or opt.use_only_15_classes:
+        raise NotImplementedError("--only_60_classes / --use_only_15_classes need the BABEL-60 / BABEL-15 class "
+                                  "lists, which SMoG does not ship; use --use_action_cat_as_text_labels for category "
+                                  "captions instead")
+    if opt.dataset in JOINT_DATASETS:
+        datasets, stats_path = _joint_datasets(opt, splits)
+    elif opt.dataset in DB_DATASETS:
+        datasets, stats_path = _db_datasets(opt, splits, body_model)
+    else:
+        raise ValueError(f"--dataset {opt.dataset!r}: choose one of {DATASETS}")
+    if datasets.get("train") is not None:
+        stats = load_or_compute_stats(datasets["train"], stats_path)
+        for dataset in datasets.values():
+            if dataset is not None:
+                dataset.stats = stats
+    return datasets
+
+
+def _db_datasets(opt, splits, body_model):
+    datapath = opt.datapath or DB_DATASETS[opt.dataset]
+    body_model = load_body_model("builtin") if body_model is None else body_model  # shared by the splits
+    datasets = {}
+    for split in splits:
+        path = _split_file(datapath, split)
+        if path is None:
+            if split == "train":
+                raise FileNotFoundError(f"{db.split_path(datapath, 'train')} not found: build the data first "
+                                        "(python -m src.datasets.amass_parser, see README)")
+            logger.warning("%s split of %s is absent; skipped", split, datapath)
+            datasets[split] = None
+            continue
+        datasets[split] = MotionTextDataset(db.load_db(path), **_window_kwargs(opt, split == "train"),
+                                            use_action_cat_as_text_labels=opt.use_action_cat_as_text_labels,
+                                            body_model=body_model, name=f"{opt.dataset}/{split}")
+    return datasets, stats_path(datapath)
+
+
+def _joint_datasets(opt, splits):
+    if opt.pose_rep != "xyz":
+        raise ValueError(f"--dataset {opt.dataset} holds joint positions only: use --pose_rep xyz")
+    if opt.use_action_cat_as_text_labels:
+        raise ValueError(f"--dataset {opt.dataset} has no action categories")
+    try:
+        from src.datasets.humanml3d import load_humanml3d
+    except ImportError as err:
+        raise NotImplementedError(f"--dataset {opt.dataset} needs src/datasets/humanml3d.py ({err})") from err
+    root = Path(opt.datapath or JOINT_DATASETS[opt.dataset])
+    datasets = {}
+    for split in splits:
+        records = load_humanml3d(root, split, opt.dataset)
+        datasets[split] = JointsTextDataset(records, **_window_kwargs(opt, split == "train"),
+                                            name=f"{opt.dataset}/{split}")
+    return datasets, root / "smog_stats.pt"
+
+
+def make_dataloader(dataset: WindowedTextDataset, batch_size: int, train: bool, num_workers: int = 0,
+                    sequence_weighting: str = "none", pin_memory: bool = False) -> DataLoader:
+    """A DataLoader over ``dataset`` with ``collate``; training shuffles (or weights by length) and
+    drops the last incomplete batch."""
+    sampler = None
+    if train and sequence_weighting == "length":
+        sampler = WeightedRandomSampler(dataset.sequence_weights(), num_samples=len(dataset), replacement=True)
+    elif sequence_weighting not in ("none", "length"):
+        raise ValueError(f"sequence_weighting {sequence_weighting!r}: none or length")
+    return DataLoader(dataset, batch_size=batch_size, shuffle=train and sampler is None, sampler=sampler,
+                      collate_fn=collate, num_workers=num_workers, drop_last=train and len(dataset) >= batch_size,
+                      persistent_workers=num_workers > 0, pin_memory=pin_memory)
