@@ -106,6 +106,9 @@ EXPS_DIR = ROOT_DIR / "exps"
 MODELS_DIR = ROOT_DIR / "models"   # where users put SMPL model files
 ASSETS_DIR = ROOT_DIR / "assets"
 
+# The shipped pretrained model: the default checkpoint of every command.
+DEFAULT_CHECKPOINT = EXPS_DIR / "smog_builtin" / "checkpoint.pth.tar"
+
 SMPL_MODEL_PATH = MODELS_DIR / "smpl" / "SMPL_NEUTRAL.pkl"
 SMPLH_MODEL_DIR = MODELS_DIR / "smplh"  # {neutral,male,female}/model.npz
 SMPL_DOWNLOAD_HINT = (

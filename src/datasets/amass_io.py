@@ -203,3 +203,47 @@ def load_amass_npz(path, target_fps: float = config.SMOG_FPS) -> dict:
         "fps": float(target_fps),
         "source_fps": raw["source_fps"],
     }
+
+
+def to_amass_arrays(rotmats: torch.Tensor, trans: torch.Tensor, fps: float, betas=None,
+                    gender: str = "neutral") -> dict:
+    """The inverse of ``load_amass_npz``: the AMASS SMPL+H "G" layout from a Y-up motion.
+
+    Args:
+        rotmats: (T, 24, 3, 3) local rotations, Y-up world; row 0 = global root orientation.
+        trans: (T, 3) Y-up root translation in metres.
+        fps: frame rate written as ``mocap_framerate``.
+        betas: (<=16,) shape coefficients, zeros when None.
+        gender: "neutral", "male" or "female".
+    Returns:
+        numpy arrays: poses (T, 156) (body 0:66, hands zero: SMPL+H keeps fingers where SMPL-24
+        has joints 22/23), trans (T, 3) Z-up, betas (16,), gender, mocap_framerate, dmpls (T, 8).
+    """
+    num = rotmats.shape[0]
+    assert rotmats.shape[1:] == (config.NUM_SMPL_JOINTS, 3, 3) and trans.shape == (num, 3), (rotmats.shape, trans.shape)
+    root, trans_z = geometry.yup_to_zup(rotmats[:, 0].double(), trans.double())
+    rotvec = rotation.matrix_to_axis_angle(rotmats[:, : config.NUM_BODY_JOINTS].double())  # (T, 22, 3)
+    rotvec[:, 0] = rotation.matrix_to_axis_angle(root)
+    poses = np.zeros((num, config.SMPLH_POSE_DIM), np.float32)
+    poses[:, : config.BODY_POSE_DIM] = rotvec.reshape(num, -1).numpy()
+    shape = np.zeros(config.NUM_BETAS, np.float32)
+    if betas is not None:
+        given = np.asarray(betas, np.float32).reshape(-1)[: config.NUM_BETAS]
+        shape[: len(given)] = given
+    return {
+        "poses": poses,
+        "trans": trans_z.numpy().astype(np.float32),
+        "betas": shape,
+        "gender": np.array(gender),
+        "mocap_framerate": np.array(float(fps), dtype=np.float64),
+        "dmpls": np.zeros((num, config.NUM_DMPLS), np.float32),
+    }
+
+
+def write_amass_npz(path, arrays: dict) -> Path:
+    """Write AMASS arrays atomically (through an open file, so numpy adds no suffix)."""
+    from src.utils.fileio import atomic_path
+
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.savez(f, **arrays)
+    return Path(path)

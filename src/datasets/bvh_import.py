@@ -61,6 +61,7 @@ import numpy as np
 import torch
 
 from src import config
+from src.datasets import amass_io
 from src.datasets.amass_io import resample
 from src.datasets.bvh import BvhMotion, BvhParseError, read_bvh
 from src.models.rotation2xyz import BuiltinSkeleton
@@ -103,6 +104,9 @@ SMPL_FROM_CMU = {
     "right_hand": ("RightFingerBase", "RFingers", "rMid1", "RightHand_End", "RightWrist_End", "rHand_End"),
 }
 assert tuple(SMPL_FROM_CMU) == config.SMPL_JOINT_NAMES
+# Files this project writes (``bvh.write_bvh``) name their joints as SMPL does; accept those too,
+# so that exported motions re-import.
+SMPL_FROM_CMU = {name: aliases + (name,) for name, aliases in SMPL_FROM_CMU.items()}
 
 # Length units the conversions have used, in metres per file unit.
 UNIT_CANDIDATES = {"CMU units": config.CMU_BVH_UNITS_TO_METRES, "cm": 0.01, "m": 1.0, "inch": 0.0254, "mm": 0.001}
@@ -483,29 +487,9 @@ def resample_result(result: RetargetResult, target_fps: Optional[float]) -> Reta
 
 
 # ----------------------------------------------------------------------- output
-def amass_arrays(result: RetargetResult) -> Dict[str, np.ndarray]:
-    """The AMASS SMPL+H "G" layout: poses (T, 156) with body 0:66, trans (T, 3) Z-up, ..."""
-    num = result.rotmats.shape[0]
-    root, trans = geometry.yup_to_zup(result.rotmats[:, 0].double(), result.trans.double())
-    rotvec = rotation.matrix_to_axis_angle(result.rotmats[:, : config.NUM_BODY_JOINTS].double())  # (T, 22, 3)
-    rotvec[:, 0] = rotation.matrix_to_axis_angle(root)
-    poses = np.zeros((num, config.SMPLH_POSE_DIM), np.float32)
-    poses[:, : config.BODY_POSE_DIM] = rotvec.reshape(num, -1).numpy()
-    return {
-        "poses": poses,
-        "trans": trans.numpy().astype(np.float32),
-        "betas": np.zeros(config.NUM_BETAS, np.float32),
-        "gender": np.array("neutral"),
-        "mocap_framerate": np.array(result.fps, dtype=np.float64),
-        "dmpls": np.zeros((num, config.NUM_DMPLS), np.float32),
-    }
-
-
 def write_amass_npz(path: Path, result: RetargetResult) -> Path:
-    """Write ``amass_arrays(result)`` atomically (an open file, so numpy adds no suffix)."""
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        np.savez(f, **amass_arrays(result))
-    return path
+    """Write the retargeted motion as an AMASS SMPL+H "G" ``.npz`` (``amass_io.to_amass_arrays``)."""
+    return amass_io.write_amass_npz(path, amass_io.to_amass_arrays(result.rotmats, result.trans, result.fps))
 
 
 def read_labels(path: Path) -> Dict[str, str]:
