@@ -10,7 +10,8 @@ import torch
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("SMOG_SHARED_DATA", REPO_ROOT.parent / "shared" / "data"))
 
-torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+# The tests' models are tiny: one thread is faster than two fighting over small matmuls.
+torch.set_num_threads(1)
 
 
 @pytest.fixture

@@ -1,0 +1,266 @@
+"""Every training loss of SMoG, its weight and its command-line option.
+
+The model (``src.models.modeltype.smog``) fills an ``outputs`` dict; :class:`SMoGLosses`
+turns it into ``(total, logs)``. ``logs`` holds each *unweighted* term that was computed,
+as a float, plus ``total``. A term whose weight is zero is neither computed nor logged.
+
+Original MotionCLIP/SMoG terms (``--lambda_*`` and ``--clip_*`` keep their names):
+    rc        MSE between decoded and input features, normalised, real frames only
+    rcxyz     MSE between forward-kinematics points of decoded and input features (SMPL
+              vertices when ``--jointstype vertices`` and a real SMPL model is loaded, else
+              the 22 body joints); root translation included only with ``--vertstrans``
+    vel       MSE between frame-to-frame differences of normalised features
+    velxyz    the same on the forward-kinematics points
+    clip_text_{cosine,ce,mse}   the original alignment of the *motion* latent with the frozen
+              pooled text embedding (through a learned linear head when the widths differ)
+Text-encoder terms (TEMOS/TMR):
+    contrastive   symmetric InfoNCE between text and motion embeddings, learnable logit scale
+                  (initialised to 1/0.07, clamped to [1, 100]); identical captions are positives
+    latent        smooth L1 from the text embedding to the motion embedding; the motion side is
+                  detached by default, so this term moves the text encoder to where the decoder
+                  reads motions and never drags motion latents (shaped by reconstruction and the
+                  contrastive term) towards text
+    rc_text, rcxyz_text, vel_text, velxyz_text   cross-modal reconstruction: the motion decoded
+                  from the *text* latent, weighted ``lambda_crossmodal * lambda_<term>``
+    kl            KL(q || N(0, I)) of the motion and of the text distribution (variational only),
+                  averaged over latent dimensions (TEMOS's scale for ``lambda_kl = 1e-5``)
+    kan_reg       KAN L1 + entropy regulariser summed over KAN layers
+"""
+
+import math
+from typing import Optional, Sequence
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+RECONSTRUCTION_TERMS = ("rc", "rcxyz", "vel", "velxyz")
+CLIP_LOSS_KINDS = ("cosine", "ce", "mse")
+CLIP_LOGIT_SCALE = 100.0  # CLIP's trained logit scale, used by the original "ce" alignment
+
+
+def parse_clip_losses(spec) -> tuple:
+    """``"cosine_ce"`` (or a list) -> ("cosine", "ce"); ``""`` / None -> ()."""
+    if spec is None:
+        return ()
+    names = [s for s in spec.split("_") if s] if isinstance(spec, str) else list(spec)
+    unknown = sorted(set(names) - set(CLIP_LOSS_KINDS))
+    if unknown:
+        raise ValueError(f"clip losses: unknown kind(s) {unknown}; use an underscore-joined subset of "
+                         f"{list(CLIP_LOSS_KINDS)}")
+    return tuple(k for k in CLIP_LOSS_KINDS if k in names)
+
+
+# ------------------------------------------------------------------ functions
+def masked_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean squared error over the real frames.
+
+    Args:
+        pred, target: (B, T, ...) with the same shape.
+        mask: (B, T) bool, True = real frame.
+    Returns:
+        scalar: mean over real frames and all trailing elements.
+    """
+    assert pred.shape == target.shape and pred.shape[:2] == mask.shape, (pred.shape, target.shape, mask.shape)
+    err = (pred - target).pow(2).flatten(2).mean(dim=-1)  # (B, T)
+    err = torch.where(mask, err, torch.zeros_like(err))  # NaN-safe: padded values never count
+    return err.sum() / mask.sum().clamp_min(1)
+
+
+def velocity(x: torch.Tensor, mask: torch.Tensor):
+    """Frame differences and their validity: (B, T, ...) -> (B, T-1, ...), (B, T-1) bool."""
+    return x[:, 1:] - x[:, :-1], mask[:, 1:] & mask[:, :-1]
+
+
+def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(mu, exp(logvar)) || N(0, I)), averaged over batch and latent dimensions."""
+    return 0.5 * (logvar.exp() + mu.pow(2) - 1.0 - logvar).mean()
+
+
+def positive_pairs(keys: Optional[Sequence[str]], n: int, device) -> torch.Tensor:
+    """(n, n) bool: True where items i and j are positives (same caption, or i == j)."""
+    pos = torch.eye(n, dtype=torch.bool, device=device)
+    if keys is not None:
+        assert len(keys) == n, (len(keys), n)
+        norm = [" ".join(k.lower().split()) for k in keys]
+        ids = {k: i for i, k in enumerate(dict.fromkeys(norm))}
+        label = torch.tensor([ids[k] for k in norm], device=device)
+        pos = pos | (label[:, None] == label[None, :])
+    return pos
+
+
+def info_nce(a: torch.Tensor, b: torch.Tensor, logit_scale: torch.Tensor,
+             keys: Optional[Sequence[str]] = None) -> torch.Tensor:
+    """Symmetric multi-positive InfoNCE between two sets of paired embeddings.
+
+    Every item whose caption equals the anchor's is a positive; the target of each row is
+    uniform over its positives. The loss is the KL divergence from that target to the
+    softmax over cosine similarities times ``logit_scale`` (cross-entropy minus the
+    target's entropy), so a perfect ranking scores 0 whatever the number of duplicates.
+
+    Args:
+        a, b: (N, D) embeddings; row i of ``a`` pairs with row i of ``b``.
+        logit_scale: scalar inverse temperature.
+        keys: N captions (duplicates are positives) or None (only the pairs are).
+    Returns:
+        scalar, mean of the a->b and b->a directions.
+    """
+    assert a.shape == b.shape and a.dim() == 2, (a.shape, b.shape)
+    logits = logit_scale * F.normalize(a.float(), dim=-1) @ F.normalize(b.float(), dim=-1).T  # (N, N)
+    pos = positive_pairs(keys, a.shape[0], a.device).float()
+    target = pos / pos.sum(dim=1, keepdim=True)  # symmetric positives: the same target both ways
+    entropy = -(target * target.clamp_min(1e-12).log()).sum(dim=1)
+    a_to_b = -(target * F.log_softmax(logits, dim=1)).sum(dim=1) - entropy
+    b_to_a = -(target * F.log_softmax(logits.T, dim=1)).sum(dim=1) - entropy
+    return 0.5 * (a_to_b.mean() + b_to_a.mean())
+
+
+# ------------------------------------------------------------------ module
+class SMoGLosses(nn.Module):
+    """Weights and learnable parts of the SMoG losses (a sub-module of the model, so the
+    logit scale and the alignment head are saved with its weights).
+
+    Args:
+        lambda_rc, lambda_rcxyz, lambda_vel, lambda_velxyz: reconstruction weights.
+        lambda_kl: KL weight (used only when the encoders are variational).
+        lambda_contrastive: InfoNCE weight between text and motion embeddings.
+        lambda_latent: text-to-motion embedding matching weight.
+        lambda_crossmodal: factor on the reconstruction terms of the motion decoded from text.
+        lambda_kan_reg: KAN regulariser weight.
+        clip_text_losses: subset of CLIP_LOSS_KINDS between the motion latent and the pooled text.
+        clip_lambda_cosine, clip_lambda_ce, clip_lambda_mse: their weights.
+        latent_dim: width of the motion latent.
+        text_dim: width of the frozen pooled text embedding (a linear head maps the latent to it
+            when they differ).
+        temperature: initial InfoNCE temperature (logit scale = 1 / temperature).
+        max_logit_scale: clamp of the learnable logit scale.
+        detach_motion_latent: stop gradients into the motion side of the ``latent`` term.
+    """
+
+    def __init__(self, lambda_rc: float = 1.0, lambda_rcxyz: float = 1.0, lambda_vel: float = 1.0,
+                 lambda_velxyz: float = 0.0, lambda_kl: float = 1e-5, lambda_contrastive: float = 0.1,
+                 lambda_latent: float = 1.0, lambda_crossmodal: float = 1.0, lambda_kan_reg: float = 0.0,
+                 clip_text_losses: Sequence[str] = ("cosine",), clip_lambda_cosine: float = 1.0,
+                 clip_lambda_ce: float = 1.0, clip_lambda_mse: float = 1.0, latent_dim: int = 256,
+                 text_dim: int = 384, temperature: float = 0.07, max_logit_scale: float = 100.0,
+                 detach_motion_latent: bool = True):
+        super().__init__()
+        self.recon_lambdas = {"rc": lambda_rc, "rcxyz": lambda_rcxyz, "vel": lambda_vel, "velxyz": lambda_velxyz}
+        self.lambda_kl = lambda_kl
+        self.lambda_contrastive = lambda_contrastive
+        self.lambda_latent = lambda_latent
+        self.lambda_crossmodal = lambda_crossmodal
+        self.lambda_kan_reg = lambda_kan_reg
+        self.clip_lambdas = {kind: lam for kind, lam in
+                             (("cosine", clip_lambda_cosine), ("ce", clip_lambda_ce), ("mse", clip_lambda_mse))
+                             if kind in parse_clip_losses(clip_text_losses) and lam != 0}
+        self.max_log_scale = math.log(max_logit_scale)
+        self.log_logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / temperature)))
+        self.clip_head = (nn.Linear(latent_dim, text_dim)
+                          if self.clip_lambdas and latent_dim != text_dim else nn.Identity())
+        self.detach_motion_latent = detach_motion_latent
+
+    # What the model has to compute for these losses.
+    @property
+    def needs_points(self) -> bool:
+        """Forward kinematics needed (rcxyz / velxyz)."""
+        return any(self.recon_lambdas[k] != 0 for k in ("rcxyz", "velxyz"))
+
+    @property
+    def needs_crossmodal(self) -> bool:
+        return self.lambda_crossmodal != 0 and any(v != 0 for v in self.recon_lambdas.values())
+
+    @property
+    def needs_text(self) -> bool:
+        """Text latents needed."""
+        return self.lambda_contrastive != 0 or self.lambda_latent != 0 or self.needs_crossmodal
+
+    @property
+    def needs_pooled(self) -> bool:
+        """Frozen pooled text embeddings needed (original alignment)."""
+        return bool(self.clip_lambdas)
+
+    def logit_scale(self) -> torch.Tensor:
+        return self.log_logit_scale.clamp(0.0, self.max_log_scale).exp()
+
+    def _reconstruction(self, recon: torch.Tensor, outputs: dict, points_key: str, suffix: str) -> dict:
+        """Unweighted rc/rcxyz/vel/velxyz of one decoded output, for the terms with a weight."""
+        mask, target = outputs["mask"], outputs["target"]
+        terms = {}
+        lam = self.recon_lambdas
+        if lam["rc"]:
+            terms["rc" + suffix] = masked_mse(recon, target, mask)
+        if lam["vel"]:
+            (v_pred, v_mask), (v_true, _) = velocity(recon, mask), velocity(target, mask)
+            terms["vel" + suffix] = masked_mse(v_pred, v_true, v_mask)
+        if lam["rcxyz"]:
+            terms["rcxyz" + suffix] = masked_mse(outputs[points_key], outputs["points_target"], mask)
+        if lam["velxyz"]:
+            (v_pred, v_mask), (v_true, _) = velocity(outputs[points_key], mask), velocity(outputs["points_target"], mask)
+            terms["velxyz" + suffix] = masked_mse(v_pred, v_true, v_mask)
+        return terms
+
+    def forward(self, outputs: dict):
+        """
+        Args:
+            outputs: from ``SMoG.forward``:
+                mask (B, T) bool; target, recon (B, T, J, C) normalised features;
+                points_target, points_recon (B, T, P, 3) when ``needs_points``;
+                motion {mu, logvar, embedding}; text {mu, logvar, embedding} and keys (captions)
+                when ``needs_text``; recon_text (+ points_recon_text) when ``needs_crossmodal``;
+                pooled (B, text_dim) when ``needs_pooled``; kan_reg (scalar) when weighted.
+        Returns:
+            total (scalar tensor), logs {name: float} of the unweighted terms and ``total``.
+        """
+        weighted, terms = [], {}
+
+        recon_terms = self._reconstruction(outputs["recon"], outputs, "points_recon", "")
+        terms.update(recon_terms)
+        weighted += [self.recon_lambdas[k] * v for k, v in recon_terms.items()]
+
+        if "recon_text" in outputs and self.lambda_crossmodal:
+            cross_terms = self._reconstruction(outputs["recon_text"], outputs, "points_recon_text", "_text")
+            terms.update(cross_terms)
+            weighted += [self.lambda_crossmodal * self.recon_lambdas[k[: -len("_text")]] * v
+                         for k, v in cross_terms.items()]
+
+        motion, text = outputs["motion"], outputs.get("text")
+        if self.lambda_kl and motion["logvar"] is not None:
+            kl = kl_to_standard_normal(motion["mu"], motion["logvar"])
+            if text is not None and text["logvar"] is not None:
+                kl = kl + kl_to_standard_normal(text["mu"], text["logvar"])
+            terms["kl"] = kl
+            weighted.append(self.lambda_kl * kl)
+
+        if text is not None and self.lambda_contrastive:
+            terms["contrastive"] = info_nce(text["embedding"], motion["embedding"], self.logit_scale(),
+                                            outputs.get("keys"))
+            weighted.append(self.lambda_contrastive * terms["contrastive"])
+
+        if text is not None and self.lambda_latent:
+            goal = motion["embedding"].detach() if self.detach_motion_latent else motion["embedding"]
+            terms["latent"] = F.smooth_l1_loss(text["embedding"], goal)
+            weighted.append(self.lambda_latent * terms["latent"])
+
+        if self.clip_lambdas:
+            aligned = self.clip_head(motion["mu"])  # (B, text_dim)
+            pooled = outputs["pooled"]
+            for kind, lam in self.clip_lambdas.items():
+                if kind == "cosine":
+                    value = (1.0 - F.cosine_similarity(aligned, pooled, dim=-1)).mean()
+                elif kind == "mse":
+                    value = F.mse_loss(aligned, pooled)
+                else:
+                    value = info_nce(aligned, pooled, torch.tensor(CLIP_LOGIT_SCALE, device=pooled.device),
+                                     outputs.get("keys"))
+                terms[f"clip_text_{kind}"] = value
+                weighted.append(lam * value)
+
+        if self.lambda_kan_reg and "kan_reg" in outputs:
+            terms["kan_reg"] = outputs["kan_reg"]
+            weighted.append(self.lambda_kan_reg * outputs["kan_reg"])
+
+        total = torch.stack([w.float() for w in weighted]).sum() if weighted else outputs["recon"].sum() * 0.0
+        logs = {k: float(v.detach()) for k, v in terms.items()}
+        logs["total"] = float(total.detach())
+        return total, logs

@@ -1,0 +1,51 @@
+"""Options of ``python -m src.train.train``: the original SMoG's names plus this project's additions."""
+
+import argparse
+from pathlib import Path
+
+from src import config
+from src.datasets.dataset import add_dataset_args
+from src.models.get_model import add_model_args
+from src.parser.base import add_device_args, add_seed_arg
+
+
+def training_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m src.train.train",
+        description="Train the SMoG motion-text autoencoder (CPU, one GPU, or several GPUs under torchrun).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    run = parser.add_argument_group("run")
+    run.add_argument("--expname", default="exps", help="experiment name (used for logging)")
+    run.add_argument("--folder", type=Path, default=None,
+                     help="output folder for checkpoints and logs (default exps/<expname>)")
+    run.add_argument("--batch_size", type=int, default=32)
+    run.add_argument("--num_epochs", type=int, default=100)
+    run.add_argument("--lr", type=float, default=1e-4, help="AdamW learning rate")
+    run.add_argument("--weight_decay", type=float, default=0.0)
+    run.add_argument("--lr_schedule", choices=["cosine", "constant"], default="cosine")
+    run.add_argument("--warmup_steps", type=int, default=200)
+    run.add_argument("--grad_clip", type=float, default=1.0, help="max gradient norm (0 = off)")
+    run.add_argument("--snapshot", type=int, default=10, help="save a checkpoint every N epochs (and at the end)")
+    run.add_argument("--resume", type=Path, default=None, help="checkpoint to continue from (epoch, optimizer, scheduler)")
+    run.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True,
+                     help="bfloat16 autocast on CUDA (ignored on the CPU)")
+    run.add_argument("--tensorboard", action="store_true", help="also log to TensorBoard")
+    run.add_argument("--wandb_project", default=None, help="also log to wandb (offline unless WANDB_MODE says otherwise)")
+    add_device_args(parser)
+    add_seed_arg(parser)
+    add_dataset_args(parser)
+    add_model_args(parser)
+    return parser
+
+
+def parse_training_args(argv=None) -> argparse.Namespace:
+    parser = training_parser()
+    opt = parser.parse_args(argv)
+    if opt.folder is None:
+        opt.folder = config.EXPS_DIR / opt.expname
+    for name in ("batch_size", "num_epochs", "snapshot"):
+        if getattr(opt, name) <= 0:
+            parser.error(f"--{name} must be positive, got {getattr(opt, name)}")
+    if opt.lr <= 0:
+        parser.error(f"--lr must be positive, got {opt.lr}")
+    return opt

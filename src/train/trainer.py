@@ -1,0 +1,160 @@
+"""The training loop: epochs, validation, checkpoints, logs; single process or DDP."""
+
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+from torch import nn
+from torch.utils.data import DataLoader, DistributedSampler
+from tqdm import tqdm
+
+from src.datasets.dataset import collate
+from src.datasets.get_dataset import get_datasets
+from src.models.get_model import build_model, load_checkpoint, save_checkpoint
+from src.parser.base import resolve_device
+from src.train import distributed
+from src.train.logger import LossLog, make_text_logger
+from src.train.validation import validate
+from src.utils.fileio import write_text_atomic
+
+
+class LossWrapper(nn.Module):
+    """Makes ``model.compute_loss`` the module's forward, so DDP synchronises its gradients."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, batch: dict):
+        return self.model.compute_loss(batch)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def to_device(batch: dict, device: torch.device) -> dict:
+    return {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v for k, v in batch.items()}
+
+
+def make_scheduler(optimizer, opt, steps_per_epoch: int):
+    """Linear warm-up then cosine decay to 10% (``--lr_schedule cosine``), or constant."""
+    total = max(1, opt.num_epochs * steps_per_epoch)
+    warmup = min(opt.warmup_steps, total // 10)
+
+    def factor(step):
+        if step < warmup:
+            return (step + 1) / warmup
+        if opt.lr_schedule == "constant":
+            return 1.0
+        progress = min(1.0, (step - warmup) / max(1, total - warmup))
+        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
+
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def make_loader(dataset, opt, shuffle: bool, info) -> DataLoader:
+    sampler = DistributedSampler(dataset, shuffle=shuffle, seed=opt.seed) if info.enabled else None
+    return DataLoader(dataset, batch_size=opt.batch_size, shuffle=shuffle and sampler is None, sampler=sampler,
+                      num_workers=opt.num_workers, collate_fn=collate, drop_last=shuffle,
+                      persistent_workers=opt.num_workers > 0)
+
+
+def train(opt) -> Path:
+    """Run a training described by parsed options. Returns the path of the last checkpoint."""
+    device = resolve_device(opt.device, getattr(opt, "force_device", None))
+    info, device = distributed.setup(device)
+    folder = Path(opt.folder)
+    if info.is_main:
+        folder.mkdir(parents=True, exist_ok=True)
+    distributed.barrier(info)
+    log = make_text_logger(folder, info.rank)
+    seed_everything(opt.seed + info.rank)
+
+    datasets = get_datasets(opt)
+    model = build_model({**vars(opt), "fps": datasets["train"].fps}, datasets["train"].stats).to(device)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=opt.lr,
+                                  weight_decay=opt.weight_decay)
+    train_loader = make_loader(datasets["train"], opt, shuffle=True, info=info)
+    if len(train_loader) == 0:
+        raise SystemExit(f"--batch_size {opt.batch_size} is larger than the training set "
+                         f"({len(datasets['train'])} sequences); lower it")
+    scheduler = make_scheduler(optimizer, opt, len(train_loader))
+    start_epoch = 1
+    if opt.resume:
+        _, ckpt = load_checkpoint(opt.resume, device=device, strict=True, model=model)
+        optimizer.load_state_dict(ckpt["optimizer"])
+        scheduler.load_state_dict(ckpt["scheduler"])
+        start_epoch = int(ckpt["epoch"]) + 1
+        log.info(f"resumed from {opt.resume} at epoch {start_epoch}")
+    if info.is_main:
+        write_text_atomic(folder / "opt.yaml", yaml.safe_dump(_plain(vars(opt)), sort_keys=True))
+        log.info(f"device {device}, world size {info.world_size}, {len(datasets['train'])} training sequences, "
+                 f"{sum(p.numel() for p in model.parameters() if p.requires_grad) / 1e6:.2f} M trainable parameters")
+    wrapped = LossWrapper(model)
+    if info.enabled:
+        wrapped = nn.parallel.DistributedDataParallel(
+            wrapped, device_ids=[device.index] if device.type == "cuda" else None, find_unused_parameters=True)
+    losses = LossLog(folder, opt.tensorboard, opt.wandb_project, opt.expname, vars(opt)) if info.is_main else None
+    use_bf16 = opt.bf16 and device.type == "cuda"
+    last = None
+    for epoch in range(start_epoch, opt.num_epochs + 1):
+        if info.enabled:
+            train_loader.sampler.set_epoch(epoch)
+        model.train()
+        sums, count, started = {}, 0, time.time()
+        bar = tqdm(train_loader, desc=f"epoch {epoch}", disable=not (info.is_main and sys.stderr.isatty()), leave=False)
+        for batch in bar:
+            batch = to_device(batch, device)
+            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_bf16):
+                loss, logs = wrapped(batch)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(f"epoch {epoch}: loss is {loss.item()}; logs {logs}")
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if opt.grad_clip > 0:
+                nn.utils.clip_grad_norm_(model.parameters(), opt.grad_clip)
+            optimizer.step()
+            scheduler.step()
+            for key, value in logs.items():
+                sums[key] = sums.get(key, 0.0) + float(value)
+            count += 1
+            bar.set_postfix(loss=f"{loss.item():.4f}")
+        seconds = time.time() - started
+        train_logs = distributed.average({f"train/{k}": v / max(count, 1) for k, v in sums.items()}, info, device)
+        train_logs["train/samples_per_s"] = count * opt.batch_size * info.world_size / max(seconds, 1e-9)
+        train_logs["lr"] = scheduler.get_last_lr()[0]
+        if info.is_main:
+            val_logs = validate(model, datasets.get("val"), opt, device) if datasets.get("val") is not None else {}
+            logs = {**train_logs, **val_logs}
+            losses.log(epoch, logs)
+            log.info(f"epoch {epoch}/{opt.num_epochs} " + " ".join(f"{k}={v:.4g}" for k, v in sorted(logs.items())))
+            if epoch % opt.snapshot == 0 or epoch == opt.num_epochs:
+                last = folder / f"checkpoint_{epoch:04d}.pth.tar"
+                save_checkpoint(last, model, optimizer, scheduler, epoch, vars(opt),
+                                extra={"seed": opt.seed, "world_size": info.world_size})
+                log.info(f"saved {last}")
+        distributed.barrier(info)
+    if losses is not None:
+        losses.close()
+    distributed.teardown(info)
+    return last
+
+
+def _plain(options: dict) -> dict:
+    """Options as YAML-safe values (paths and tuples become strings and lists)."""
+    out = {}
+    for key, value in options.items():
+        if isinstance(value, Path):
+            value = str(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        out[key] = value
+    return out

