@@ -1,0 +1,414 @@
+"""Python API: text-motion retrieval, zero-shot classification, generation and latent editing.
+
+    >>> from src.api import SMoG
+    >>> m = SMoG.from_pretrained(None, device="cpu")         # None: the shipped model
+    >>> clips = m.generate(["a person walks forward"], duration=4.0, seed=0)
+    >>> clips[0].shape                                        # (T, 22, 3), T = 4 s x m.fps
+    (120, 22, 3)
+    >>> m.classify("motion.npz", ["walk", "jump", "wave"])    # an AMASS-style file   # doctest: +SKIP
+    ('walk', tensor([0.91, 0.05, 0.04]))
+
+Motions going in (``encode_motion``, ``compute_similarity``, ``retrieve_*``, ``classify``) may be:
+
+* a path to an AMASS-style ``.npz`` (SMPL+H "G" or SMPL-X; read by ``load_amass_npz``);
+* a dict with ``rotvec`` (T, 24, 3) and ``trans`` (T, 3), Y-up, as ``load_amass_npz`` returns
+  (its ``fps`` is used when the call gives none);
+* a tuple ``(rotvec, trans)``: SMPL axis-angle (T, 24, 3) (or the 22 body joints) and root
+  translation (T, 3) in metres, Y-up;
+* a :class:`~src.visualize.exporters.MotionClip` (what ``generate_clips`` returns);
+* joint positions (T, 22, 3), Y-up metres, only for a model trained with ``pose_rep xyz``
+  (rotation models read rotations, which positions do not determine).
+
+Any frame rate is accepted (``fps=``; default: the dict's, else the model's); motions are resampled
+to the model's rate (slerp for rotations) and canonicalised as the training windows were.
+Motions coming out are canonical joint positions (``src.config``): float32 (T, 22, 3), metres,
+Y-up, floor y = 0, frame-0 root at x = z = 0, frame 0 facing +Z, at ``m.fps``.
+"""
+
+import math
+import pickle
+import random
+import zipfile
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from src import config
+from src.datasets.amass_io import AmassReadError, load_amass_npz, resample
+from src.utils import features as feature_utils
+from src.utils import rotation
+from src.visualize.exporters import MotionClip, clip_from_joints, clip_from_params, resample_clip, rest_joints_of
+
+# The shipped pretrained model (move to src.config once the lead agrees).
+DEFAULT_CHECKPOINT = config.DEFAULT_CHECKPOINT  # re-exported: tests monkeypatch it here
+DEFAULT_DURATION_S = 4.0
+
+_BACKBONES = {}  # (name, device, options) -> frozen text backbone, shared by the models of a process
+
+
+class ModelLoadError(RuntimeError):
+    """A checkpoint that cannot be used: missing, unreadable, incompatible, or its text backbone
+    is not installed. The message says which and what to do."""
+
+
+class MotionInputError(ValueError):
+    """A motion given to the API in a form it cannot use."""
+
+
+def seed_everything(seed: Optional[int]) -> None:
+    """Seed Python's, NumPy's and torch's generators (no-op for None)."""
+    if seed is None:
+        return
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _text_backbone(name: str, device, options: dict):
+    key = (name, str(device), tuple(sorted(options.items())))
+    if key not in _BACKBONES:
+        from src.models.text_encoders import get_text_backbone
+
+        _BACKBONES[key] = get_text_backbone(name, device=device, **options)
+    return _BACKBONES[key]
+
+
+def load_model(path=None, device="cpu"):
+    """Load a model (training checkpoint or ``save_pretrained`` folder) with its text backbone.
+
+    Args:
+        path: checkpoint file or folder; None = ``DEFAULT_CHECKPOINT``.
+        device: torch device or name.
+    Returns:
+        the ``src.models.modeltype.smog.SMoG`` in eval mode, its frozen text backbone attached.
+    Raises:
+        ModelLoadError: with a message naming the file and the problem.
+    """
+    from src.models.get_model import CheckpointMismatchError, load_pretrained
+
+    if path is None:
+        path = DEFAULT_CHECKPOINT
+        if not path.exists():
+            raise ModelLoadError(f"no checkpoint given and the shipped model {path} is not present: pass the path of "
+                                 "a trained checkpoint (exps/<name>/checkpoint_XXXX.pth.tar), or train one with "
+                                 "python -m src.train.train")
+    path = Path(path)
+    if not path.exists():
+        raise ModelLoadError(f"checkpoint not found: {path}")
+    try:
+        model = load_pretrained(path, device=device)
+    except CheckpointMismatchError as err:
+        raise ModelLoadError(f"incompatible checkpoint: {err}") from None
+    except KeyError as err:
+        raise ModelLoadError(f"{path}: incompatible checkpoint, its model config lacks {err}") from None
+    except (OSError, ValueError, RuntimeError, TypeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as err:
+        raise ModelLoadError(f"cannot load checkpoint {path}: {err}") from None
+    name = model.config.get("text_backbone")
+    try:
+        model.set_text_backbone(_text_backbone(name, model.device, dict(model.config.get("text_backbone_kwargs", {}))))
+    except (ImportError, OSError, ValueError, RuntimeError) as err:
+        raise ModelLoadError(f"checkpoint {path} needs the text backbone {name!r}, which cannot be loaded here: "
+                             f"{err}") from None
+    return model.eval()
+
+
+Motion = Union[str, Path, dict, tuple, MotionClip, np.ndarray, torch.Tensor]
+
+
+class SMoG:
+    """Text-motion model behind a small API (retrieval, classification, generation, editing).
+
+    Args:
+        model: a loaded ``src.models.modeltype.smog.SMoG`` with its text backbone.
+        checkpoint: where it came from (recorded in manifests).
+
+    Example:
+        >>> from src.api import SMoG
+        >>> m = SMoG.from_pretrained(None)                       # doctest: +SKIP
+        >>> m.retrieve_text("walk.npz", ["a person walks", "a person jumps"], top_k=1)  # doctest: +SKIP
+        [(0, 0.62)]
+    """
+
+    def __init__(self, model, checkpoint=None):
+        self.model = model.eval()
+        self.checkpoint = None if checkpoint is None else str(checkpoint)
+        self._rest = None
+
+    @classmethod
+    def from_pretrained(cls, path=None, device="cpu") -> "SMoG":
+        """Load a checkpoint file or pretrained folder (None: ``DEFAULT_CHECKPOINT``).
+
+        Raises:
+            ModelLoadError: missing, unreadable or incompatible checkpoint, or text backbone absent.
+        """
+        return cls(load_model(path, device), checkpoint=DEFAULT_CHECKPOINT if path is None else path)
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def fps(self) -> float:
+        """Frame rate of the motions the model reads and writes."""
+        return self.model.fps
+
+    @property
+    def device(self) -> torch.device:
+        return self.model.device
+
+    @property
+    def variational(self) -> bool:
+        return self.model.variational
+
+    @property
+    def pose_rep(self) -> str:
+        return self.model.pose_rep
+
+    def num_frames(self, duration: float, fps: Optional[float] = None) -> int:
+        """Frames of ``duration`` seconds at ``fps`` (default the model's): round(duration * fps), >= 1."""
+        return max(1, int(round(float(duration) * (fps or self.fps))))
+
+    def _rest_joints(self) -> torch.Tensor:
+        """(24, 3) rest joints of the model's body (the built-in skeleton for position-only models):
+        what clips are posed, canonicalised and written to BVH with."""
+        if self._rest is None:
+            from src.models.rotation2xyz import load_body_model
+
+            body = self.model.body_model if self.model.body_model is not None else load_body_model("builtin")
+            self._rest = rest_joints_of(body)
+        return self._rest
+
+    # ------------------------------------------------------------------ embeddings
+    @torch.no_grad()
+    def encode_text(self, texts: Sequence[str]) -> torch.Tensor:
+        """(N,) captions -> (N, D) float32 CPU embeddings of unit L2 norm (the means, never sampled)."""
+        if isinstance(texts, str):
+            texts = [texts]
+        return F.normalize(self.model.encode_text(list(texts))["embedding"].float(), dim=-1).cpu()
+
+    def motion_clip(self, motion: Motion, fps: Optional[float] = None) -> MotionClip:
+        """Any accepted motion form (module docstring) -> a canonical clip at the model's fps."""
+        if isinstance(motion, MotionClip):
+            clip = motion
+        elif isinstance(motion, (str, Path)):
+            clip = self._clip_from_file(Path(motion))
+        elif isinstance(motion, dict):
+            if "rotvec" not in motion or "trans" not in motion:
+                raise MotionInputError(f"a motion dict needs 'rotvec' (T, 24, 3) and 'trans' (T, 3); got keys "
+                                       f"{sorted(motion)}")
+            clip = self._clip_from_params(motion["rotvec"], motion["trans"], fps or motion.get("fps") or self.fps)
+        elif isinstance(motion, tuple) and len(motion) == 2:
+            clip = self._clip_from_params(motion[0], motion[1], fps or self.fps)
+        elif isinstance(motion, (np.ndarray, torch.Tensor)):
+            clip = self._clip_from_positions(torch.as_tensor(motion), fps or self.fps)
+        else:
+            raise MotionInputError(f"unsupported motion of type {type(motion).__name__}: pass an AMASS-style .npz "
+                                   "path, a dict with rotvec/trans, a (rotvec, trans) tuple or a MotionClip")
+        return self._to_model_rate(clip)
+
+    def _clip_from_file(self, path: Path) -> MotionClip:
+        if path.suffix.lower() != ".npz":
+            raise MotionInputError(f"{path}: expected an AMASS-style .npz motion file")
+        if not path.is_file():
+            raise MotionInputError(f"{path}: motion file not found")
+        try:
+            data = load_amass_npz(path, target_fps=self.fps)
+        except AmassReadError as err:
+            raise MotionInputError(str(err)) from None
+        return self._clip_from_params(data["rotvec"], data["trans"], data["fps"])
+
+    def _clip_from_params(self, rotvec, trans, fps: float) -> MotionClip:
+        rotvec = torch.as_tensor(np.asarray(rotvec) if not torch.is_tensor(rotvec) else rotvec).float().cpu()
+        trans = torch.as_tensor(np.asarray(trans) if not torch.is_tensor(trans) else trans).float().cpu()
+        if rotvec.dim() != 3 or rotvec.shape[1:] not in ((config.NUM_SMPL_JOINTS, 3), (config.NUM_BODY_JOINTS, 3)):
+            raise MotionInputError(f"rotvec must be (T, 24, 3) or (T, 22, 3) axis-angle, got {tuple(rotvec.shape)}")
+        if trans.shape != (rotvec.shape[0], 3):
+            raise MotionInputError(f"trans must be ({rotvec.shape[0]}, 3), got {tuple(trans.shape)}")
+        if not (torch.isfinite(rotvec).all() and torch.isfinite(trans).all()):
+            raise MotionInputError("the motion holds NaN or inf values")
+        if rotvec.shape[1] == config.NUM_BODY_JOINTS:  # hands at rest
+            rotvec = torch.cat([rotvec, torch.zeros(len(rotvec), 2, 3)], dim=1)
+        if not (fps and math.isfinite(fps) and fps > 0):
+            raise MotionInputError(f"fps must be a positive number, got {fps}")
+        rotvec, trans = resample(rotvec, trans, float(fps), self.fps)
+        return clip_from_params(rotation.axis_angle_to_matrix(rotvec), trans, self._rest_joints(), self.fps)
+
+    def _clip_from_positions(self, joints: torch.Tensor, fps: float) -> MotionClip:
+        if self.pose_rep != "xyz":
+            raise MotionInputError(f"this model reads rotations (pose_rep {self.pose_rep}), which joint positions do "
+                                   "not determine: pass an AMASS-style .npz, a dict with rotvec/trans or a "
+                                   "(rotvec, trans) tuple")
+        if joints.dim() != 3 or joints.shape[1] < config.NUM_BODY_JOINTS or joints.shape[2] != 3:
+            raise MotionInputError(f"joint positions must be (T, 22, 3), got {tuple(joints.shape)}")
+        return clip_from_joints(joints.float(), fps)
+
+    def _to_model_rate(self, clip: MotionClip) -> MotionClip:
+        if abs(clip.fps - self.fps) < 1e-9:
+            return clip
+        duration = (clip.num_frames - 1) / clip.fps
+        return resample_clip(clip, self.fps, int(math.floor(duration * self.fps + 1e-6)) + 1)
+
+    def motion_features(self, motion: Motion, fps: Optional[float] = None) -> torch.Tensor:
+        """(T, J, C) raw features of a motion, made as the training windows were."""
+        clip = self.motion_clip(motion, fps)
+        if self.pose_rep == "xyz":
+            return torch.from_numpy(clip.joints)
+        if not clip.has_rotations:
+            raise MotionInputError(f"this model reads rotations (pose_rep {self.pose_rep}); "
+                                   "the clip has positions only")
+        glob_rot = self.model.config.get("glob_rot")
+        glob_rotmat = None if glob_rot is None else rotation.axis_angle_to_matrix(torch.tensor(glob_rot).float())
+        return feature_utils.motion_to_features(clip.rotmats, clip.trans, self.pose_rep, self.model.translation,
+                                                bool(self.model.config.get("glob", True)), glob_rotmat).float()
+
+    @torch.no_grad()
+    def _motion_embedding(self, motion: Motion, fps: Optional[float] = None) -> torch.Tensor:
+        """(D,) the model's (normalised, unsampled) motion embedding, on the model's device."""
+        x = self.motion_features(motion, fps).to(self.device)[None]  # (1, T, J, C)
+        mask = torch.ones(x.shape[:2], dtype=torch.bool, device=self.device)
+        return self.model.encode_motion(x, mask)["embedding"][0]
+
+    def encode_motion(self, motion: Motion, fps: Optional[float] = None) -> torch.Tensor:
+        """One motion (any accepted form) -> (D,) float32 CPU embedding of unit L2 norm."""
+        return F.normalize(self._motion_embedding(motion, fps).float(), dim=-1).cpu()
+
+    def compute_similarity(self, motion: Motion, texts: Sequence[str], fps: Optional[float] = None) -> torch.Tensor:
+        """(N,) cosine similarities between one motion and N texts."""
+        return self.encode_text(texts) @ self.encode_motion(motion, fps)
+
+    def retrieve_motion(self, text: str, candidates: Sequence[Motion], top_k: int = 5,
+                        fps: Optional[float] = None) -> List[Tuple[int, float]]:
+        """The ``top_k`` candidate motions closest to ``text``: [(index, cosine)], best first."""
+        if not candidates:
+            raise ValueError("retrieve_motion needs at least one candidate motion")
+        motions = torch.stack([self.encode_motion(c, fps) for c in candidates])  # (M, D)
+        return _top(motions @ self.encode_text([text])[0], top_k)
+
+    def retrieve_text(self, motion: Motion, candidates: Sequence[str], top_k: int = 5,
+                      fps: Optional[float] = None) -> List[Tuple[int, float]]:
+        """The ``top_k`` candidate texts closest to ``motion``: [(index, cosine)], best first."""
+        if not candidates:
+            raise ValueError("retrieve_text needs at least one candidate text")
+        return _top(self.compute_similarity(motion, candidates, fps), top_k)
+
+    def classify(self, motion: Motion, labels: Sequence[str], fps: Optional[float] = None) -> Tuple[str, torch.Tensor]:
+        """Zero-shot classification: (best label, (N,) probabilities summing to 1), a softmax over the
+        cosine similarities times the model's trained logit scale (1 / 0.07 when it has none)."""
+        if not labels:
+            raise ValueError("classify needs at least one label")
+        sims = self.compute_similarity(motion, labels, fps)
+        scale_fn = getattr(getattr(self.model, "losses", None), "logit_scale", None)
+        scale = float(scale_fn().detach()) if callable(scale_fn) else 1.0 / 0.07
+        probs = torch.softmax(scale * sims.double(), dim=0).float()
+        return labels[int(probs.argmax())], probs
+
+    # ------------------------------------------------------------------ latents
+    @torch.no_grad()
+    def latent_of(self, source) -> torch.Tensor:
+        """(D,) the model-space embedding (normalised as the model normalises latents, unsampled) of a
+        text or of a motion (any accepted form): the operand of latent arithmetic."""
+        if isinstance(source, str) and not source.lower().endswith(".npz"):
+            return self.model.encode_text([source])["embedding"][0]
+        return self._motion_embedding(source)
+
+    def normalize_latent(self, z: torch.Tensor) -> torch.Tensor:
+        """The model's own latent normalisation (SMoG: a layer norm without affine)."""
+        return self.model.normalize_latent(z)
+
+    def edit_latent(self, base, v_start: str, v_end: str) -> torch.Tensor:
+        """MotionCLIP-style editing: normalise(base - v_start + v_end), (D,); ``base`` a text or motion."""
+        return self.normalize_latent(self.latent_of(base) - self.latent_of(v_start) + self.latent_of(v_end))
+
+    def interpolation_latents(self, start, end, num_stops: int = 5) -> torch.Tensor:
+        """(K, D) latents normalise((1 - w) a + w b) for w = k / (K - 1), k = 0 .. K-1 (K >= 2)."""
+        if num_stops < 2:
+            raise ValueError(f"num_stops must be >= 2, got {num_stops}")
+        a, b = self.latent_of(start), self.latent_of(end)
+        w = torch.linspace(0.0, 1.0, num_stops, device=a.device, dtype=a.dtype)[:, None]  # (K, 1)
+        return self.normalize_latent((1 - w) * a + w * b)
+
+    # ------------------------------------------------------------------ decoding
+    def _clips(self, features: torch.Tensor, lengths) -> List[MotionClip]:
+        """(B, T, J, C) raw features -> canonical clips at the model's fps (padding dropped)."""
+        clips = []
+        for feats, n in zip(features.float().cpu(), [int(v) for v in lengths]):
+            feats = feats[:n]
+            if self.pose_rep == "xyz":
+                clips.append(clip_from_joints(feats, self.fps))
+                continue
+            rotmats, trans = feature_utils.features_to_motion(feats, self.pose_rep, self.model.translation)
+            clips.append(clip_from_params(rotmats, trans, self._rest_joints(), self.fps))
+        return clips
+
+    def _at_rate(self, clip: MotionClip, duration: float, fps: Optional[float]) -> MotionClip:
+        if fps is None or abs(fps - self.fps) < 1e-9:
+            return clip
+        return resample_clip(clip, fps, self.num_frames(duration, fps))
+
+    @torch.no_grad()
+    def decode(self, latents: torch.Tensor, duration: float = DEFAULT_DURATION_S,
+               fps: Optional[float] = None) -> List[MotionClip]:
+        """(K, D) normalised latents -> K canonical clips of ``duration`` seconds (at ``fps``, default
+        the model's; generated at the model's rate, then resampled)."""
+        latents = latents.reshape(-1, latents.shape[-1]).to(self.device)
+        feats, _ = self.model.decode(latents, self.num_frames(duration))
+        return [self._at_rate(c, duration, fps) for c in self._clips(feats, [self.num_frames(duration)] * len(latents))]
+
+    @torch.no_grad()
+    def generate_clips(self, texts: Sequence[str], durations, num_samples: int = 1, seed: Optional[int] = None,
+                       temperature: float = 1.0, fps: Optional[float] = None) -> List[List[MotionClip]]:
+        """Motions for texts, with their rotations.
+
+        Args:
+            texts: N captions.
+            durations: seconds, one for all or N values.
+            num_samples: motions per caption (they differ for variational models only).
+            seed: caption i draws its samples from seed + i (runs repeat exactly; adding captions
+                leaves the earlier ones unchanged); None = the global generator.
+            temperature: scale of the sampling noise (0 = the mean).
+            fps: output frame rate (default the model's); T = round(duration * fps).
+        Returns:
+            N lists of ``num_samples`` canonical clips.
+        """
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        durations = [float(durations)] * len(texts) if np.isscalar(durations) else [float(d) for d in durations]
+        if len(durations) != len(texts):
+            raise ValueError(f"{len(durations)} durations for {len(texts)} texts")
+        if num_samples < 1:
+            raise ValueError(f"num_samples must be >= 1, got {num_samples}")
+        out = []
+        for i, (text, duration) in enumerate(zip(texts, durations)):
+            if not duration > 0:
+                raise ValueError(f"duration must be positive, got {duration} for {text!r}")
+            res = self.model.generate([text], self.num_frames(duration), num_samples=num_samples,
+                                      seed=None if seed is None else seed + i, temperature=temperature)
+            clips = self._clips(res["features"], res["lengths"].tolist())
+            out.append([self._at_rate(c, duration, fps) for c in clips])
+        return out
+
+    def generate(self, texts: Sequence[str], duration=DEFAULT_DURATION_S, num_samples: int = 1,
+                 seed: Optional[int] = None, temperature: float = 1.0) -> List[np.ndarray]:
+        """Canonical joint positions for texts.
+
+        Args:
+            texts: N captions (or one string).
+            duration: seconds, one for all or N values.
+            num_samples, seed, temperature: as ``generate_clips``.
+        Returns:
+            N * num_samples float32 arrays (T, 22, 3) at ``self.fps``, caption-major (all samples of
+            the first caption first).
+
+        Example:
+            >>> m = SMoG.from_pretrained(None)                            # doctest: +SKIP
+            >>> walk, jump = m.generate(["walk forward", "jump"], duration=[4.0, 2.0], seed=1)  # doctest: +SKIP
+            >>> walk.shape, jump.shape                                     # doctest: +SKIP
+            ((120, 22, 3), (60, 22, 3))
+        """
+        return [c.joints for row in self.generate_clips(texts, duration, num_samples, seed, temperature) for c in row]
+
+
+def _top(scores: torch.Tensor, top_k: int) -> List[Tuple[int, float]]:
+    if top_k < 1:
+        raise ValueError(f"top_k must be >= 1, got {top_k}")
+    values, index = scores.topk(min(int(top_k), scores.numel()))
+    return [(int(i), float(v)) for i, v in zip(index, values)]

@@ -1,0 +1,328 @@
+"""Writing generated motions: joint positions, AMASS-style SMPL parameters, BVH, animations, manifest.
+
+A generated motion travels as a :class:`MotionClip`: canonical joint positions (the output
+convention of ``src.config``) and, for rotation models, the SMPL-24 rotations and root
+translation that pose them. Per clip, with ``stem = <index:02d>_<slug>_s<sample>``:
+
+    stem.npy   float32 (T, 22, 3) joints: metres, Y-up, floor y = 0, frame-0 root at x = z = 0,
+               frame 0 facing +Z (HumanML3D ``new_joints``; the frame rate is in manifest.json)
+    stem.npz   AMASS SMPL+H "G" layout: poses (T, 156) axis-angle (root + 21 body joints in 0:66,
+               hands zero), trans (T, 3) metres Z-up, betas (16,) zeros, gender "neutral",
+               mocap_framerate, dmpls (T, 8) zeros; ``src.datasets.amass_io.load_amass_npz`` reads it
+    stem.bvh   SMPL-24 skeleton, metres, Y-up, facing +Z, ``Frame Time`` = 1 / fps (Blender's BVH
+               importer at scale 1.0 with its default Forward -Z / Up Y gives the true size, standing
+               upright; tick "Scene FPS" to take the frame rate)
+    stem.gif   stick-figure animation in real time (stem.mp4 as well when ffmpeg is on the PATH)
+    grid.gif   chosen clips side by side, each titled with its prompt
+    manifest.json  written last: {"checkpoint", "fps", "seed", ..., "items": [{"prompt", "sample",
+               "duration", "frames", "joints", "smpl", "bvh", "animation", "video", ...}]},
+               paths relative to the output folder (null for a file not written)
+
+Models with ``pose_rep xyz`` have no rotations: their clips get the joints and animations only.
+Every file is written atomically; nothing that exists is overwritten unless asked
+(:meth:`OutputPlan.check`).
+"""
+
+import json
+import re
+import shutil
+import unicodedata
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, List, Optional, Sequence
+
+import numpy as np
+import torch
+
+from src import config
+from src.datasets import amass_io
+from src.datasets.bvh import write_bvh
+from src.models.rotation2xyz import forward_kinematics
+from src.utils import geometry, rotation
+from src.utils.fileio import atomic_path, write_text_atomic
+
+MANIFEST = "manifest.json"
+GRID_STEM = "grid"
+MAX_GRID_PANELS = 16
+SLUG_CHARS = 40
+# manifest key -> file suffix, in the order files are written
+SUFFIXES = {"joints": ".npy", "smpl": ".npz", "bvh": ".bvh", "animation": ".gif", "video": ".mp4"}
+
+
+class OutputExistsError(FileExistsError):
+    """Outputs already exist and overwriting was not asked for."""
+
+
+# ---------------------------------------------------------------------- clips
+@dataclass
+class MotionClip:
+    """One canonical motion.
+
+    Args:
+        joints: (T, 22, 3) float32 joint positions in the output convention.
+        fps: frames per second.
+        rotmats: (T, 24, 3, 3) local rotations (joint 0 = global root orientation, Y-up), or None
+            for position-only (``xyz``) models.
+        trans: (T, 3) SMPL root translation in metres, Y-up (pelvis = rest pelvis + trans).
+        rest_joints: (24, 3) rest-pose joints of the body that posed the clip (BVH offsets).
+    """
+
+    joints: np.ndarray
+    fps: float
+    rotmats: Optional[torch.Tensor] = None
+    trans: Optional[torch.Tensor] = None
+    rest_joints: Optional[torch.Tensor] = None
+
+    @property
+    def num_frames(self) -> int:
+        return int(self.joints.shape[0])
+
+    @property
+    def has_rotations(self) -> bool:
+        return self.rotmats is not None
+
+
+def rest_joints_of(body_model) -> torch.Tensor:
+    """(24, 3) rest-pose joints of a body model (``load_body_model``), at its default shape.
+
+    A real SMPL body poses its joints by the same rigid chain over these rest joints, so
+    ``forward_kinematics`` with them reproduces the body model's joints (vertices aside).
+    """
+    eye = torch.eye(3).expand(1, config.NUM_SMPL_JOINTS, 3, 3)
+    param = next(iter(body_model.buffers()), None)
+    eye = eye.to(param.device) if param is not None else eye
+    return body_model(eye, torch.zeros(1, 3, device=eye.device))["joints"][0].detach().float().cpu()
+
+
+def clip_from_params(rotmats: torch.Tensor, trans: torch.Tensor, rest_joints: torch.Tensor, fps: float) -> MotionClip:
+    """Canonicalise SMPL parameters (``geometry.canonicalize_params``) and pose them.
+
+    Args:
+        rotmats: (T, 24, 3, 3) local rotations, Y-up; trans: (T, 3); rest_joints: (24, 3).
+    """
+    rotmats = rotmats.detach().float().cpu()
+    trans = trans.detach().float().cpu()
+    rest = rest_joints.float().cpu()
+    joints = forward_kinematics(rotmats, rest, config.SMPL_PARENTS, trans)  # (T, 24, 3)
+    root, trans, joints = geometry.canonicalize_params(rotmats[:, 0], trans, joints)
+    rotmats = rotmats.clone()
+    rotmats[:, 0] = root
+    return MotionClip(joints[:, : config.NUM_BODY_JOINTS].numpy().astype(np.float32), float(fps),
+                      rotmats, trans, rest)
+
+
+def clip_from_joints(joints: torch.Tensor, fps: float) -> MotionClip:
+    """A position-only clip from (T, 22, 3) Y-up joints, canonicalised."""
+    canon = geometry.canonicalize_joints(joints.detach().float().cpu()[:, : config.NUM_BODY_JOINTS])
+    return MotionClip(canon.numpy().astype(np.float32), float(fps))
+
+
+def resample_clip(clip: MotionClip, fps: float, num_frames: int) -> MotionClip:
+    """The clip at ``fps`` with exactly ``num_frames`` frames (frame k at time k / fps, clamped to the
+    clip's last frame): rotations slerped, translation and xyz joints linearly interpolated,
+    then canonicalised again (the floor is the lowest foot point of the new frames)."""
+    if abs(fps - clip.fps) < 1e-9 and num_frames == clip.num_frames:
+        return clip
+    src = torch.arange(clip.num_frames, dtype=torch.float64) / clip.fps
+    dst = (torch.arange(num_frames, dtype=torch.float64) / fps).clamp(max=float(src[-1]))
+    if not clip.has_rotations:
+        joints = torch.from_numpy(_interpolate(clip.joints.astype(np.float64), src.numpy(), dst.numpy()))
+        return clip_from_joints(joints, fps)
+    rotvec = rotation.matrix_to_axis_angle(clip.rotmats.double())                      # (T, 24, 3)
+    rotmats = rotation.axis_angle_to_matrix(rotation.slerp_rotvec(rotvec, src, dst))  # (T', 24, 3, 3)
+    trans = torch.from_numpy(_interpolate(clip.trans.double().numpy(), src.numpy(), dst.numpy()))
+    return clip_from_params(rotmats.float(), trans.float(), clip.rest_joints, fps)
+
+
+def _interpolate(values: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """(T, ...) samples at ``src`` times -> (T', ...) at ``dst`` times, linearly."""
+    flat = values.reshape(len(values), -1)
+    out = np.stack([np.interp(dst, src, flat[:, k]) for k in range(flat.shape[1])], axis=1)
+    return out.reshape(len(dst), *values.shape[1:])
+
+
+# ---------------------------------------------------------------------- single files
+def save_joints(path, clip: MotionClip) -> Path:
+    """(T, 22, 3) float32 ``.npy``."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        np.save(f, np.ascontiguousarray(clip.joints, dtype=np.float32))
+    return Path(path)
+
+
+def save_amass(path, clip: MotionClip) -> Path:
+    """AMASS SMPL+H "G" ``.npz`` (layout in the module docstring)."""
+    return amass_io.write_amass_npz(path, amass_io.to_amass_arrays(clip.rotmats, clip.trans, clip.fps))
+
+
+def save_bvh(path, clip: MotionClip) -> Path:
+    """SMPL-24 ``.bvh`` in metres, Y-up, facing +Z."""
+    return write_bvh(path, clip.rotmats, clip.trans, clip.fps, rest_joints=clip.rest_joints, unit="m")
+
+
+def _ignore_missing_glyphs() -> None:
+    """Prompts in scripts the plot font lacks draw as boxes; a warning per glyph is noise.
+    Call inside ``warnings.catch_warnings()``."""
+    warnings.filterwarnings("ignore", message="Glyph .* missing from")
+
+
+def save_animation(path, clip: MotionClip, title: str) -> Path:
+    """Stick-figure ``.gif`` / ``.mp4`` of the clip (``src.visualize.anim``)."""
+    from src.visualize.anim import render_animation
+
+    with warnings.catch_warnings():
+        _ignore_missing_glyphs()
+        return render_animation(clip.joints, path, clip.fps, title=title)
+
+
+def save_grid(path, clips: Sequence[MotionClip], titles: Sequence[str], ncols: Optional[int] = None) -> Path:
+    """Several clips side by side (they share the first clip's fps)."""
+    from src.visualize.anim import render_grid
+
+    with warnings.catch_warnings():
+        _ignore_missing_glyphs()
+        return render_grid([c.joints for c in clips], list(titles), path, clips[0].fps, ncols=ncols)
+
+
+# ---------------------------------------------------------------------- names and plans
+def slugify(text: str, max_chars: int = SLUG_CHARS) -> str:
+    """ASCII file-name part of a prompt: accents dropped, other characters to '_', lower case."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")[:max_chars].strip("_")
+    return slug or "prompt"
+
+
+def item_stem(index: int, text: str, sample: int) -> str:
+    """``<index:02d>_<slug>_s<sample>``: unique per (index, sample) whatever the text."""
+    return f"{index:02d}_{slugify(text)}_s{sample}"
+
+
+def ffmpeg_available() -> bool:
+    return shutil.which("ffmpeg") is not None
+
+
+@dataclass
+class OutputPlan:
+    """Every file a run will write, known before any motion is generated.
+
+    Args:
+        out_dir: output folder.
+        stems: one file stem per clip.
+        kinds: manifest keys of the per-clip files (subset of ``SUFFIXES``).
+        grid: also write ``grid.gif`` (and ``grid.mp4`` with "video" in ``kinds``).
+    """
+
+    out_dir: Path
+    stems: List[str]
+    kinds: tuple
+    grid: bool = True
+
+    @classmethod
+    def create(cls, out_dir, stems: Sequence[str], rotations: bool, animation: bool) -> "OutputPlan":
+        kinds = ["joints"]
+        if rotations:
+            kinds += ["smpl", "bvh"]
+        if animation:
+            kinds.append("animation")
+            if ffmpeg_available():
+                kinds.append("video")
+        return cls(Path(out_dir), list(stems), tuple(kinds), grid=animation and bool(stems))
+
+    def path(self, stem: str, kind: str) -> Path:
+        return self.out_dir / f"{stem}{SUFFIXES[kind]}"
+
+    def grid_paths(self) -> dict:
+        if not self.grid:
+            return {}
+        kinds = [k for k in ("animation", "video") if k in self.kinds]
+        return {k: self.out_dir / f"{GRID_STEM}{SUFFIXES[k]}" for k in kinds}
+
+    def targets(self) -> List[Path]:
+        paths = [self.path(s, k) for s in self.stems for k in self.kinds]
+        return paths + list(self.grid_paths().values()) + [self.out_dir / MANIFEST]
+
+    def check(self, overwrite: bool = False) -> None:
+        """Raise unless every target may be written: the folder is usable and, without
+        ``overwrite``, no target exists yet (OutputExistsError listing them)."""
+        if self.out_dir.exists() and not self.out_dir.is_dir():
+            raise NotADirectoryError(f"output folder {self.out_dir} exists and is not a folder")
+        if len(set(self.stems)) != len(self.stems):
+            raise ValueError("two clips would share a file name")  # item_stem makes this impossible
+        if overwrite:
+            return
+        existing = [p for p in self.targets() if p.exists()]
+        if existing:
+            more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""
+            shown = ", ".join(p.name for p in existing[:5]) + more
+            raise OutputExistsError(f"{len(existing)} output file(s) already exist in {self.out_dir}: {shown}. "
+                                    "Pass --overwrite to replace them, or choose another --output_dir.")
+
+
+@dataclass
+class ExportItem:
+    """One clip to write with its manifest entry.
+
+    Args:
+        stem: file stem (``item_stem``).
+        prompt: the text it was made from (animation title, manifest ``prompt``).
+        clip: the motion.
+        meta: further manifest fields (``sample``, ``duration``, ...), written first.
+    """
+
+    stem: str
+    prompt: str
+    clip: MotionClip
+    meta: dict = field(default_factory=dict)
+
+
+_WRITERS = {"joints": save_joints, "smpl": save_amass, "bvh": save_bvh}
+
+
+def export_items(items: Sequence[ExportItem], plan: OutputPlan, header: dict,
+                 grid_items: Optional[Sequence[ExportItem]] = None, grid_ncols: Optional[int] = None,
+                 log: Callable[[str], None] = print) -> Path:
+    """Write every file of ``plan`` for ``items``, then the manifest.
+
+    Args:
+        items: clips in plan order (``item.stem`` in ``plan.stems``).
+        header: manifest fields before ``items`` (``checkpoint``, ``fps``, ``seed``, ...).
+        grid_items: clips for the grid animation (default all, at most ``MAX_GRID_PANELS``).
+        grid_ncols: panels per row of the grid.
+        log: progress messages.
+    Returns:
+        The manifest path.
+    """
+    plan.out_dir.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for item in items:
+        assert item.stem in plan.stems, item.stem
+        assert item.clip.has_rotations or not {"smpl", "bvh"} & set(plan.kinds), "rotation files need rotations"
+        entry = {"prompt": item.prompt, **item.meta, "frames": item.clip.num_frames}
+        for kind in SUFFIXES:
+            entry[kind] = None
+            if kind not in plan.kinds:
+                continue
+            path = plan.path(item.stem, kind)
+            if kind in _WRITERS:
+                _WRITERS[kind](path, item.clip)
+            else:
+                path = save_animation(path, item.clip, item.prompt)
+            entry[kind] = path.name
+        entries.append(entry)
+        log(f"  {item.stem}: {' '.join(Path(entry[k]).suffix[1:] for k in SUFFIXES if entry[k])}")
+    grid = {}
+    chosen = list(items if grid_items is None else grid_items)
+    if len(chosen) > MAX_GRID_PANELS:
+        log(f"  grid: showing the first {MAX_GRID_PANELS} of {len(chosen)} clips")
+        chosen = chosen[:MAX_GRID_PANELS]
+    for kind, path in plan.grid_paths().items():
+        if chosen:
+            grid[kind] = save_grid(path, [i.clip for i in chosen], [_short(i.prompt) for i in chosen], grid_ncols).name
+    manifest = {**header, "grid": grid or None, "items": entries}
+    path = plan.out_dir / MANIFEST
+    write_text_atomic(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+def _short(title: str, limit: int = 48) -> str:
+    return title if len(title) <= limit else title[: limit - 3].rstrip() + "..."

@@ -1,0 +1,203 @@
+"""Reading the input files of the generation commands: prompt lists and edit/interpolation tables.
+
+Prompt file (``text2motion --input_file``), UTF-8, one prompt per line:
+
+    # a comment: lines whose first non-blank character is '#' are skipped
+    a person walks forward
+    a person jumps twice#2.5
+
+* blank lines and comment lines are skipped (a caption therefore cannot start with ``#``);
+* ``text#seconds`` gives that prompt its own duration in **seconds** (the text ends at the last
+  ``#``). MoMask-style ``caption#frames`` is not used here: ``#60`` means sixty seconds, not
+  sixty frames. The duration must be a number in (0, ``MAX_DURATION_S``];
+* prompts longer than ``MAX_PROMPT_CHARS`` characters are cut at a word boundary, with a warning;
+* any language works: the text goes to the model as written (file names use an ASCII slug).
+
+Tables (``motion_editing`` / ``motion_interpolation --input_file``) are CSV files with a header
+row (columns ``motion_source,base,v_start,v_end`` and ``start,end``; an optional ``duration``
+column in seconds). Blank rows and rows whose first cell starts with ``#`` are skipped. A cell
+that ends in ``.npz`` names an AMASS-style motion file (relative paths: from the current
+directory, else from the table's directory); any other cell is a text.
+
+Every problem raises :class:`InputFileError` naming the file and line.
+"""
+
+import csv
+import io
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional, Sequence, Union
+
+MAX_DURATION_S = 60.0
+MAX_PROMPT_CHARS = 300
+COMMENT = "#"
+MOTION_FILE_SUFFIX = ".npz"
+
+
+class InputFileError(ValueError):
+    """A prompt or table file that cannot be used; the message names the file and line."""
+
+    def __init__(self, source, line: Optional[int], message: str):
+        where = f"{source}:{line}" if line is not None else str(source)
+        super().__init__(f"{where}: {message}")
+        self.source, self.line = str(source), line
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One prompt line.
+
+    Args:
+        text: the caption (stripped, possibly truncated).
+        duration: seconds given on the line (``text#seconds``), None = the command's default.
+        line: 1-based line number in ``source``.
+        source: the file it came from.
+    """
+
+    text: str
+    duration: Optional[float]
+    line: int
+    source: str
+
+
+@dataclass(frozen=True)
+class MotionFile:
+    """A table cell naming a motion file (AMASS-style ``.npz``)."""
+
+    path: Path
+
+    @property
+    def label(self) -> str:
+        return self.path.stem
+
+
+Source = Union[str, MotionFile]  # a text or a motion file
+
+
+@dataclass(frozen=True)
+class TableRow:
+    """One row of an edit or interpolation table: its cells by column, the duration and the line."""
+
+    cells: dict
+    duration: Optional[float]
+    line: int
+    source: str
+
+
+def parse_duration(value: str, where: str = "duration") -> float:
+    """Seconds from a string; ValueError naming ``where`` unless a number in (0, MAX_DURATION_S]."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: {value!r} is not a number of seconds") from None
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"{where}: {value!r} must be a positive number of seconds")
+    if seconds > MAX_DURATION_S:
+        raise ValueError(f"{where}: {seconds:g} s is longer than the maximum of {MAX_DURATION_S:g} s")
+    return seconds
+
+
+def truncate_text(text: str, source, line: int, limit: int = MAX_PROMPT_CHARS) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, with a warning when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if " " in cut[limit // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    warnings.warn(f"{source}:{line}: prompt of {len(text)} characters truncated to {len(cut)}", stacklevel=3)
+    return cut.rstrip()
+
+
+def _read_lines(path) -> List[str]:
+    """Lines of a UTF-8 file (a BOM is dropped); InputFileError naming the first undecodable line."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(path, None, "file not found" if not path.exists() else "not a file")
+    raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    lines = raw.split(b"\n")
+    out = []
+    for number, chunk in enumerate(lines, 1):
+        try:
+            out.append(chunk.decode("utf-8").rstrip("\r"))
+        except UnicodeDecodeError:
+            raise InputFileError(path, number, "not valid UTF-8 text") from None
+    return out
+
+
+def read_prompts(path) -> List[Prompt]:
+    """Parse a prompt file (see the module docstring).
+
+    Raises:
+        InputFileError: missing file, bad encoding, a bad ``#seconds`` duration, no prompts.
+    """
+    prompts = []
+    for number, raw in enumerate(_read_lines(path), 1):
+        line = raw.strip()
+        if not line or line.startswith(COMMENT):
+            continue
+        text, duration = line, None
+        if COMMENT in line:
+            text, _, value = line.rpartition(COMMENT)
+            try:
+                duration = parse_duration(value.strip(), "duration")
+            except ValueError as err:
+                raise InputFileError(path, number, f"{err} (write 'text#seconds', e.g. 'a person jumps#2.5')") from None
+            text = text.strip()  # not empty: the line does not start with '#'
+        prompts.append(Prompt(truncate_text(text, path, number), duration, number, str(path)))
+    if not prompts:
+        raise InputFileError(path, None, "no prompts (only blank or '#' comment lines)")
+    return prompts
+
+
+def resolve_source(cell: str, table, line: int) -> Source:
+    """A table cell -> its text, or a :class:`MotionFile` when it ends in ``.npz``."""
+    if not cell.lower().endswith(MOTION_FILE_SUFFIX):
+        return truncate_text(cell, table, line)
+    for candidate in (Path(cell), Path(table).parent / cell):
+        if candidate.is_file():
+            return MotionFile(candidate)
+    raise InputFileError(table, line, f"motion file {cell!r} not found (looked in the current directory and "
+                                      f"beside {Path(table).name})")
+
+
+def read_table(path, columns: Sequence[str]) -> List[TableRow]:
+    """Rows of a CSV table with at least ``columns`` (plus an optional ``duration`` column).
+
+    Raises:
+        InputFileError: missing file or columns, empty cells, a bad duration, no rows.
+    """
+    lines = _read_lines(path)
+    reader = csv.reader(io.StringIO("\n".join(lines)))
+    header, rows = None, []
+    for record in reader:
+        number = reader.line_num
+        cells = [c.strip() for c in record]
+        if not any(cells) or cells[0].startswith(COMMENT):
+            continue
+        if header is None:
+            header = cells
+            missing = [c for c in columns if c not in header]
+            if missing:
+                raise InputFileError(path, number, f"header lacks column(s) {missing}; expected "
+                                                   f"{','.join(columns)}[,duration], found {','.join(header)}")
+            continue
+        if len(cells) != len(header):
+            raise InputFileError(path, number, f"{len(cells)} cells, the header has {len(header)}")
+        row = dict(zip(header, cells))
+        empty = [c for c in columns if not row[c]]
+        if empty:
+            raise InputFileError(path, number, f"empty cell(s) {empty}")
+        duration = None
+        if row.get("duration"):
+            try:
+                duration = parse_duration(row["duration"], "duration")
+            except ValueError as err:
+                raise InputFileError(path, number, str(err)) from None
+        rows.append(TableRow({c: row[c] for c in columns}, duration, number, str(path)))
+    if header is None or not rows:
+        raise InputFileError(path, None, f"no rows (expected a header {','.join(columns)} and at least one row)")
+    return rows
