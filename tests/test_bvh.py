@@ -269,7 +269,7 @@ def test_import_writes_amass_layout(imported):
     for f in files:
         with np.load(f) as npz:  # plain numpy, no pickle
             num = npz["poses"].shape[0]
-            assert npz["poses"].shape == (num, 156) and npz["poses"].dtype == np.float32
+            assert npz["poses"].shape == (num, 156) and npz["poses"].dtype == np.float64  # as in the real AMASS files
             assert not npz["poses"][:, 66:].any()
             assert npz["trans"].shape == (num, 3)
             assert npz["betas"].shape == (16,) and npz["dmpls"].shape == (num, 8)

@@ -224,26 +224,40 @@ def to_amass_arrays(rotmats: torch.Tensor, trans: torch.Tensor, fps: float, beta
     root, trans_z = geometry.yup_to_zup(rotmats[:, 0].double(), trans.double())
     rotvec = rotation.matrix_to_axis_angle(rotmats[:, : config.NUM_BODY_JOINTS].double())  # (T, 22, 3)
     rotvec[:, 0] = rotation.matrix_to_axis_angle(root)
-    poses = np.zeros((num, config.SMPLH_POSE_DIM), np.float32)
+    # float64 throughout, as in the real AMASS files.
+    poses = np.zeros((num, config.SMPLH_POSE_DIM), np.float64)
     poses[:, : config.BODY_POSE_DIM] = rotvec.reshape(num, -1).numpy()
-    shape = np.zeros(config.NUM_BETAS, np.float32)
+    shape = np.zeros(config.NUM_BETAS, np.float64)
     if betas is not None:
-        given = np.asarray(betas, np.float32).reshape(-1)[: config.NUM_BETAS]
+        given = np.asarray(betas, np.float64).reshape(-1)[: config.NUM_BETAS]
         shape[: len(given)] = given
     return {
         "poses": poses,
-        "trans": trans_z.numpy().astype(np.float32),
+        "trans": trans_z.numpy().astype(np.float64),
         "betas": shape,
         "gender": np.array(gender),
         "mocap_framerate": np.array(float(fps), dtype=np.float64),
-        "dmpls": np.zeros((num, config.NUM_DMPLS), np.float32),
+        "dmpls": np.zeros((num, config.NUM_DMPLS), np.float64),
     }
 
 
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps keep the .npz bytes reproducible
+
+
 def write_amass_npz(path, arrays: dict) -> Path:
-    """Write AMASS arrays atomically (through an open file, so numpy adds no suffix)."""
+    """Write arrays as a compressed ``.npz`` atomically, with reproducible bytes (same arrays ->
+    same file: zip member timestamps are fixed, unlike ``np.savez``)."""
+    import io
+    import zipfile
+
     from src.utils.fileio import atomic_path
 
-    with atomic_path(path) as tmp, open(tmp, "wb") as f:
-        np.savez(f, **arrays)
+    with atomic_path(path) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, arr in arrays.items():
+                buf = io.BytesIO()
+                np.lib.format.write_array(buf, np.asanyarray(arr), allow_pickle=False)
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, buf.getvalue())
     return Path(path)

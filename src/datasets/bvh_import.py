@@ -65,8 +65,8 @@ from src.datasets import amass_io
 from src.datasets.amass_io import resample
 from src.datasets.bvh import BvhMotion, BvhParseError, read_bvh
 from src.models.rotation2xyz import BuiltinSkeleton
-from src.utils import geometry, rotation
-from src.utils.fileio import atomic_path, write_text_atomic
+from src.utils import rotation
+from src.utils.fileio import write_text_atomic
 
 log = logging.getLogger("bvh_import")
 
