@@ -83,7 +83,7 @@ def add_dataset_args(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--dataset", default="amass", choices=DATASETS,
                    help="which data (src/datasets/get_dataset.py lists each one's default --datapath)")
     g.add_argument("--datapath", default=None,
-                   help="a <prefix>_db.pt path (or a folder for humanml3d/kitml); default per --dataset")
+                   help="a <prefix>_db.pt path (a folder for humanml3d); default per --dataset")
     g.add_argument("--num_frames", type=int, default=60,
                    help="window length in frames; -1 the whole sequence (cropped to --max_len), "
                         "-2 a random length in [--min_len, --max_len]")
@@ -466,8 +466,8 @@ class JointsTextDataset(WindowedTextDataset):
             joints = torch.as_tensor(rec["joints"], dtype=torch.float32)
             if tuple(joints.shape[1:]) != (config.NUM_BODY_JOINTS, 3):
                 raise NotImplementedError(f"{name}: {rec['id']} has joints {tuple(joints.shape)}; this dataset needs "
-                                          f"(T, {config.NUM_BODY_JOINTS}, 3) in SMPL order (KIT-ML's MMM skeleton "
-                                          "must be converted by its loader)")
+                                          f"(T, {config.NUM_BODY_JOINTS}, 3) in SMPL order (KIT-ML's 21 MMM joints "
+                                          "are not supported)")
             if float(rec["fps"]) != fps:
                 raise ValueError(f"{name}: mixed frame rates {fps} and {rec['fps']}")
             num = joints.shape[0]

@@ -8,7 +8,8 @@ Datasets and their default ``--datapath``:
     amass, babel  SMPL motions with BABEL labels: data/amass_db/{amass,babel}_30fps_db.pt
     builtin       the generated built-in data: data/synthetic_db/babel_30fps_db.pt
     bvh           CMU BVH motions: data/bvh_db/cmu_30fps_db.pt
-    humanml3d, kitml  joint positions (``--pose_rep xyz`` only): data/HumanML3D, data/KIT-ML
+    humanml3d     joint positions (``--pose_rep xyz`` only): data/HumanML3D (a folder)
+    kitml         refused with a message (21 MMM joints, not SMPL order): data/KIT-ML
 A db path ends in ``_db.pt`` and names the split files ``<prefix>_{train,val,test}.pt``
 (``_vald.pt`` is read when ``_val.pt`` is absent); statistics go to ``<prefix>_stats.pt``.
 """
@@ -121,18 +122,40 @@ def _db_datasets(opt, splits, body_model):
 
 
 def _joint_datasets(opt, splits):
+    """HumanML3D from its released folder (``new_joints``, ``texts``, split files).
+
+    KIT-ML is refused: its 21 MMM joints have no SMPL order, and the joint features,
+    canonicalisation (hips, shoulders, feet) and mirroring here are defined on the 22 SMPL
+    joints. Training on it would need a mapping between the two skeletons, which SMoG lacks.
+    """
+    if opt.dataset == "kitml":
+        raise ValueError("--dataset kitml: KIT-ML's 21-joint MMM skeleton is not in SMPL order, and SMoG's joint "
+                         "features, canonicalisation and mirroring need the 22 SMPL joints; training on KIT-ML is "
+                         "not supported (use --dataset humanml3d)")
     if opt.pose_rep != "xyz":
-        raise ValueError(f"--dataset {opt.dataset} holds joint positions only: use --pose_rep xyz")
+        raise ValueError(f"--dataset {opt.dataset} holds joint positions only: use --pose_rep xyz "
+                         f"(got --pose_rep {opt.pose_rep})")
     if opt.use_action_cat_as_text_labels:
         raise ValueError(f"--dataset {opt.dataset} has no action categories")
-    try:
-        from src.datasets.humanml3d import load_humanml3d
-    except ImportError as err:
-        raise NotImplementedError(f"--dataset {opt.dataset} needs src/datasets/humanml3d.py ({err})") from err
+    from src.datasets.humanml3d import load_humanml3d
+
     root = Path(opt.datapath or JOINT_DATASETS[opt.dataset])
     datasets = {}
     for split in splits:
-        records = load_humanml3d(root, split, opt.dataset)
+        try:
+            records = load_humanml3d(root, split, opt.dataset)
+        except FileNotFoundError:
+            if split == "train" or (root / f"{split}.txt").is_file():
+                raise
+            logger.warning("%s split of %s is absent; skipped", split, root)
+            datasets[split] = None
+            continue
+        if not records:
+            if split == "train":
+                raise ValueError(f"{root / 'train.txt'} lists no motions")
+            logger.warning("%s split of %s is empty; skipped", split, root)
+            datasets[split] = None
+            continue
         datasets[split] = JointsTextDataset(records, **_window_kwargs(opt, split == "train"),
                                             name=f"{opt.dataset}/{split}")
     return datasets, root / "smog_stats.pt"

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.distributed as dist
+from torch.utils.data import Sampler
 
 
 @dataclass
@@ -57,3 +58,36 @@ def average(values: dict, info: DistInfo, device: torch.device) -> dict:
 def barrier(info: DistInfo) -> None:
     if info.enabled:
         dist.barrier()
+
+
+class DistributedWeightedSampler(Sampler):
+    """Weighted sampling with replacement, split over the processes of a DDP run.
+
+    Every process draws the same ``num_samples`` indices (seeded by ``seed`` and the epoch,
+    so ``set_epoch`` must be called each epoch, as for ``DistributedSampler``) and keeps
+    every ``world_size``-th one from its ``rank``: together the processes see one weighted
+    draw of the size of the dataset.
+
+    Args:
+        weights: (N,) non-negative sampling weights, one per dataset item.
+        info: this process' rank and the world size.
+        seed: base seed, the same on every process.
+    """
+
+    def __init__(self, weights: torch.Tensor, info: DistInfo, seed: int = 0):
+        self.weights = torch.as_tensor(weights, dtype=torch.double)
+        self.rank, self.world_size = info.rank, info.world_size
+        self.num_samples = -(-len(self.weights) // self.world_size)  # per process, rounded up
+        self.seed, self.epoch = seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self):
+        generator = torch.Generator().manual_seed(self.seed + self.epoch)
+        drawn = torch.multinomial(self.weights, self.num_samples * self.world_size, replacement=True,
+                                  generator=generator)
+        return iter(drawn[self.rank::self.world_size].tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples

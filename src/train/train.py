@@ -1,21 +1,27 @@
 """Train SMoG: ``python -m src.train.train --dataset builtin --folder exps/smog ...``.
 
 Multi-GPU: ``torchrun --nproc_per_node N -m src.train.train ...`` (gloo on CPUs).
+Exit codes: 0 done, 2 unusable options or inputs (bad device, missing data or checkpoint,
+a --resume checkpoint of another architecture), with the reason on stderr.
 """
 
 import sys
 
-from src.parser.base import DeviceError
 from src.parser.training import parse_training_args
 
 
 def main(argv=None) -> int:
     opt = parse_training_args(argv)
-    from src.train.trainer import train  # heavy imports after argument errors are reported
+    from src.models.get_model import CheckpointMismatchError  # heavy imports after argument errors are reported
+    from src.train.trainer import train
 
     try:
         last = train(opt)
-    except (DeviceError, FileNotFoundError, ValueError) as err:
+    except CheckpointMismatchError as err:
+        print(f"error: --resume {opt.resume}: {err}\n(resume with the options the checkpoint was trained with; "
+              f"they are in its opt.yaml)", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, ValueError, NotImplementedError) as err:  # DeviceError is a ValueError
         print(f"error: {err}", file=sys.stderr)
         return 2
     if last is not None:

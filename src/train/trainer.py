@@ -10,12 +10,12 @@ import numpy as np
 import torch
 import yaml
 from torch import nn
-from torch.utils.data import DataLoader, DistributedSampler
+from torch.utils.data import DataLoader, DistributedSampler, WeightedRandomSampler
 from tqdm import tqdm
 
 from src.datasets.dataset import collate
 from src.datasets.get_dataset import get_datasets
-from src.models.get_model import build_model, load_checkpoint, save_checkpoint
+from src.models.get_model import build_model, load_checkpoint, model_config_from_opt, save_checkpoint
 from src.parser.base import resolve_device
 from src.train import distributed
 from src.train.logger import LossLog, make_text_logger
@@ -61,7 +61,18 @@ def make_scheduler(optimizer, opt, steps_per_epoch: int):
 
 
 def make_loader(dataset, opt, shuffle: bool, info) -> DataLoader:
-    sampler = DistributedSampler(dataset, shuffle=shuffle, seed=opt.seed) if info.enabled else None
+    """The training (``shuffle``) or evaluation loader; ``--sequence_weighting length`` draws
+    training sequences with replacement in proportion to ``dataset.sequence_weights()``,
+    split over the processes under DDP."""
+    weighted = shuffle and getattr(opt, "sequence_weighting", "none") == "length"
+    if weighted and info.enabled:
+        sampler = distributed.DistributedWeightedSampler(dataset.sequence_weights(), info, seed=opt.seed)
+    elif weighted:
+        sampler = WeightedRandomSampler(dataset.sequence_weights(), num_samples=len(dataset), replacement=True)
+    elif info.enabled:
+        sampler = DistributedSampler(dataset, shuffle=shuffle, seed=opt.seed)
+    else:
+        sampler = None
     return DataLoader(dataset, batch_size=opt.batch_size, shuffle=shuffle and sampler is None, sampler=sampler,
                       num_workers=opt.num_workers, collate_fn=collate, drop_last=shuffle,
                       persistent_workers=opt.num_workers > 0)
@@ -70,6 +81,9 @@ def make_loader(dataset, opt, shuffle: bool, info) -> DataLoader:
 def train(opt) -> Path:
     """Run a training described by parsed options. Returns the path of the last checkpoint."""
     device = resolve_device(opt.device, getattr(opt, "force_device", None))
+    model_config_from_opt(opt)  # model-option errors before any data is read
+    if opt.resume and not Path(opt.resume).is_file():
+        raise FileNotFoundError(f"--resume {opt.resume}: checkpoint not found")
     info, device = distributed.setup(device)
     folder = Path(opt.folder)
     if info.is_main:
@@ -94,10 +108,16 @@ def train(opt) -> Path:
         scheduler.load_state_dict(ckpt["scheduler"])
         start_epoch = int(ckpt["epoch"]) + 1
         log.info(f"resumed from {opt.resume} at epoch {start_epoch}")
+        if start_epoch > opt.num_epochs:
+            log.warning(f"the checkpoint already has {start_epoch - 1} epochs (--num_epochs {opt.num_epochs}): "
+                        "nothing to train; raise --num_epochs to continue")
     if info.is_main:
         write_text_atomic(folder / "opt.yaml", yaml.safe_dump(_plain(vars(opt)), sort_keys=True))
         log.info(f"device {device}, world size {info.world_size}, {len(datasets['train'])} training sequences, "
                  f"{sum(p.numel() for p in model.parameters() if p.requires_grad) / 1e6:.2f} M trainable parameters")
+        if model.use_vertices and not getattr(model.body_model, "has_vertices", False):
+            log.warning("--jointstype vertices: the body model has no mesh (no SMPL file under models/smpl, or "
+                        "--pose_rep xyz); the rcxyz/velxyz losses use the 22 joints instead")
     wrapped = LossWrapper(model)
     if info.enabled:
         wrapped = nn.parallel.DistributedDataParallel(
@@ -106,7 +126,7 @@ def train(opt) -> Path:
     use_bf16 = opt.bf16 and device.type == "cuda"
     last = None
     for epoch in range(start_epoch, opt.num_epochs + 1):
-        if info.enabled:
+        if hasattr(train_loader.sampler, "set_epoch"):
             train_loader.sampler.set_epoch(epoch)
         model.train()
         sums, count, started = {}, 0, time.time()

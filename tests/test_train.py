@@ -1,0 +1,336 @@
+"""The training command ``python -m src.train.train`` on the CPU, with tiny models and a tiny
+generated dataset: outputs of a run, loss going down, resuming, strict loading, argument errors,
+the original SMoG option names, sequence weighting, HumanML3D, DDP (two gloo processes) and
+bf16 autocast. Runs call ``main(argv)`` in-process (imports are paid once); DDP runs torchrun."""
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+from src.datasets import amass_parser, synthetic
+from src.models.get_model import build_model, load_checkpoint, model_config_from_opt
+from src.models.rotation2xyz import load_body_model
+from src.parser.training import parse_training_args
+from src.train.distributed import DistInfo, DistributedWeightedSampler
+from src.train.train import main
+from src.train.trainer import make_loader
+from tests.conftest import REPO_ROOT
+from tests.test_model import TINY, FakeBackbone
+
+# A model of ~0.1 M parameters on 30-frame windows: an epoch of the quick dataset takes about a second.
+TINY_ARGS = ["--latent_dim", "32", "--num_layers", "1", "--ff_size", "64", "--text_num_layers", "1",
+             "--text_ff_size", "64", "--arch", "linear", "--num_frames", "30", "--num_workers", "0",
+             "--device", "cpu", "--body_model", "builtin"]  # the same whether or not SMPL files are installed
+# Settings that make the loss fall reliably within a few epochs: no dropout or mirroring noise,
+# a constant learning rate (so a resumed run continues at the same rate).
+LEARNING_ARGS = ["--lr", "1e-3", "--lr_schedule", "constant", "--warmup_steps", "0", "--dropout", "0",
+                 "--mirror_prob", "0", "--batch_size", "4"]
+EPOCHS = 5
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory):
+    """The quick built-in dataset (one sequence per action: 30 train, 4 val, 4 test) as a db."""
+    root = tmp_path_factory.mktemp("data")
+    synthetic.main(["--output_dir", str(root / "syn"), "--quick", "--seed", "0"])
+    amass_parser.main(["--dataset_name", "babel", "--input_dir", str(root / "syn" / "amass"),
+                       "--babel_dir", str(root / "syn" / "babel"), "--output_dir", str(root / "db"),
+                       "--target_fps", "30"])
+    return root / "db" / "babel_30fps_db.pt"
+
+
+def data_args(db_path):
+    return ["--dataset", "builtin", "--datapath", str(db_path)]
+
+
+def read_losses(folder):
+    with open(folder / "losses.csv", newline="") as f:
+        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+@pytest.fixture(scope="module")
+def run(db_path, tmp_path_factory):
+    """A finished 5-epoch run (checkpoints at epochs 2, 4 and 5)."""
+    folder = tmp_path_factory.mktemp("run")
+    assert main(data_args(db_path) + TINY_ARGS + LEARNING_ARGS +
+                ["--folder", str(folder), "--num_epochs", str(EPOCHS), "--snapshot", "2"]) == 0
+    return folder
+
+
+# ------------------------------------------------------------------ a run and its outputs
+def test_run_outputs(run):
+    assert sorted(p.name for p in run.glob("checkpoint_*.pth.tar")) == [
+        "checkpoint_0002.pth.tar", "checkpoint_0004.pth.tar", "checkpoint_0005.pth.tar"]
+    opt = yaml.safe_load((run / "opt.yaml").read_text())
+    assert opt["num_epochs"] == EPOCHS and opt["latent_dim"] == 32 and opt["dataset"] == "builtin"
+    log = (run / "training.log").read_text()
+    assert "world size 1" in log and f"epoch {EPOCHS}/{EPOCHS}" in log
+    # the built-in skeleton has no mesh: --jointstype vertices (the default) falls back, and says so
+    assert "--jointstype vertices" in log and "22 joints" in log
+    assert (run / "loss_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rows = read_losses(run)
+    assert [r["epoch"] for r in rows] == list(range(1, EPOCHS + 1))
+    assert all(np.isfinite(r["train/total"]) and np.isfinite(r["val/total"]) for r in rows)
+
+
+def test_loss_decreases(run):
+    rows = read_losses(run)
+    train = [r["train/total"] for r in rows]
+    val = [r["val/total"] for r in rows]
+    assert train[-1] < 0.85 * train[0], train
+    assert val[-1] < 0.85 * val[0], val  # deterministic validation windows
+
+
+def test_checkpoint_is_self_describing(run):
+    model, ckpt = load_checkpoint(run / "checkpoint_0005.pth.tar")  # no dataset, no options
+    assert ckpt["epoch"] == EPOCHS and ckpt["opt"]["latent_dim"] == 32
+    assert model.config["latent_dim"] == 32 and model.config["arch"] == "linear"
+    assert ckpt["optimizer"] is not None and ckpt["scheduler"] is not None
+    assert torch.equal(model.mean, ckpt["stats"]["mean"]) and model.mean.shape == (25, 6)
+    x = torch.randn(2, 30, 25, 6)
+    latent = model.encode_motion(x, torch.ones(2, 30, dtype=torch.bool))["latent"]
+    assert latent.shape == (2, 32) and torch.isfinite(latent).all()
+
+
+# ------------------------------------------------------------------ resuming
+def test_resume_continues(run, db_path, tmp_path):
+    folder = tmp_path / "resumed"
+    shutil.copytree(run, folder)
+    before = read_losses(run)
+    argv = data_args(db_path) + TINY_ARGS + LEARNING_ARGS + ["--folder", str(folder), "--snapshot", "1"]
+    assert main(argv + ["--num_epochs", str(EPOCHS + 2), "--resume", str(run / "checkpoint_0005.pth.tar")]) == 0
+    rows = read_losses(folder)
+    assert [r["epoch"] for r in rows] == list(range(1, EPOCHS + 3))
+    assert rows[:EPOCHS] == before  # the history is kept
+    assert load_checkpoint(folder / f"checkpoint_{EPOCHS + 2:04d}.pth.tar")[1]["epoch"] == EPOCHS + 2
+    assert not (folder / "checkpoint_0001.pth.tar").exists()  # epochs 1..5 were not trained again
+    assert "resumed from" in (folder / "training.log").read_text()
+    # the first resumed epoch starts from the trained weights, not from the initial loss
+    first, last, resumed = before[0], before[-1], rows[EPOCHS]
+    assert abs(resumed["val/total"] - last["val/total"]) < 0.1 * last["val/total"]
+    assert resumed["train/total"] < 0.85 * first["train/total"]
+    assert resumed["train/total"] < (first["train/total"] + last["train/total"]) / 2
+
+
+def test_resume_with_another_architecture_fails_clearly(run, db_path, tmp_path, capsys):
+    argv = data_args(db_path) + TINY_ARGS + LEARNING_ARGS + ["--folder", str(tmp_path), "--num_epochs", "9",
+                                                             "--resume", str(run / "checkpoint_0005.pth.tar")]
+    argv[argv.index("--latent_dim") + 1] = "64"
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "does not match" in err and "shape mismatches" in err
+    assert "latent_dim: checkpoint 32 vs model 64" in err
+    assert "Traceback" not in err
+
+
+# ------------------------------------------------------------------ bad arguments
+def test_cuda_on_cpu_only_machine(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    for device in (["--device", "cuda"], ["--device", "0"], ["--cuda"]):
+        assert main(["--folder", str(tmp_path)] + device) == 2
+        err = capsys.readouterr().err
+        assert "CUDA is not available" in err and "Traceback" not in err
+
+
+def test_nonpositive_batch_size_is_an_argument_error(capsys):
+    with pytest.raises(SystemExit) as exc:
+        parse_training_args(["--batch_size", "0"])
+    assert exc.value.code == 2
+    assert "--batch_size must be positive" in capsys.readouterr().err
+
+
+def test_missing_inputs_are_named(tmp_path, capsys, db_path):
+    missing = tmp_path / "nowhere" / "amass_30fps_db.pt"
+    assert main(["--dataset", "amass", "--datapath", str(missing), "--folder", str(tmp_path / "a")] + TINY_ARGS) == 2
+    assert str(missing.with_name("amass_30fps_train.pt")) in capsys.readouterr().err
+    checkpoint = tmp_path / "no_checkpoint.pth.tar"
+    assert main(data_args(db_path) + TINY_ARGS + ["--folder", str(tmp_path / "b"), "--resume", str(checkpoint)]) == 2
+    err = capsys.readouterr().err
+    assert str(checkpoint) in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------------ the original command line
+def original_argv(db_path, folder, image_losses="cosine"):
+    """SPEC §3b's training command, word for word except the paths."""
+    return ["--clip_text_losses", "cosine", "--clip_image_losses", image_losses, "--pose_rep", "rot6d",
+            "--lambda_vel", "100", "--lambda_rc", "100", "--lambda_rcxyz", "100", "--jointstype", "vertices",
+            "--batch_size", "20", "--num_frames", "60", "--num_layers", "8", "--lr", "0.0001", "--glob",
+            "--translation", "--no-vertstrans", "--latent_dim", "512", "--num_epochs", "100", "--snapshot", "10",
+            "--device", "0", "--dataset", "amass", "--datapath", str(db_path), "--folder", str(folder)]
+
+
+def test_original_option_names_parse(tmp_path):
+    opt = parse_training_args(original_argv("data/amass_db/amass_30fps_db.pt", tmp_path))
+    assert (opt.pose_rep, opt.jointstype, opt.glob, opt.translation, opt.vertstrans) == ("rot6d", "vertices", True,
+                                                                                        True, False)
+    assert (opt.batch_size, opt.num_frames, opt.num_layers, opt.latent_dim) == (20, 60, 8, 512)
+    assert (opt.lr, opt.num_epochs, opt.snapshot, opt.device) == (1e-4, 100, 10, "0")
+    assert (opt.lambda_vel, opt.lambda_rc, opt.lambda_rcxyz) == (100.0, 100.0, 100.0)
+    # the CLIP image alignment is not implemented: a clear error, not a silent no-op
+    with pytest.raises(ValueError, match="--clip_image_losses 'cosine'.*Drop the option"):
+        model_config_from_opt(opt)
+    config = model_config_from_opt(parse_training_args(original_argv("x_db.pt", tmp_path, image_losses="")))
+    assert config["losses"]["lambda_rc"] == 100.0 and config["losses"]["clip_text_losses"] == ["cosine"]
+    assert config["jointstype"] == "vertices" and config["latent_dim"] == 512
+
+
+def test_original_command_reports_image_losses(db_path, tmp_path, capsys):
+    argv = original_argv(db_path, tmp_path)
+    argv[argv.index("--device") + 1] = "cpu"
+    assert main(argv) == 2  # refused before any data is read
+    err = capsys.readouterr().err
+    assert "--clip_image_losses 'cosine'" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------------ sequence weighting
+class Lengths(torch.utils.data.Dataset):
+    """Stands in for a motion dataset: only its length and window counts matter to the sampler."""
+
+    def __init__(self, weights):
+        self.weights = torch.tensor(weights, dtype=torch.double)
+
+    def __len__(self):
+        return len(self.weights)
+
+    def __getitem__(self, i):
+        return i
+
+    def sequence_weights(self):
+        return self.weights
+
+
+def test_length_weighting_in_one_process():
+    opt = parse_training_args(["--sequence_weighting", "length", "--batch_size", "4", "--num_workers", "0"])
+    dataset = Lengths([1.0, 9.0])
+    sampler = make_loader(dataset, opt, shuffle=True, info=DistInfo()).sampler
+    assert isinstance(sampler, torch.utils.data.WeightedRandomSampler) and sampler.replacement
+    assert torch.equal(sampler.weights, dataset.weights) and len(sampler) == 2
+    torch.manual_seed(0)
+    draws = torch.tensor([i for _ in range(500) for i in sampler], dtype=torch.float)
+    assert 0.85 < draws.mean() < 0.95  # index 1 holds 90% of the weight
+    unweighted = make_loader(dataset, parse_training_args(["--num_workers", "0"]), shuffle=True, info=DistInfo())
+    assert isinstance(unweighted.sampler, torch.utils.data.RandomSampler)
+    evaluation = make_loader(dataset, opt, shuffle=False, info=DistInfo())
+    assert isinstance(evaluation.sampler, torch.utils.data.SequentialSampler)
+
+
+def test_length_weighting_under_ddp():
+    opt = parse_training_args(["--sequence_weighting", "length", "--num_workers", "0", "--seed", "3"])
+    weights = [1.0, 9.0, 0.0, 2.0, 3.0]
+    ranks = [make_loader(Lengths(weights), opt, True, DistInfo(rank, 2)).sampler for rank in (0, 1)]
+    assert all(isinstance(s, DistributedWeightedSampler) for s in ranks)
+    draws = [list(s) for s in ranks]
+    assert [len(d) for d in draws] == [3, 3]  # ceil(5 / 2) each
+    assert 2 not in draws[0] + draws[1]  # zero weight, never drawn
+    expected = torch.multinomial(torch.tensor(weights, dtype=torch.double), 6, True,
+                                 generator=torch.Generator().manual_seed(3))
+    assert draws[0] + draws[1] == expected[0::2].tolist() + expected[1::2].tolist()  # one draw, interleaved
+    epoch0 = draws
+    for s in ranks:
+        s.set_epoch(1)
+    assert [list(s) for s in ranks] != epoch0
+    drawn = []
+    for epoch in range(200):
+        for s in ranks:
+            s.set_epoch(epoch)
+            drawn.extend(s)
+    counts = torch.bincount(torch.tensor(drawn), minlength=5).double()
+    assert torch.allclose(counts / counts.sum(), torch.tensor(weights, dtype=torch.double) / 15, atol=0.05)
+
+
+# ------------------------------------------------------------------ HumanML3D
+def write_humanml3d(root, num_train=6, fps=20.0):
+    """A small folder in the released HumanML3D layout: plausible 22-joint motions (the built-in
+    skeleton's rest pose, swaying limbs, walking forward), captions, split files."""
+    rest = load_body_model("builtin")(torch.eye(3).expand(1, 24, 3, 3), torch.zeros(1, 3))["joints"][0, :22].numpy()
+    rng = np.random.default_rng(0)
+    (root / "new_joints").mkdir(parents=True)
+    (root / "texts").mkdir()
+    ids = [f"{i:06d}" for i in range(num_train + 2)]
+    for i, motion_id in enumerate(ids):
+        frames = 40 + 7 * i
+        t = np.arange(frames)[:, None, None] / fps
+        sway = 0.05 * np.sin(2 * np.pi * (1 + i % 3) * t + rng.uniform(0, 6, (1, 22, 3)))
+        joints = rest[None] + sway + np.array([0.0, 0.0, 0.4 + 0.1 * i]) * t
+        joints[..., 1] -= joints[:, [7, 8, 10, 11], 1].min()  # floor at y = 0
+        np.save(root / "new_joints" / f"{motion_id}.npy", joints.astype(np.float32))
+        (root / "texts" / f"{motion_id}.txt").write_text(
+            f"a person walks forward number {i}#a/DET person/NOUN walk/VERB#0.0#0.0\n"
+            f"someone waves the left hand#someone/PRON wave/VERB#0.5#1.5\n", encoding="utf-8")
+    (root / "train.txt").write_text("\n".join(ids[:num_train]) + "\n")
+    (root / "val.txt").write_text("\n".join(ids[num_train:]) + "\n")  # no test split: skipped with a warning
+    return root
+
+
+def test_humanml3d_training(tmp_path, capsys):
+    root = write_humanml3d(tmp_path / "HumanML3D")
+    argv = ["--dataset", "humanml3d", "--datapath", str(root), "--folder", str(tmp_path / "run"), "--batch_size", "4",
+            "--num_epochs", "1", "--sequence_weighting", "length"] + TINY_ARGS
+    assert main(argv) == 2  # the default --pose_rep rot6d
+    assert "use --pose_rep xyz" in capsys.readouterr().err
+    missing = tmp_path / "NoHumanML3D"
+    assert main(argv + ["--pose_rep", "xyz", "--datapath", str(missing)]) == 2
+    assert f"humanml3d folder not found: {missing}" in capsys.readouterr().err
+    assert main(argv + ["--pose_rep", "xyz", "--num_frames", "20"]) == 0
+    model, ckpt = load_checkpoint(tmp_path / "run" / "checkpoint_0001.pth.tar")
+    assert (model.config["pose_rep"], model.config["njoints"], model.config["nfeats"]) == ("xyz", 22, 3)
+    assert model.config["fps"] == 20.0 and (root / "smog_stats.pt").is_file()
+    row = read_losses(tmp_path / "run")[0]
+    assert np.isfinite(row["train/total"]) and np.isfinite(row["val/total"])
+
+
+def test_kitml_is_refused(tmp_path, capsys):
+    argv = ["--dataset", "kitml", "--datapath", str(tmp_path), "--pose_rep", "xyz", "--folder", str(tmp_path / "r")]
+    assert main(argv + TINY_ARGS) == 2
+    err = capsys.readouterr().err
+    assert "KIT-ML" in err and "21" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------------ DDP
+@pytest.mark.skipif(not torch.distributed.is_available(), reason="this torch build has no torch.distributed")
+def test_ddp_two_processes(db_path, tmp_path):
+    folder = tmp_path / "ddp"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+           "-m", "src.train.train"] + data_args(db_path) + TINY_ARGS + [
+           "--folder", str(folder), "--batch_size", "4", "--num_epochs", "1", "--snapshot", "1",
+           "--arch", "kan", "--kan_grid_size", "3"]  # SMoG's default architecture
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO_ROOT)}
+    done = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert [p.name for p in folder.glob("checkpoint_*")] == ["checkpoint_0001.pth.tar"]
+    log = (folder / "training.log").read_text()
+    assert "world size 2" in log and log.count("epoch 1/1") == 1  # rank 0 alone writes
+    assert done.stdout.count("checkpoint:") == 1
+    model, ckpt = load_checkpoint(folder / "checkpoint_0001.pth.tar")
+    assert ckpt["extra"]["world_size"] == 2 and model.config["arch"] == "kan"
+    assert [r["epoch"] for r in read_losses(folder)] == [1.0]
+
+
+# ------------------------------------------------------------------ bf16
+@pytest.mark.parametrize("arch", ["linear", "kan"])
+def test_bf16_autocast_forward_backward(arch):
+    """What the trainer runs on CUDA by default (bf16 autocast), checked on the CPU."""
+    opt = parse_training_args(["--pose_rep", "rot6d", "--arch", arch])
+    for key, value in TINY.items():
+        setattr(opt, key, value)
+    torch.manual_seed(0)
+    model = build_model(opt, None, text_backbone=FakeBackbone())
+    x = torch.randn(3, 20, 25, 6) * 0.1
+    x[..., :24, :] += torch.tensor([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])  # near-identity rotations
+    lengths = torch.tensor([20, 15, 9])
+    batch = {"x": x, "mask": torch.arange(20)[None] < lengths[:, None], "lengths": lengths,
+             "text": ["walk forward", "wave the left hand", "jump"], "betas": torch.zeros(3, 16)}
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss, logs = model.compute_loss(batch)
+    loss.backward()
+    assert torch.isfinite(loss) and all(np.isfinite(float(v)) for v in logs.values())
+    grads = [p.grad for p in model.parameters() if p.requires_grad]
+    assert all(g is not None and torch.isfinite(g).all() for g in grads)
+    assert all(g.dtype == torch.float32 for g in grads)  # autocast keeps the master weights in float32
