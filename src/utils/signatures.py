@@ -1,0 +1,121 @@
+"""Physical signatures of a motion: simple, explainable measurements that say whether a clip does
+what its text says (travel, turning, which hand is raised, foot height, pelvis drop).
+
+All functions take canonical joints (T, 22, 3) (``src.config``: Y-up metres, floor 0, frame 0 at
+the origin facing +Z, the body's left = +X).
+"""
+
+import math
+
+import numpy as np
+
+from src import config
+
+J = config.JOINT_INDEX
+
+
+def _np(joints) -> np.ndarray:
+    arr = np.asarray(joints, dtype=np.float64)
+    assert arr.ndim == 3 and arr.shape[1] >= config.NUM_BODY_JOINTS and arr.shape[2] == 3, arr.shape
+    return arr
+
+
+def travel(joints) -> np.ndarray:
+    """(3,) pelvis displacement from the first to the last frame (x = left, z = forward)."""
+    arr = _np(joints)
+    return arr[-1, 0] - arr[0, 0]
+
+
+def heading_change_deg(joints) -> float:
+    """Signed turn from the first to the last frame in degrees; positive = turned to the left."""
+    arr = _np(joints)
+
+    def heading(frame):
+        across = (frame[J["left_hip"]] - frame[J["right_hip"]]) + (frame[J["left_shoulder"]] - frame[J["right_shoulder"]])
+        return math.atan2(-across[2], across[0])  # forward = (left - right) x up
+
+    delta = heading(arr[-1]) - heading(arr[0])
+    return math.degrees((delta + math.pi) % (2 * math.pi) - math.pi)
+
+
+def wrist_raise(joints, side: str) -> float:
+    """Highest height of the ``side`` wrist above its shoulder over the clip, in metres."""
+    arr = _np(joints)
+    wrist, shoulder = J[f"{side}_wrist"], J[f"{side}_shoulder"]
+    return float((arr[:, wrist, 1] - arr[:, shoulder, 1]).max())
+
+
+def frames_wrists_above_head(joints) -> float:
+    """Fraction of frames with both wrists above the head joint."""
+    arr = _np(joints)
+    head = arr[:, J["head"], 1]
+    both = (arr[:, J["left_wrist"], 1] > head) & (arr[:, J["right_wrist"], 1] > head)
+    return float(both.mean())
+
+
+def pelvis_drop(joints) -> float:
+    """Standing pelvis height (first frame) minus the lowest pelvis height, in metres."""
+    arr = _np(joints)
+    return float(arr[0, 0, 1] - arr[:, 0, 1].min())
+
+
+def airborne_fraction(joints, clearance: float = 0.05) -> float:
+    """Fraction of frames where every ankle and foot joint is above ``clearance`` metres."""
+    arr = _np(joints)
+    return float((arr[:, list(config.FLOOR_JOINTS), 1].min(axis=1) > clearance).mean())
+
+
+def foot_lift(joints, side: str) -> float:
+    """Highest height of the ``side`` foot joint over the clip, in metres."""
+    return float(_np(joints)[:, J[f"{side}_foot"], 1].max())
+
+
+# A check is (description, function of joints -> bool, measured value for the report).
+CHECKS = {
+    "forward": lambda j: (travel(j)[2] > 1.0, f"forward {travel(j)[2]:+.2f} m"),
+    "backward": lambda j: (travel(j)[2] < -0.5, f"forward {travel(j)[2]:+.2f} m"),
+    "left": lambda j: (travel(j)[0] > 0.3, f"leftward {travel(j)[0]:+.2f} m"),
+    "right": lambda j: (travel(j)[0] < -0.3, f"leftward {travel(j)[0]:+.2f} m"),
+    "turn_left": lambda j: (heading_change_deg(j) > 45, f"turn {heading_change_deg(j):+.0f} deg"),
+    "turn_right": lambda j: (heading_change_deg(j) < -45, f"turn {heading_change_deg(j):+.0f} deg"),
+    "turn_around": lambda j: (abs(heading_change_deg(j)) > 120, f"turn {heading_change_deg(j):+.0f} deg"),
+    "right_hand_up": lambda j: (wrist_raise(j, "right") > 0.1 and wrist_raise(j, "left") < 0.0,
+                                f"right wrist {wrist_raise(j, 'right'):+.2f} m, left {wrist_raise(j, 'left'):+.2f} m above shoulder"),
+    "left_hand_up": lambda j: (wrist_raise(j, "left") > 0.1 and wrist_raise(j, "right") < 0.0,
+                               f"left wrist {wrist_raise(j, 'left'):+.2f} m, right {wrist_raise(j, 'right'):+.2f} m above shoulder"),
+    "both_hands_above_head": lambda j: (frames_wrists_above_head(j) > 0.2,
+                                        f"both wrists above head in {frames_wrists_above_head(j):.0%} of frames"),
+    "pelvis_drop": lambda j: (pelvis_drop(j) > 0.25, f"pelvis drop {pelvis_drop(j):.2f} m"),
+    "airborne": lambda j: (airborne_fraction(j) > 0.05, f"airborne {airborne_fraction(j):.0%} of frames"),
+    "right_foot_up": lambda j: (foot_lift(j, "right") > 0.35 and foot_lift(j, "right") > foot_lift(j, "left") + 0.15,
+                                f"right foot {foot_lift(j, 'right'):.2f} m, left {foot_lift(j, 'left'):.2f} m"),
+    "left_foot_up": lambda j: (foot_lift(j, "left") > 0.35 and foot_lift(j, "left") > foot_lift(j, "right") + 0.15,
+                               f"left foot {foot_lift(j, 'left'):.2f} m, right {foot_lift(j, 'right'):.2f} m"),
+}
+
+# Paraphrases written for testing only: none of them is in the training captions of the built-in
+# dataset (``src.datasets.procedural.captions``), and a test checks that.
+HELD_OUT_PROMPTS = (
+    ("a man strides ahead for a few metres", "forward"),
+    ("somebody heads straight on at an easy pace", "forward"),
+    ("the individual retreats, stepping in reverse", "backward"),
+    ("a person shuffles sideways toward their left", "left"),
+    ("a person shuffles sideways toward their right", "right"),
+    ("someone rotates in place until facing the opposite way", "turn_around"),
+    ("the person swivels ninety degrees to the left", "turn_left"),
+    ("the person swivels ninety degrees to the right", "turn_right"),
+    ("somebody says hi by lifting and shaking the right hand", "right_hand_up"),
+    ("somebody says hi by lifting and shaking the left hand", "left_hand_up"),
+    ("someone stretches both arms up high above the head", "both_hands_above_head"),
+    ("a person springs up off the ground with both feet", "airborne"),
+    ("the person drops down into a deep knee bend and comes back up", "pelvis_drop"),
+    ("a person lowers themselves onto a chair", "pelvis_drop"),
+    ("someone boots an imaginary ball with the right foot", "right_foot_up"),
+    ("someone boots an imaginary ball with the left foot", "left_foot_up"),
+)
+
+
+def check(joints, signature: str):
+    """(passed, measured text) for one named signature."""
+    passed, measured = CHECKS[signature](joints)
+    return bool(passed), measured
