@@ -42,7 +42,6 @@ from src.utils import features as feature_utils
 from src.utils import rotation
 from src.visualize.exporters import MotionClip, clip_from_joints, clip_from_params, resample_clip, rest_joints_of
 
-# The shipped pretrained model (move to src.config once the lead agrees).
 DEFAULT_CHECKPOINT = config.DEFAULT_CHECKPOINT  # re-exported: tests monkeypatch it here
 DEFAULT_DURATION_S = 4.0
 
