@@ -416,3 +416,21 @@ def test_overfit_a_handful_of_motions():
         motion = model.encode_motion(batch["x"], batch["mask"])["embedding"]
     hits = (F.normalize(text, dim=-1) @ F.normalize(motion, dim=-1).T).argmax(1) == torch.arange(6)
     assert hits.float().mean() >= 4 / 6  # chance: 1/6
+
+
+def test_export_strips_training_state_and_keeps_outputs(tmp_path):
+    from prepare.export_model import export
+
+    model = tiny_model()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    model.compute_loss(make_batch([20, 30]))[0].backward()
+    optimizer.step()
+    full = save_checkpoint(tmp_path / "full.pth.tar", model, optimizer, None, epoch=3, opt={"seed": 1})
+    small = export(full, tmp_path / "small.pth.tar")
+    assert small.stat().st_size < 0.6 * full.stat().st_size  # AdamW keeps two moments per weight
+    loaded, ckpt = load_checkpoint(small, text_backbone=FakeBackbone())
+    assert ckpt["optimizer"] is None and ckpt["epoch"] == 3 and ckpt["seed"] == 1
+    batch = make_batch([20, 30])
+    model.eval()
+    assert torch.equal(loaded.encode_motion(batch["x"], batch["mask"])["latent"],
+                       model.encode_motion(batch["x"], batch["mask"])["latent"])
