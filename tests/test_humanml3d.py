@@ -135,3 +135,106 @@ def test_malformed_joint_file(tmp_path):
     np.save(root / "new_joints" / "000001.npy", np.zeros((10, 22)))
     with pytest.raises(HumanML3DFormatError, match=r"000001\.npy: joints of shape \(10, 22\)"):
         load_humanml3d(root, "train")
+
+
+# ------------------------------------------------------------------ KIT-ML -> SMPL-22
+# A KIT-ML (MMM) body in metres, built right-handed: Y-up, facing +Z (toes on +Z), its left on +X,
+# standing, the LEFT arm raised up and out so that the sides can be told apart.
+_KIT_BODY = {
+    "root": (0.0, 0.95, 0.0), "BP": (0.0, 1.05, -0.01), "BT": (0.0, 1.30, -0.02), "BLN": (0.0, 1.45, -0.02),
+    "BUN": (0.0, 1.58, 0.0),
+    "LS": (0.18, 1.42, -0.02), "LE": (0.38, 1.60, -0.02), "LW": (0.55, 1.82, -0.02),
+    "RS": (-0.18, 1.42, -0.02), "RE": (-0.19, 1.14, -0.02), "RW": (-0.19, 0.88, 0.0),
+    "LH": (0.09, 0.90, 0.0), "LK": (0.09, 0.50, 0.02), "LA": (0.09, 0.08, 0.0), "LMrot": (0.09, 0.02, 0.10),
+    "LF": (0.09, 0.01, 0.18),
+    "RH": (-0.09, 0.90, 0.0), "RK": (-0.09, 0.50, 0.02), "RA": (-0.09, 0.08, 0.0), "RMrot": (-0.09, 0.02, 0.10),
+    "RF": (-0.09, 0.01, 0.18),
+}
+
+
+def kit_released_pose(yaw: float = 0.0) -> np.ndarray:
+    """(21, 3) metres: ``_KIT_BODY`` as KIT-ML's new_joints hold it (the mirror image, X negated,
+    names kept: L-named joints on -X, toes still on +Z), then turned by ``yaw`` about +Y."""
+    body = np.array([_KIT_BODY[name] for name in humanml3d.KIT_JOINT_NAMES])
+    body[:, 0] = -body[:, 0]
+    c, s = np.cos(yaw), np.sin(yaw)
+    turn = np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])  # +Z towards +X for yaw > 0
+    return body @ turn.T
+
+
+def test_kit_joint_table():
+    assert len(humanml3d.KIT_JOINT_NAMES) == 21 == humanml3d.KINDS["kitml"].num_joints
+    names = [name for name, _ in humanml3d.KIT_TO_SMPL22]
+    assert names == list(config.SMPL_JOINT_NAMES[:22])
+    for _, blend in humanml3d.KIT_TO_SMPL22:
+        assert set(blend) <= set(humanml3d.KIT_JOINT_NAMES) and sum(blend.values()) == pytest.approx(1.0)
+    # left SMPL joints come from left KIT joints only, right from right
+    for name, blend in humanml3d.KIT_TO_SMPL22:
+        sides = {kit[0] for kit in blend if kit[0] in "LR" and kit != "root"}
+        assert sides == ({"L"} if name.startswith("left") else {"R"} if name.startswith("right") else set()), name
+
+
+def test_kit_to_smpl22_shapes():
+    kit = np.stack([kit_released_pose(0.1 * t) for t in range(5)]).astype(np.float32)  # (5, 21, 3)
+    smpl = humanml3d.kit_to_smpl22(kit)
+    assert smpl.shape == (5, 22, 3) and smpl.dtype == np.float32
+    assert humanml3d.kit_to_smpl22(np.stack([kit, kit])).shape == (2, 5, 22, 3)
+    np.testing.assert_allclose(humanml3d.kit_to_smpl22(kit[0]), smpl[0], atol=1e-6)
+    # one-to-one joints are the KIT joint with X negated; unmirrored input keeps X
+    k = humanml3d.KIT_JOINT_INDEX
+    np.testing.assert_allclose(smpl[:, 20], kit[:, k["LW"]] * [-1, 1, 1], atol=1e-6)
+    np.testing.assert_allclose(humanml3d.kit_to_smpl22(kit, mirrored=False)[:, 20], kit[:, k["LW"]], atol=1e-6)
+    with pytest.raises(ValueError, match=r"\(\.\.\., 21, 3\)"):
+        humanml3d.kit_to_smpl22(np.zeros((5, 22, 3)))
+
+
+def test_kit_to_smpl22_keeps_sides_and_faces_plus_z():
+    import torch
+
+    from src.utils import geometry
+
+    j = config.JOINT_INDEX
+    smpl = humanml3d.kit_to_smpl22(kit_released_pose())  # (22, 3), the body facing +Z
+    up = np.array([0.0, 1.0, 0.0])
+    toes = smpl[[j["left_foot"], j["right_foot"]]].mean(0) - smpl[[j["left_ankle"], j["right_ankle"]]].mean(0)
+    toes[1] = 0.0
+    assert toes[2] > 0.9 * np.linalg.norm(toes)  # the toes still point +Z
+    body_left = np.cross(up, toes)  # a right-handed body's left: up x forward (= +X here)
+    for left, right in config.MIRROR_PAIRS:
+        if right < 22:
+            assert np.dot(smpl[left] - smpl[right], body_left) > 0, config.SMPL_JOINT_NAMES[left]
+    # the performer's raised LEFT arm is SMPL's left arm, on +X, above the head
+    assert smpl[j["left_wrist"], 1] > smpl[j["head"], 1] and smpl[j["left_wrist"], 0] > 0.5
+    assert smpl[j["right_wrist"], 1] < smpl[j["pelvis"], 1]
+    # collars lie between the neck and each shoulder; spine2 between spine1 and spine3
+    for collar, shoulder in ((j["left_collar"], j["left_shoulder"]), (j["right_collar"], j["right_shoulder"])):
+        np.testing.assert_allclose(smpl[collar], (smpl[j["neck"]] + smpl[shoulder]) / 2, atol=1e-6)
+        assert 0 < abs(smpl[collar, 0]) < abs(smpl[shoulder, 0])
+    assert smpl[j["spine1"], 1] < smpl[j["spine2"], 1] < smpl[j["spine3"], 1]
+    # hips + shoulders give the same heading as the toes: 0 (facing +Z)
+    assert float(geometry.heading_from_joints(torch.from_numpy(smpl))) == pytest.approx(0.0, abs=1e-3)
+    # a body turned in the file is turned back by canonicalisation, and faces +Z
+    clip = humanml3d.kit_to_smpl22(np.stack([kit_released_pose(1.2)] * 3))
+    assert abs(float(geometry.heading_from_joints(torch.from_numpy(clip[0])))) > 1.0
+    canon = geometry.canonicalize_joints(torch.from_numpy(clip))
+    assert float(geometry.heading_from_joints(canon[0])) == pytest.approx(0.0, abs=1e-4)
+    np.testing.assert_allclose(canon[0].numpy(), geometry.canonicalize_joints(torch.from_numpy(smpl[None]))[0].numpy(),
+                               atol=1e-5)
+
+
+def test_kitml_smpl22_layout(tmp_path):
+    root = make_dataset(tmp_path, kind="kitml", frames=30)
+    pose = (kit_released_pose() * config.KITML_UNITS_PER_METRE).astype(np.float32)
+    np.save(root / "new_joints" / "000001.npy", np.repeat(pose[None], 30, axis=0))
+    raw = load_humanml3d(root, "train", kind="kitml")[0]
+    mapped = load_humanml3d(root, "train", kind="kitml", layout="smpl22")[0]
+    assert raw["joints"].shape == (30, 21, 3) and mapped["joints"].shape == (30, 22, 3)
+    assert mapped["fps"] == 12.5 and mapped["texts"] == raw["texts"]
+    np.testing.assert_allclose(mapped["joints"], humanml3d.kit_to_smpl22(raw["joints"]), atol=1e-6)
+    assert mapped["joints"][0, config.JOINT_INDEX["left_hip"], 0] == pytest.approx(0.09, abs=1e-4)  # metres, +X
+    # HumanML3D is SMPL-22 already: both layouts are the files' joints
+    hml = make_dataset(tmp_path / "hml")
+    np.testing.assert_array_equal(load_humanml3d(hml, "test", layout="smpl22")[0]["joints"],
+                                  load_humanml3d(hml, "test")[0]["joints"])
+    with pytest.raises(ValueError, match="layout must be one of"):
+        load_humanml3d(root, "train", kind="kitml", layout="smpl24")

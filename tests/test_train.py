@@ -1,6 +1,6 @@
 """The training command ``python -m src.train.train`` on the CPU, with tiny models and a tiny
 generated dataset: outputs of a run, loss going down, resuming, strict loading, argument errors,
-the original SMoG option names, sequence weighting, HumanML3D, DDP (two gloo processes) and
+the original SMoG option names, sequence weighting, HumanML3D, KIT-ML, DDP (two gloo processes) and
 bf16 autocast. Runs call ``main(argv)`` in-process (imports are paid once); DDP runs torchrun."""
 
 import csv
@@ -14,6 +14,7 @@ import pytest
 import torch
 import yaml
 
+from src.config import KITML_UNITS_PER_METRE
 from src.datasets import amass_parser, synthetic
 from src.models.get_model import build_model, load_checkpoint, model_config_from_opt
 from src.models.rotation2xyz import load_body_model
@@ -22,6 +23,7 @@ from src.train.distributed import DistInfo, DistributedWeightedSampler
 from src.train.train import main
 from src.train.trainer import make_loader
 from tests.conftest import REPO_ROOT
+from tests.test_humanml3d import kit_released_pose
 from tests.test_model import TINY, FakeBackbone
 
 # A model of ~0.1 M parameters on 30-frame windows: an epoch of the quick dataset takes about a second.
@@ -286,11 +288,41 @@ def test_humanml3d_training(tmp_path, capsys):
     assert np.isfinite(row["train/total"]) and np.isfinite(row["val/total"])
 
 
-def test_kitml_is_refused(tmp_path, capsys):
-    argv = ["--dataset", "kitml", "--datapath", str(tmp_path), "--pose_rep", "xyz", "--folder", str(tmp_path / "r")]
-    assert main(argv + TINY_ARGS) == 2
-    err = capsys.readouterr().err
-    assert "KIT-ML" in err and "21" in err and "Traceback" not in err
+def write_kitml(root, num_train=6, fps=12.5):
+    """A small folder in the released KIT-ML layout: 21 MMM joints in KIT units (a mirror image, as
+    released; see ``humanml3d``), swaying and walking towards +Z, captions, split files."""
+    rest = kit_released_pose()
+    rng = np.random.default_rng(0)
+    (root / "new_joints").mkdir(parents=True)
+    (root / "texts").mkdir()
+    ids = [f"{i:05d}" for i in range(num_train + 2)]
+    for i, motion_id in enumerate(ids):
+        frames = 30 + 5 * i
+        t = np.arange(frames)[:, None, None] / fps
+        sway = 0.05 * np.sin(2 * np.pi * (1 + i % 3) * t + rng.uniform(0, 6, (1, 21, 3)))
+        joints = rest[None] + sway + np.array([0.0, 0.0, 0.4 + 0.1 * i]) * t
+        joints[..., 1] -= joints[..., 1].min()  # floor at y = 0
+        np.save(root / "new_joints" / f"{motion_id}.npy", (joints * KITML_UNITS_PER_METRE).astype(np.float32))
+        (root / "texts" / f"{motion_id}.txt").write_text(
+            f"a person walks forward number {i}#a/DET person/NOUN walk/VERB#0.0#0.0\n", encoding="utf-8")
+    (root / "train.txt").write_text("\n".join(ids[:num_train]) + "\n")
+    (root / "val.txt").write_text("\n".join(ids[num_train:]) + "\n")
+    return root
+
+
+def test_kitml_training(tmp_path, capsys):
+    """KIT-ML's 21 MMM joints are mapped onto SMPL-22 and train like HumanML3D, at 12.5 fps."""
+    root = write_kitml(tmp_path / "KIT-ML")
+    argv = ["--dataset", "kitml", "--datapath", str(root), "--folder", str(tmp_path / "run"), "--batch_size", "4",
+            "--num_epochs", "1"] + TINY_ARGS
+    assert main(argv) == 2  # the default --pose_rep rot6d
+    assert "use --pose_rep xyz" in capsys.readouterr().err
+    assert main(argv + ["--pose_rep", "xyz", "--num_frames", "20"]) == 0
+    model, ckpt = load_checkpoint(tmp_path / "run" / "checkpoint_0001.pth.tar")
+    assert (model.config["pose_rep"], model.config["njoints"], model.config["nfeats"]) == ("xyz", 22, 3)
+    assert model.config["fps"] == 12.5 and (root / "smog_stats.pt").is_file()
+    row = read_losses(tmp_path / "run")[0]
+    assert np.isfinite(row["train/total"]) and np.isfinite(row["val/total"])
 
 
 # ------------------------------------------------------------------ DDP

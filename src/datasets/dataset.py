@@ -443,9 +443,10 @@ class JointsTextDataset(WindowedTextDataset):
 
     Args:
         records: dicts ``{"id", "joints": (T, 22, 3) metres Y-up SMPL order, "fps",
-            "texts": [(caption, start_s, end_s)]}``; a caption with start = end = 0 (or covering
-            the clip) describes the whole clip, any other one becomes a sub-clip of its own,
-            as in HumanML3D's loaders.
+            "texts": [(caption, start_s, end_s)]}`` (KIT-ML: ``humanml3d.load_humanml3d(...,
+            layout="smpl22")``, its MMM joints mapped onto SMPL-22); a caption with start = end = 0
+            (or covering the clip) describes the whole clip, any other one becomes a sub-clip of
+            its own, as in HumanML3D's loaders.
         Other arguments as ``WindowedTextDataset`` (glob must stay on: positions have no root
         rotation to remove).
     """
@@ -466,8 +467,8 @@ class JointsTextDataset(WindowedTextDataset):
             joints = torch.as_tensor(rec["joints"], dtype=torch.float32)
             if tuple(joints.shape[1:]) != (config.NUM_BODY_JOINTS, 3):
                 raise NotImplementedError(f"{name}: {rec['id']} has joints {tuple(joints.shape)}; this dataset needs "
-                                          f"(T, {config.NUM_BODY_JOINTS}, 3) in SMPL order (KIT-ML's 21 MMM joints "
-                                          "are not supported)")
+                                          f"(T, {config.NUM_BODY_JOINTS}, 3) in SMPL order (load KIT-ML's 21 MMM "
+                                          "joints with layout='smpl22', which maps them onto SMPL-22)")
             if float(rec["fps"]) != fps:
                 raise ValueError(f"{name}: mixed frame rates {fps} and {rec['fps']}")
             num = joints.shape[0]

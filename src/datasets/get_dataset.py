@@ -9,7 +9,8 @@ Datasets and their default ``--datapath``:
     builtin       the generated built-in data: data/synthetic_db/babel_30fps_db.pt
     bvh           CMU BVH motions: data/bvh_db/cmu_30fps_db.pt
     humanml3d     joint positions (``--pose_rep xyz`` only): data/HumanML3D (a folder)
-    kitml         refused with a message (21 MMM joints, not SMPL order): data/KIT-ML
+    kitml         joint positions (``--pose_rep xyz`` only), its 21 MMM joints mapped to an
+                  approximate SMPL-22 skeleton (``humanml3d.KIT_TO_SMPL22``): data/KIT-ML
 A db path ends in ``_db.pt`` and names the split files ``<prefix>_{train,val,test}.pt``
 (``_vald.pt`` is read when ``_val.pt`` is absent); statistics go to ``<prefix>_stats.pt``.
 """
@@ -122,16 +123,13 @@ def _db_datasets(opt, splits, body_model):
 
 
 def _joint_datasets(opt, splits):
-    """HumanML3D from its released folder (``new_joints``, ``texts``, split files).
+    """HumanML3D or KIT-ML from its released folder (``new_joints``, ``texts``, split files).
 
-    KIT-ML is refused: its 21 MMM joints have no SMPL order, and the joint features,
-    canonicalisation (hips, shoulders, feet) and mirroring here are defined on the 22 SMPL
-    joints. Training on it would need a mapping between the two skeletons, which SMoG lacks.
+    The joint features, canonicalisation (hips, shoulders, feet), mirroring and physical
+    checks are defined on the 22 SMPL joints, so KIT-ML's 21 MMM joints are loaded with
+    ``layout="smpl22"``: mapped to an approximate SMPL-22 skeleton (``humanml3d.kit_to_smpl22``;
+    blends stand in for the spine2 and collar joints MMM lacks) and made right-handed.
     """
-    if opt.dataset == "kitml":
-        raise ValueError("--dataset kitml: KIT-ML's 21-joint MMM skeleton is not in SMPL order, and SMoG's joint "
-                         "features, canonicalisation and mirroring need the 22 SMPL joints; training on KIT-ML is "
-                         "not supported (use --dataset humanml3d)")
     if opt.pose_rep != "xyz":
         raise ValueError(f"--dataset {opt.dataset} holds joint positions only: use --pose_rep xyz "
                          f"(got --pose_rep {opt.pose_rep})")
@@ -140,10 +138,15 @@ def _joint_datasets(opt, splits):
     from src.datasets.humanml3d import load_humanml3d
 
     root = Path(opt.datapath or JOINT_DATASETS[opt.dataset])
+    layout = {}  # HumanML3D's files are SMPL-22 already
+    if opt.dataset == "kitml":
+        layout = {"layout": "smpl22"}
+        logger.info("kitml: KIT-ML's 21 MMM joints are mapped onto an approximate SMPL-22 skeleton "
+                    "(src.datasets.humanml3d.KIT_TO_SMPL22)")
     datasets = {}
     for split in splits:
         try:
-            records = load_humanml3d(root, split, opt.dataset)
+            records = load_humanml3d(root, split, opt.dataset, **layout)
         except FileNotFoundError:
             if split == "train" or (root / f"{split}.txt").is_file():
                 raise

@@ -17,12 +17,43 @@ Folder layout (``root``), the same for both datasets::
 ``load_humanml3d`` is the list of it. Every motion is a dict::
 
     id        str                   the file stem, e.g. "000021" or "M000021"
-    joints    float32 (T, J, 3)     metres, Y-up (KIT-ML units divided by KITML_UNITS_PER_METRE)
+    joints    float32 (T, J, 3)     metres, Y-up (KIT-ML units divided by KITML_UNITS_PER_METRE);
+                                    J = 22 for KIT-ML with ``layout="smpl22"``
     fps       float                 20.0 or 12.5
     texts     list of (caption, start_s, end_s); a whole-clip caption spans (0, T / fps)
     tokens    list of list[str]     the "word/POS" tokens of each caption, parallel to ``texts``
     mirrored  bool                  the id starts with "M"
     vecs      float32 (T, D)        only with ``with_vecs=True``
+
+``layout="smpl22"`` gives KIT-ML motions as (T, 22, 3) in SMPL order through ``kit_to_smpl22``
+(an approximation, see ``KIT_TO_SMPL22``), which is what training uses; the default
+``layout="raw"`` keeps the files' own joints (21 MMM joints for KIT-ML). HumanML3D is SMPL-22
+either way.
+
+KIT-ML's 21 joints (``KIT_JOINT_NAMES``), in the order of HumanML3D's KIT ``new_joints``: the
+MMM names as listed in GuyTevet/motion-diffusion-model issue #96 and Mathux/TEMOS issue #23
+(TEMOS ``mmm_joints``), and consistent with the kinematic chains of EricGuo5513/HumanML3D
+``paramUtil.kit_kinematic_chain`` ([0,11..15] [0,16..20] [0..4] [3,5,6,7] [3,8,9,10])::
+
+     0 root   1 BP (pelvis)   2 BT (thorax)   3 BLN (lower neck)   4 BUN (upper neck)
+     5 LS  6 LE  7 LW         left shoulder, elbow, wrist
+     8 RS  9 RE 10 RW         right shoulder, elbow, wrist
+    11 LH 12 LK 13 LA 14 LMrot 15 LF   left hip, knee, ankle, metatarsal, foot (toe)
+    16 RH 17 RK 18 RA 19 RMrot 20 RF   right hip, knee, ankle, metatarsal, foot (toe)
+
+Axes of KIT's ``new_joints``: Y-up, floor at 0, frame 0 facing +Z (toes towards +Z), like
+HumanML3D; but the body is a *mirror image* whose joint names keep the performer's real sides,
+so the L-named joints lie on -X (SMPL's left is +X). The KIT positions come from
+chahuja/language2pose (EricGuo5513/text-to-motion issue #9), whose MMM-to-ASF conversion
+(``src/common/mmm.py``) swaps the Y and Z axes of MMM's Z-up data (a reflection) and whose
+skeleton ``src/skeleton/kit2.asf`` has LH/LS on -X with the feet pointing +Z; HumanML3D then
+turns each clip so that ``cross(up, (LH - RH) + (LS - RS))`` faces +Z (its KIT
+``face_joint_indx = [11, 16, 5, 8]`` calls 11 and 5 the *right* hip and shoulder), which
+keeps the toes on +Z. TEMOS' SMPL-H-to-MMM conversion is also a reflection (``[1, 2, 0]``
+with one axis negated). ``kit_to_smpl22`` therefore negates X after mapping, which makes the
+body right-handed again with its left on +X, still facing +Z, root still at x = 0 (checked on
+a synthetic skeleton in tests; not checked on the released files, which are not here). The
+``M`` copies (X negated, sides swapped by HumanML3D) follow the same convention.
 """
 
 import logging
@@ -55,6 +86,82 @@ KINDS = {
                          feature_dim=251),
 }
 SPLITS = ("train", "val", "test", "train_val", "all")
+LAYOUTS = ("raw", "smpl22")
+
+# ----------------------------------------------------------- KIT-ML -> SMPL-22
+KIT_JOINT_NAMES = ("root", "BP", "BT", "BLN", "BUN", "LS", "LE", "LW", "RS", "RE", "RW",
+                   "LH", "LK", "LA", "LMrot", "LF", "RH", "RK", "RA", "RMrot", "RF")
+KIT_JOINT_INDEX = {name: i for i, name in enumerate(KIT_JOINT_NAMES)}
+
+# Each SMPL-22 joint (config.SMPL_JOINT_NAMES order) as a weighted blend of KIT joints.
+# An APPROXIMATION: the two skeletons put joints at different anatomical points, and no
+# joint is fitted. Direct correspondences follow TEMOS' ``mmm2smplh_correspondence``
+# (root-pelvis, BP-spine1, BT-spine3, BLN-neck, BUN-head, LS/LE/LW, LH/LK/LA, LF-foot);
+# SMPL joints with no MMM counterpart are blends:
+#   spine2  0.3 BP + 0.7 BT: SMPL's spine2 lies 0.14 of the 0.20 m from spine1 to spine3
+#           (SPEC section 1 bone table);
+#   collars halfway between the lower neck (BLN) and each shoulder.
+# LMrot / RMrot (metatarsals) are not used.
+KIT_TO_SMPL22 = (
+    ("pelvis", {"root": 1.0}),
+    ("left_hip", {"LH": 1.0}),
+    ("right_hip", {"RH": 1.0}),
+    ("spine1", {"BP": 1.0}),
+    ("left_knee", {"LK": 1.0}),
+    ("right_knee", {"RK": 1.0}),
+    ("spine2", {"BP": 0.3, "BT": 0.7}),
+    ("left_ankle", {"LA": 1.0}),
+    ("right_ankle", {"RA": 1.0}),
+    ("spine3", {"BT": 1.0}),
+    ("left_foot", {"LF": 1.0}),
+    ("right_foot", {"RF": 1.0}),
+    ("neck", {"BLN": 1.0}),
+    ("left_collar", {"BLN": 0.5, "LS": 0.5}),
+    ("right_collar", {"BLN": 0.5, "RS": 0.5}),
+    ("head", {"BUN": 1.0}),
+    ("left_shoulder", {"LS": 1.0}),
+    ("right_shoulder", {"RS": 1.0}),
+    ("left_elbow", {"LE": 1.0}),
+    ("right_elbow", {"RE": 1.0}),
+    ("left_wrist", {"LW": 1.0}),
+    ("right_wrist", {"RW": 1.0}),
+)
+# True: KIT-ML's new_joints are a mirror image with the real sides' names (module docstring).
+KIT_NEW_JOINTS_MIRRORED = True
+
+
+def _kit_weights() -> np.ndarray:
+    """(22, 21) float64 matrix W of ``KIT_TO_SMPL22``: smpl = W @ kit, rows sum to 1."""
+    names = tuple(name for name, _ in KIT_TO_SMPL22)
+    assert names == config.SMPL_JOINT_NAMES[: config.NUM_BODY_JOINTS], names
+    weights = np.zeros((len(names), len(KIT_JOINT_NAMES)))
+    for row, (_, blend) in enumerate(KIT_TO_SMPL22):
+        for kit_name, w in blend.items():
+            weights[row, KIT_JOINT_INDEX[kit_name]] = w
+    assert np.allclose(weights.sum(1), 1.0)
+    return weights
+
+
+_KIT_WEIGHTS = _kit_weights()
+
+
+def kit_to_smpl22(joints, mirrored: bool = KIT_NEW_JOINTS_MIRRORED) -> np.ndarray:
+    """KIT-ML joints in MMM order -> the approximate SMPL-22 skeleton (``KIT_TO_SMPL22``).
+
+    Args:
+        joints: (..., 21, 3) Y-up positions (any unit; the output keeps it).
+        mirrored: the input is a mirror image with the real sides' names, as KIT-ML's
+            ``new_joints`` are; X is negated after the mapping so that the left is +X.
+    Returns:
+        (..., 22, 3) float32 in SMPL order.
+    """
+    joints = np.asarray(joints)
+    if joints.ndim < 2 or joints.shape[-2:] != (len(KIT_JOINT_NAMES), 3):
+        raise ValueError(f"KIT-ML joints must be (..., {len(KIT_JOINT_NAMES)}, 3), got {joints.shape}")
+    out = np.einsum("sk,...kc->...sc", _KIT_WEIGHTS, joints.astype(np.float64))
+    if mirrored:
+        out[..., 0] = -out[..., 0]
+    return out.astype(np.float32)
 
 
 class HumanML3DFormatError(ValueError):
@@ -169,7 +276,7 @@ def load_stats(root, kind: str = "humanml3d") -> Optional[Tuple[np.ndarray, np.n
 
 
 def iter_humanml3d(root, split: str, kind: str = "humanml3d", with_vecs: bool = False,
-                   missing: str = "error") -> Iterator[dict]:
+                   missing: str = "error", layout: str = "raw") -> Iterator[dict]:
     """Yield the motions of one split, one at a time (see the module docstring for the dict).
 
     Args:
@@ -179,6 +286,8 @@ def iter_humanml3d(root, split: str, kind: str = "humanml3d", with_vecs: bool = 
         with_vecs: also read ``new_joint_vecs/ID.npy`` as ``vecs``.
         missing: "error" (default) raises for an id without its joint or text file; "skip" logs
             the file and goes on.
+        layout: "raw" (default) the files' joints; "smpl22" KIT-ML mapped to SMPL-22 by
+            ``kit_to_smpl22`` (HumanML3D is SMPL-22 already: the same as "raw").
     Raises:
         FileNotFoundError: ``root``, one of its folders, the split file or (``missing="error"``)
             an id's file is absent; the message names the path.
@@ -187,6 +296,9 @@ def iter_humanml3d(root, split: str, kind: str = "humanml3d", with_vecs: bool = 
     spec = _kind(kind)
     if missing not in ("error", "skip"):
         raise ValueError(f"missing must be 'error' or 'skip', got {missing!r}")
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
+    to_smpl22 = layout == "smpl22" and kind == "kitml"
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"{kind} folder not found: {root}")
@@ -199,6 +311,8 @@ def iter_humanml3d(root, split: str, kind: str = "humanml3d", with_vecs: bool = 
             joints = read_joints(root / "new_joints" / f"{motion_id}.npy", kind)
             duration = joints.shape[0] / spec.fps
             texts, tokens = read_texts(root / "texts" / f"{motion_id}.txt", duration)
+            if to_smpl22:
+                joints = kit_to_smpl22(joints)
             item = {"id": motion_id, "joints": joints, "fps": spec.fps, "texts": texts, "tokens": tokens,
                     "mirrored": motion_id.startswith("M")}
             if with_vecs:
@@ -212,6 +326,6 @@ def iter_humanml3d(root, split: str, kind: str = "humanml3d", with_vecs: bool = 
 
 
 def load_humanml3d(root, split: str, kind: str = "humanml3d", with_vecs: bool = False,
-                   missing: str = "error") -> List[dict]:
+                   missing: str = "error", layout: str = "raw") -> List[dict]:
     """All motions of one split as a list (``iter_humanml3d`` collected)."""
-    return list(iter_humanml3d(root, split, kind, with_vecs, missing))
+    return list(iter_humanml3d(root, split, kind, with_vecs, missing, layout))
