@@ -28,7 +28,8 @@ Windows (original SMoG / ACTOR option meanings):
 
 Each window is canonicalised as ``src.utils.geometry.canonicalize_params`` does (frame 0
 faces +Z with its root at x = z = 0, floor y = 0 over the window), so the translation row
-is the root trajectory relative to the window's first frame, in that frame's heading.
+integrates to the root trajectory relative to the window's first frame, in that frame's heading
+(``src.utils.features``: per-frame displacement and height).
 Rotation matrices (864 bytes a frame), heading and lowest foot height of every frame come
 from one forward-kinematics pass over the data at construction, with the body model at
 its default shape (so the default body stands on the floor; ``betas`` only travel with the
@@ -346,7 +347,7 @@ class WindowedTextDataset(Dataset):
 
     def stats_key(self) -> str:
         """What the normalisation statistics depend on: feature layout and window lengths."""
-        return (f"{self.pose_rep}|translation={self.translation}|glob={self.glob}|glob_rot={self.glob_rot}"
+        return (f"{self.pose_rep}|translation={self.translation}|root=displacement|glob={self.glob}|glob_rot={self.glob_rot}"
                 f"|num_frames={self.num_frames}|min_len={self.min_len}|max_len={self.max_len}"
                 f"|sequences={len(self)}|frames={int(self.seq_len.sum())}")
 

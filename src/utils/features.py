@@ -5,12 +5,16 @@ A motion is SMPL-24 rotations plus a root trajectory. As features it is a
 
 * rotation reps (``rot6d``, ``rotvec``, ``rotmat``, ``rotquat``): rows 0..23 are the
   joint rotations in that rep (row 0 the global root orientation); with
-  ``translation=True`` row 24 is the root translation ``(x, y, z, 0, ...)`` padded
-  with zeros to C channels. J = 24 or 25.
+  ``translation=True`` row 24 is the root translation ``(dx, y, dz, 0, ...)`` padded
+  with zeros to C channels, where dx, dz are the horizontal displacement since the previous
+  frame (frame 0 holds its position) and y is the height. J = 24 or 25.
 * ``xyz``: rows are the 22 joint positions (the root trajectory is joint 0). J = 22.
 
-Motions are stored canonicalised (``src.utils.geometry``): the translation row is the
-root trajectory relative to frame 0, in frame 0's heading, with the floor at y = 0.
+Motions are stored canonicalised (``src.utils.geometry``): frame 0 at the origin facing +Z,
+floor at y = 0, so the translation row integrates to the root trajectory relative to frame 0 in
+frame 0's heading. Per-frame displacements rather than positions because a decoder then only has
+to output a near-constant speed for a straight walk, not speed x time (with positions, a model
+trained on the CPU for an hour did not learn to travel at all).
 """
 
 from typing import Optional
@@ -55,9 +59,21 @@ def motion_to_features(rotmats: torch.Tensor, trans: torch.Tensor, pose_rep: str
     if translation:
         channels = feats.shape[-1]
         row = torch.zeros(*trans.shape[:-1], 1, channels, dtype=feats.dtype, device=feats.device)
-        row[..., 0, :3] = trans
+        row[..., 0, :3] = trans_to_row(trans)
         feats = torch.cat([feats, row], dim=-2)
     return feats
+
+
+def trans_to_row(trans: torch.Tensor) -> torch.Tensor:
+    """(..., T, 3) root positions -> (..., T, 3) [dx, y, dz] (frame 0 keeps its x, z)."""
+    row = trans.clone()
+    row[..., 1:, 0::2] = trans[..., 1:, 0::2] - trans[..., :-1, 0::2]
+    return row
+
+
+def row_to_trans(row: torch.Tensor) -> torch.Tensor:
+    """Inverse of ``trans_to_row``: integrate the horizontal displacements over time (axis -2)."""
+    return torch.cat([row[..., 0:1].cumsum(-2), row[..., 1:2], row[..., 2:3].cumsum(-2)], dim=-1)
 
 
 def features_to_motion(feats: torch.Tensor, pose_rep: str, translation: bool = True):
@@ -74,7 +90,7 @@ def features_to_motion(feats: torch.Tensor, pose_rep: str, translation: bool = T
     assert tuple(feats.shape[-2:]) == expected, (feats.shape, expected)
     rotmats = rotation.to_matrix(feats[..., : config.NUM_SMPL_JOINTS, :], pose_rep)
     if translation:
-        trans = feats[..., config.NUM_SMPL_JOINTS, :3]
+        trans = row_to_trans(feats[..., config.NUM_SMPL_JOINTS, :3])
     else:
         trans = torch.zeros(*feats.shape[:-2], 3, dtype=feats.dtype, device=feats.device)
     return rotmats, trans
