@@ -15,6 +15,7 @@ naming the missing, unexpected and mis-shaped keys.
 """
 
 import argparse
+import contextlib
 import json
 import warnings
 from pathlib import Path
@@ -25,7 +26,7 @@ import torch
 
 from src import config as conventions
 from src.models.architectures.blocks import (DEFAULT_KAN_LAYERS, KAN_DEFAULTS, LAYER_KINDS, PooledTextProjection,
-                                             layer_kind, parse_kan_layers)
+                                             layer_kind, parse_kan_layers, skip_kan_init)
 from src.models.architectures.text_transformer import TextTransformerEncoder
 from src.models.architectures.transformer import MotionDecoder, MotionEncoder
 from src.models.losses import RECONSTRUCTION_TERMS, SMoGLosses, parse_clip_losses
@@ -245,6 +246,13 @@ def _stats_tensors(stats) -> tuple:
     return as_tensor(mean), as_tensor(std)
 
 
+def _build_for_loading(model_config: dict, text_backbone, device, strict: bool) -> SMoG:
+    """A model whose weights are loaded next: with ``strict`` every weight will be overwritten (or
+    loading fails), so the KAN layers skip their least-squares initialisation."""
+    with skip_kan_init() if strict else contextlib.nullcontext():
+        return build_model_from_config(model_config, None, text_backbone, device)
+
+
 def build_model_from_config(model_config: dict, stats=None, text_backbone=None, device="cpu",
                             body_model=None) -> SMoG:
     """A SMoG from a model config (``model_config_from_opt``, or a checkpoint's ``model_config``).
@@ -436,7 +444,7 @@ def load_checkpoint(path, device="cpu", strict: bool = True, text_backbone=None,
     path = Path(path)
     ckpt = _read_checkpoint(path, device)
     if model is None:
-        model = build_model_from_config(ckpt["model_config"], None, text_backbone, device)
+        model = _build_for_loading(ckpt["model_config"], text_backbone, device, strict)
     load_state_dict_checked(model, ckpt["state_dict"], strict, source=f"checkpoint {path}",
                             saved_config=ckpt["model_config"])
     return model.to(device).eval(), ckpt
@@ -470,7 +478,7 @@ def load_pretrained(path, device="cpu", text_backbone=None, strict: bool = True)
     meta = json.loads(config_file.read_text(encoding="utf-8"))
     if meta.get("format") != PRETRAINED_FORMAT:
         raise ValueError(f"{config_file}: format {meta.get('format')!r}, expected {PRETRAINED_FORMAT!r}")
-    model = build_model_from_config(meta["model_config"], None, text_backbone, device)
+    model = _build_for_loading(meta["model_config"], text_backbone, device, strict)
     state = torch.load(path / PRETRAINED_WEIGHTS, map_location=device, weights_only=True)
     load_state_dict_checked(model, state, strict, source=f"weights {path / PRETRAINED_WEIGHTS}",
                             saved_config=meta["model_config"])

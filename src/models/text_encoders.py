@@ -241,14 +241,20 @@ def _load_frozen(model_cls, directory: Path):
     """``model_cls.from_pretrained`` from local files, insisting that every weight comes from
     the checkpoint (a missing one would silently stay random). Extra weights, such as CLIP's
     vision tower in a full CLIP checkpoint, are ignored without transformers' load report."""
+    from transformers.utils import logging as hf_logging
+
     report_logger = logging.getLogger("transformers.modeling_utils")
     drop = _DropRecords()
     report_logger.addFilter(drop)
+    bar_was_on = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # a "Loading weights" bar on every command run is noise
     try:
         model, info = model_cls.from_pretrained(directory, local_files_only=True, output_loading_info=True,
                                                 ignore_mismatched_sizes=True)  # reported below
     finally:
         report_logger.removeFilter(drop)
+        if bar_was_on:
+            hf_logging.enable_progress_bar()
     absent = sorted(info["missing_keys"]) + sorted(str(k) for k in info["mismatched_keys"])
     if absent:
         raise RuntimeError(f"{directory} is not a complete {model_cls.__name__} checkpoint: "

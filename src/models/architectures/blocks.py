@@ -10,6 +10,8 @@ embedding gets features normalised with the dataset statistics, the final layer 
 feed-forward KANs get the output of a LayerNorm without affine parameters.
 """
 
+import contextlib
+import contextvars
 import math
 from typing import Optional
 
@@ -37,6 +39,7 @@ KAN_DEFAULTS = {
 }
 
 _ACTIVATION_MODULES = {"silu": nn.SiLU, "gelu": nn.GELU, "relu": nn.ReLU, "tanh": nn.Tanh}
+_SKIP_KAN_INIT = contextvars.ContextVar("skip_kan_init", default=False)
 _ACTIVATION_FUNCTIONS = {"gelu": F.gelu, "relu": F.relu, "silu": F.silu}
 
 
@@ -81,6 +84,19 @@ def kan_layer_kwargs(kan_kwargs: Optional[dict]) -> dict:
     return options
 
 
+@contextlib.contextmanager
+def skip_kan_init():
+    """Inside, ``make_linear`` builds KAN layers without their initialisation (kaiming plus a
+    least-squares spline fit per layer, ``KANLayer.reset_parameters``): their parameters hold
+    uninitialised memory until weights are loaded. Only for models whose every weight is loaded
+    right after (``load_checkpoint`` / ``load_pretrained`` with ``strict``)."""
+    token = _SKIP_KAN_INIT.set(True)
+    try:
+        yield
+    finally:
+        _SKIP_KAN_INIT.reset(token)
+
+
 def make_linear(kind: str, in_features: int, out_features: int, **kan_kwargs) -> nn.Module:
     """An ``nn.Linear`` or a ``KANLayer`` mapping (..., in_features) -> (..., out_features).
 
@@ -91,7 +107,7 @@ def make_linear(kind: str, in_features: int, out_features: int, **kan_kwargs) ->
     if kind == "linear":
         return nn.Linear(in_features, out_features)
     if kind == "kan":
-        return KANLayer(in_features, out_features, **kan_layer_kwargs(kan_kwargs))
+        return KANLayer(in_features, out_features, init=not _SKIP_KAN_INIT.get(), **kan_layer_kwargs(kan_kwargs))
     raise ValueError(f"unknown layer kind {kind!r}; choose one of {list(LAYER_KINDS)}")
 
 

@@ -205,6 +205,8 @@ class KANLayer(nn.Module):
         track_range: in training mode, record the fraction of inputs outside the extended grid
             in ``last_out_of_range`` (one histogram of the grid cells per forward).
         use_compile: on a uniform grid, run the forward through ``torch.compile`` (needs a C++
+        init: run ``reset_parameters``; False leaves the parameters uninitialised, for a model
+            whose weights are loaded right after (checkpoint loading).
             compiler; the first call compiles for tens of seconds; falls back to eager on failure).
 
     The eager fast path's backward is hand-written and once-differentiable (no double backward);
@@ -215,7 +217,7 @@ class KANLayer(nn.Module):
                  scale_noise: float = 0.1, scale_base: float = 1.0, scale_spline: float = 1.0,
                  enable_standalone_scale_spline: bool = True, base_activation=nn.SiLU,
                  grid_eps: float = 0.02, grid_range: Sequence[float] = (-1, 1), track_range: bool = True,
-                 use_compile: bool = False):
+                 use_compile: bool = False, init: bool = True):
         super().__init__()
         if grid_size < 1 or spline_order < 0:
             raise ValueError(f"need grid_size >= 1 and spline_order >= 0, got {grid_size}, {spline_order}")
@@ -247,7 +249,8 @@ class KANLayer(nn.Module):
         self.register_buffer("_slot_table", self._make_slot_table(), persistent=False)  # (G+2k+2, k+1)
         self._uniform = True
         self._last_out_of_range: Optional[torch.Tensor] = None
-        self.reset_parameters()
+        if init:  # False: parameters stay torch.empty, for weights loaded right after
+            self.reset_parameters()
 
     def _make_slot_table(self) -> torch.Tensor:
         """slot_table[c, m]: feature slot of piece m for an input in (shifted) cell c, 0 if none."""
