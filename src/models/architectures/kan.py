@@ -205,9 +205,9 @@ class KANLayer(nn.Module):
         track_range: in training mode, record the fraction of inputs outside the extended grid
             in ``last_out_of_range`` (one histogram of the grid cells per forward).
         use_compile: on a uniform grid, run the forward through ``torch.compile`` (needs a C++
+            compiler; the first call compiles for tens of seconds; falls back to eager on failure).
         init: run ``reset_parameters``; False leaves the parameters uninitialised, for a model
             whose weights are loaded right after (checkpoint loading).
-            compiler; the first call compiles for tens of seconds; falls back to eager on failure).
 
     The eager fast path's backward is hand-written and once-differentiable (no double backward);
     ``forward_reference`` and the non-uniform path are plain autograd.
