@@ -375,15 +375,16 @@ class SMoG:
             raise ValueError(f"{len(durations)} durations for {len(texts)} texts")
         if num_samples < 1:
             raise ValueError(f"num_samples must be >= 1, got {num_samples}")
-        out = []
-        for i, (text, duration) in enumerate(zip(texts, durations)):
+        for text, duration in zip(texts, durations):
             if not duration > 0:
                 raise ValueError(f"duration must be positive, got {duration} for {text!r}")
-            res = self.model.generate([text], self.num_frames(duration), num_samples=num_samples,
-                                      seed=None if seed is None else seed + i, temperature=temperature)
-            clips = self._clips(res["features"], res["lengths"].tolist())
-            out.append([self._at_rate(c, duration, fps) for c in clips])
-        return out
+        # One batched decoder pass for all captions; caption i still draws its noise from seed + i.
+        seeds = None if seed is None else [seed + i for i in range(len(texts))]
+        res = self.model.generate(texts, [self.num_frames(d) for d in durations], num_samples=num_samples,
+                                  seed=seeds, temperature=temperature)
+        clips = self._clips(res["features"], res["lengths"].tolist())
+        return [[self._at_rate(clips[i * num_samples + k], duration, fps) for k in range(num_samples)]
+                for i, duration in enumerate(durations)]
 
     def generate(self, texts: Sequence[str], duration=DEFAULT_DURATION_S, num_samples: int = 1,
                  seed: Optional[int] = None, temperature: float = 1.0) -> List[np.ndarray]:

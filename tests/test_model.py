@@ -282,6 +282,17 @@ def test_variational_samples_differ_and_the_mean_is_deterministic():
         assert not torch.allclose(sampled, enc["latent"])
 
 
+def test_per_caption_seeds_make_a_caption_independent_of_its_batch():
+    model = tiny_model(variational=True).eval()
+    alone = model.generate(["a person waves the left hand"], 30, num_samples=2, seed=[7])["features"]
+    both = model.generate(["a person kicks", "a person waves the left hand"], [20, 30], num_samples=2,
+                          seed=[3, 7])["features"]
+    assert torch.allclose(both[2:], alone, atol=1e-5)  # same noise, same decode, other batch-mates
+    assert not torch.allclose(both[2], both[3], atol=1e-4)  # its two samples still differ
+    other = model.generate(["a person waves the left hand"], 30, num_samples=2, seed=[8])["features"]
+    assert not torch.allclose(other, alone, atol=1e-4)
+
+
 def test_deterministic_model_repeats_the_mean():
     model = tiny_model().eval()
     out = model.generate(["a person sits down"], 20, num_samples=2, seed=3)["features"]

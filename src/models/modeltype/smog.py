@@ -9,6 +9,7 @@ mean/std it stores as buffers, and returns raw features again.
 import math
 from typing import Optional, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -265,16 +266,18 @@ class SMoG(nn.Module):
 
     # ------------------------------------------------------------------ generation
     @torch.no_grad()
-    def generate(self, texts: Sequence[str], lengths, num_samples: int = 1, seed: Optional[int] = None,
+    def generate(self, texts: Sequence[str], lengths, num_samples: int = 1, seed=None,
                  temperature: float = 1.0) -> dict:
-        """Motions from captions.
+        """Motions from captions, decoded in one batched pass.
 
         Args:
             texts: N captions.
             lengths: frames per caption (one int for all, or N values).
             num_samples: motions per caption; they differ only for variational models with
                 learned conditioning and ``temperature > 0`` (otherwise the mean is decoded).
-            seed: seed of the sampling noise (None: the global generator).
+            seed: seed of the sampling noise: one int for the whole call, N ints (caption i draws
+                its noise from seed i alone, so a caption's motions do not depend on the other
+                captions of the call), or None (the global generator).
             temperature: scale of the sampling noise (0 = the mean).
         Returns:
             {"features": (N * S, T, J, C) raw, zero at padding; "mask": (N * S, T) bool;
@@ -289,16 +292,32 @@ class SMoG(nn.Module):
             if lengths.numel() == 1:
                 lengths = lengths.expand(len(texts))
             assert lengths.numel() == len(texts), (lengths.numel(), len(texts))
-            generator = None
-            if seed is not None:
-                generator = torch.Generator(device=self.device).manual_seed(int(seed))
             index = torch.arange(len(texts), device=self.device).repeat_interleave(num_samples)
-            repeated = [texts[i] for i in index.tolist()]
-            latent = self.encode_text(repeated, sample=True, temperature=temperature, generator=generator)["latent"]
+            if seed is None or np.isscalar(seed):
+                generator = None if seed is None else torch.Generator(device=self.device).manual_seed(int(seed))
+                repeated = [texts[i] for i in index.tolist()]
+                latent = self.encode_text(repeated, sample=True, temperature=temperature, generator=generator)["latent"]
+            else:
+                assert len(seed) == len(texts), (len(seed), len(texts))
+                latent = torch.cat([self._sample_latents(out, num_samples, int(s), temperature)
+                                    for out, s in zip(self._split_text_outputs(texts), seed)])
             feats, mask = self.decode(latent, lengths[index])
             return {"features": feats, "mask": mask, "lengths": lengths[index], "text_index": index}
         finally:
             self.train(was_training)
+
+    def _split_text_outputs(self, texts: Sequence[str]) -> list:
+        """Encode all captions at once; one {"mu": (1, D), "logvar": (1, D) | None} per caption."""
+        out = self.encode_text(list(texts), sample=False)
+        return [{"mu": out["mu"][i:i + 1], "logvar": None if out["logvar"] is None else out["logvar"][i:i + 1]}
+                for i in range(len(texts))]
+
+    def _sample_latents(self, text_out: dict, num_samples: int, seed: int, temperature: float) -> torch.Tensor:
+        """(num_samples, D) decoder latents for one caption, its noise drawn from ``seed``."""
+        generator = torch.Generator(device=self.device).manual_seed(seed)
+        mu = text_out["mu"].expand(num_samples, -1)
+        logvar = None if text_out["logvar"] is None else text_out["logvar"].expand(num_samples, -1)
+        return self._latent_outputs(mu, logvar, True, temperature, generator)["latent"]
 
     # ------------------------------------------------------------------ joints
     def _points(self, feats: torch.Tensor, mask: torch.Tensor, betas: Optional[torch.Tensor],
