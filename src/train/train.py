@@ -2,9 +2,11 @@
 
 Multi-GPU: ``torchrun --nproc_per_node N -m src.train.train ...`` (gloo on CPUs).
 Exit codes: 0 done, 2 unusable options or inputs (bad device, missing data or checkpoint,
-a --resume checkpoint of another architecture), with the reason on stderr.
+a --resume checkpoint of another architecture), with the reason on stderr. Set SMOG_DEBUG=1 to
+get the full traceback instead (these error types can also come from a bug).
 """
 
+import os
 import sys
 
 from src.parser.training import parse_training_args
@@ -22,7 +24,9 @@ def main(argv=None) -> int:
               f"they are in its opt.yaml)", file=sys.stderr)
         return 2
     except (FileNotFoundError, ValueError, NotImplementedError) as err:  # DeviceError is a ValueError
-        print(f"error: {err}", file=sys.stderr)
+        if os.environ.get("SMOG_DEBUG"):
+            raise
+        print(f"error: {err} ({type(err).__name__}; SMOG_DEBUG=1 shows the traceback)", file=sys.stderr)
         return 2
     if last is not None:
         print(f"checkpoint: {last}\nlogs: {opt.folder}/training.log, losses.csv, loss_curve.png")
