@@ -59,7 +59,7 @@ def trained():
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    return model.eval(), first, float(loss)
+    return model.eval(), first, float(loss.detach())
 
 
 def decoded_joints(model, text):
