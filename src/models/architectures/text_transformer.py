@@ -6,21 +6,10 @@ the backbone: it takes ``(tokens (B, L, token_dim), mask (B, L))`` as produced b
 ``FrozenTextBackbone.encode_tokens``.
 """
 
-import math
-
 import torch
 from torch import nn
 
-
-def sinusoidal_positions(length: int, dim: int, device=None) -> torch.Tensor:
-    """Fixed sine/cosine position table (Vaswani et al.), (length, dim); ``dim`` even."""
-    position = torch.arange(length, dtype=torch.float32, device=device).unsqueeze(1)           # (L, 1)
-    freq = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32, device=device)
-                     * (-math.log(10000.0) / dim))                                              # (dim/2,)
-    table = torch.zeros(length, dim, device=device)
-    table[:, 0::2] = torch.sin(position * freq)
-    table[:, 1::2] = torch.cos(position * freq)
-    return table
+from src.models.architectures.blocks import sinusoidal_encoding
 
 
 class TextTransformerEncoder(nn.Module):
@@ -81,7 +70,7 @@ class TextTransformerEncoder(nn.Module):
         x = self.projection(tokens)                                           # (B, L, D)
         queries = self.query_tokens.unsqueeze(0).expand(batch, -1, -1)        # (B, Q, D)
         x = torch.cat([queries, x], dim=1)                                    # (B, Q + L, D)
-        x = x + sinusoidal_positions(x.size(1), self.latent_dim, device=x.device)
+        x = x + sinusoidal_encoding(torch.arange(x.size(1), device=x.device), self.latent_dim)
         x = self.dropout(x)
         # nn.Transformer convention: True = ignore. The query tokens are always attended.
         padding = torch.cat([mask.new_zeros(batch, num_queries), ~mask], dim=1)  # (B, Q + L)
