@@ -298,7 +298,6 @@ def _hands_on_thighs(ctx: Context, tg, t, weight):
 
 def _sit_keys(ctx: Context, tg, t, t0, dur, back, seat):
     """Sitting motion from standing (t0) to seated (t0 + dur), held afterwards."""
-    body = ctx.body
     fwd, _ = heading_axes(np.asarray(ctx.state.yaw))
     keys = [t0, t0 + 0.45 * dur, t0 + 0.8 * dur, t0 + dur + 0.35]
     h0 = ctx.state.pelvis_height
