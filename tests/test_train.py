@@ -248,27 +248,31 @@ def test_length_weighting_under_ddp():
 
 
 # ------------------------------------------------------------------ HumanML3D
-def write_humanml3d(root, num_train=6, fps=20.0):
-    """A small folder in the released HumanML3D layout: plausible 22-joint motions (the built-in
-    skeleton's rest pose, swaying limbs, walking forward), captions, split files."""
-    rest = load_body_model("builtin")(torch.eye(3).expand(1, 24, 3, 3), torch.zeros(1, 3))["joints"][0, :22].numpy()
+def write_joints_folder(root, rest, ids, fps, frames, floor_joints, units_per_metre=1.0, extra_caption=""):
+    """A small folder in the released HumanML3D / KIT-ML layout: ``rest`` (J, 3) swaying and walking
+    towards +Z, floor at y = 0 (over ``floor_joints``), captions, train/val split files (the last two
+    ids are val; no test split, which is skipped with a warning)."""
     rng = np.random.default_rng(0)
     (root / "new_joints").mkdir(parents=True)
     (root / "texts").mkdir()
-    ids = [f"{i:06d}" for i in range(num_train + 2)]
     for i, motion_id in enumerate(ids):
-        frames = 40 + 7 * i
-        t = np.arange(frames)[:, None, None] / fps
-        sway = 0.05 * np.sin(2 * np.pi * (1 + i % 3) * t + rng.uniform(0, 6, (1, 22, 3)))
+        t = np.arange(frames(i))[:, None, None] / fps
+        sway = 0.05 * np.sin(2 * np.pi * (1 + i % 3) * t + rng.uniform(0, 6, (1, rest.shape[0], 3)))
         joints = rest[None] + sway + np.array([0.0, 0.0, 0.4 + 0.1 * i]) * t
-        joints[..., 1] -= joints[:, [7, 8, 10, 11], 1].min()  # floor at y = 0
-        np.save(root / "new_joints" / f"{motion_id}.npy", joints.astype(np.float32))
+        joints[..., 1] -= joints[:, floor_joints, 1].min()  # floor at y = 0
+        np.save(root / "new_joints" / f"{motion_id}.npy", (joints * units_per_metre).astype(np.float32))
         (root / "texts" / f"{motion_id}.txt").write_text(
-            f"a person walks forward number {i}#a/DET person/NOUN walk/VERB#0.0#0.0\n"
-            f"someone waves the left hand#someone/PRON wave/VERB#0.5#1.5\n", encoding="utf-8")
-    (root / "train.txt").write_text("\n".join(ids[:num_train]) + "\n")
-    (root / "val.txt").write_text("\n".join(ids[num_train:]) + "\n")  # no test split: skipped with a warning
+            f"a person walks forward number {i}#a/DET person/NOUN walk/VERB#0.0#0.0\n" + extra_caption, encoding="utf-8")
+    (root / "train.txt").write_text("\n".join(ids[:-2]) + "\n")
+    (root / "val.txt").write_text("\n".join(ids[-2:]) + "\n")
     return root
+
+
+def write_humanml3d(root, num_train=6, fps=20.0):
+    """HumanML3D: the built-in skeleton's 22 rest joints, plus a sub-clip caption."""
+    rest = load_body_model("builtin")(torch.eye(3).expand(1, 24, 3, 3), torch.zeros(1, 3))["joints"][0, :22].numpy()
+    return write_joints_folder(root, rest, [f"{i:06d}" for i in range(num_train + 2)], fps, lambda i: 40 + 7 * i,
+                               [7, 8, 10, 11], extra_caption="someone waves the left hand#someone/PRON wave/VERB#0.5#1.5\n")
 
 
 def test_humanml3d_training(tmp_path, capsys):
@@ -289,25 +293,10 @@ def test_humanml3d_training(tmp_path, capsys):
 
 
 def write_kitml(root, num_train=6, fps=12.5):
-    """A small folder in the released KIT-ML layout: 21 MMM joints in KIT units (a mirror image, as
-    released; see ``humanml3d``), swaying and walking towards +Z, captions, split files."""
+    """KIT-ML: 21 MMM joints in KIT units (a mirror image, as released; see ``humanml3d``)."""
     rest = kit_released_pose()
-    rng = np.random.default_rng(0)
-    (root / "new_joints").mkdir(parents=True)
-    (root / "texts").mkdir()
-    ids = [f"{i:05d}" for i in range(num_train + 2)]
-    for i, motion_id in enumerate(ids):
-        frames = 30 + 5 * i
-        t = np.arange(frames)[:, None, None] / fps
-        sway = 0.05 * np.sin(2 * np.pi * (1 + i % 3) * t + rng.uniform(0, 6, (1, 21, 3)))
-        joints = rest[None] + sway + np.array([0.0, 0.0, 0.4 + 0.1 * i]) * t
-        joints[..., 1] -= joints[..., 1].min()  # floor at y = 0
-        np.save(root / "new_joints" / f"{motion_id}.npy", (joints * KITML_UNITS_PER_METRE).astype(np.float32))
-        (root / "texts" / f"{motion_id}.txt").write_text(
-            f"a person walks forward number {i}#a/DET person/NOUN walk/VERB#0.0#0.0\n", encoding="utf-8")
-    (root / "train.txt").write_text("\n".join(ids[:num_train]) + "\n")
-    (root / "val.txt").write_text("\n".join(ids[num_train:]) + "\n")
-    return root
+    return write_joints_folder(root, rest, [f"{i:05d}" for i in range(num_train + 2)], fps, lambda i: 30 + 5 * i,
+                               list(range(rest.shape[0])), units_per_metre=KITML_UNITS_PER_METRE)
 
 
 def test_kitml_training(tmp_path, capsys):
