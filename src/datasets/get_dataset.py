@@ -165,14 +165,21 @@ def _joint_datasets(opt, splits):
 
 
 def make_dataloader(dataset: WindowedTextDataset, batch_size: int, train: bool, num_workers: int = 0,
-                    sequence_weighting: str = "none", pin_memory: bool = False) -> DataLoader:
+                    sequence_weighting: str = "none", pin_memory: bool = False, sampler=None,
+                    drop_last: Optional[bool] = None) -> DataLoader:
     """A DataLoader over ``dataset`` with ``collate``; training shuffles (or weights by length) and
-    drops the last incomplete batch."""
-    sampler = None
-    if train and sequence_weighting == "length":
-        sampler = WeightedRandomSampler(dataset.sequence_weights(), num_samples=len(dataset), replacement=True)
-    elif sequence_weighting not in ("none", "length"):
+    drops the last incomplete batch.
+
+    Args:
+        sampler: a ready sampler (the distributed ones of ``src.train``), used instead of the above.
+        drop_last: default: in training, when the dataset holds at least one full batch.
+    """
+    if sequence_weighting not in ("none", "length"):
         raise ValueError(f"sequence_weighting {sequence_weighting!r}: none or length")
+    if sampler is None and train and sequence_weighting == "length":
+        sampler = WeightedRandomSampler(dataset.sequence_weights(), num_samples=len(dataset), replacement=True)
+    if drop_last is None:
+        drop_last = train and len(dataset) >= batch_size
     return DataLoader(dataset, batch_size=batch_size, shuffle=train and sampler is None, sampler=sampler,
-                      collate_fn=collate, num_workers=num_workers, drop_last=train and len(dataset) >= batch_size,
+                      collate_fn=collate, num_workers=num_workers, drop_last=drop_last,
                       persistent_workers=num_workers > 0, pin_memory=pin_memory)

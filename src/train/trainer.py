@@ -10,11 +10,10 @@ import numpy as np
 import torch
 import yaml
 from torch import nn
-from torch.utils.data import DataLoader, DistributedSampler, WeightedRandomSampler
+from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
-from src.datasets.dataset import collate
-from src.datasets.get_dataset import get_datasets
+from src.datasets.get_dataset import get_datasets, make_dataloader
 from src.models.get_model import build_model, load_checkpoint, model_config_from_opt, save_checkpoint
 from src.parser.base import resolve_device
 from src.train import distributed
@@ -64,18 +63,13 @@ def make_loader(dataset, opt, shuffle: bool, info) -> DataLoader:
     """The training (``shuffle``) or evaluation loader; ``--sequence_weighting length`` draws
     training sequences with replacement in proportion to ``dataset.sequence_weights()``,
     split over the processes under DDP."""
-    weighted = shuffle and getattr(opt, "sequence_weighting", "none") == "length"
-    if weighted and info.enabled:
-        sampler = distributed.DistributedWeightedSampler(dataset.sequence_weights(), info, seed=opt.seed)
-    elif weighted:
-        sampler = WeightedRandomSampler(dataset.sequence_weights(), num_samples=len(dataset), replacement=True)
-    elif info.enabled:
-        sampler = DistributedSampler(dataset, shuffle=shuffle, seed=opt.seed)
-    else:
-        sampler = None
-    return DataLoader(dataset, batch_size=opt.batch_size, shuffle=shuffle and sampler is None, sampler=sampler,
-                      num_workers=opt.num_workers, collate_fn=collate, drop_last=shuffle,
-                      persistent_workers=opt.num_workers > 0)
+    weighting = getattr(opt, "sequence_weighting", "none")
+    sampler = None
+    if info.enabled:
+        sampler = (distributed.DistributedWeightedSampler(dataset.sequence_weights(), info, seed=opt.seed)
+                   if shuffle and weighting == "length" else DistributedSampler(dataset, shuffle=shuffle, seed=opt.seed))
+    return make_dataloader(dataset, opt.batch_size, train=shuffle, num_workers=opt.num_workers,
+                           sequence_weighting=weighting, sampler=sampler, drop_last=shuffle)
 
 
 def train(opt) -> Path:

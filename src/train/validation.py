@@ -1,9 +1,8 @@
 """The validation pass run after each training epoch: losses and text-to-motion retrieval."""
 
 import torch
-from torch.utils.data import DataLoader
 
-from src.datasets.dataset import collate
+from src.datasets.get_dataset import make_dataloader
 from src.utils.retrieval import batched_recall_metrics, cosine_similarity_matrix, recall_metrics
 
 
@@ -18,7 +17,7 @@ def validate(model, dataset, opt, device, max_items: int = 1024) -> dict:
     """
     was_training = model.training
     model.eval()
-    loader = DataLoader(dataset, batch_size=opt.batch_size, shuffle=False, collate_fn=collate, num_workers=0)
+    loader = make_dataloader(dataset, opt.batch_size, train=False)
     sums, count, text_lat, motion_lat, texts = {}, 0, [], [], []
     for batch in loader:
         batch = {k: v.to(device) if torch.is_tensor(v) else v for k, v in batch.items()}
