@@ -13,8 +13,8 @@ from torch.nn import functional as F
 
 from src.models.architectures.blocks import FeedForward, parse_kan_layers
 from src.models.architectures.kan import KANLayer
-from src.models.get_model import (CheckpointMismatchError, add_model_args, build_model, load_checkpoint,
-                                  model_config_from_opt, save_checkpoint)
+from src.models.get_model import (CheckpointMismatchError, add_model_args, build_model, build_model_from_config,
+                                  load_checkpoint, model_config_from_opt, save_checkpoint)
 from src.models.losses import SMoGLosses, info_nce, positive_pairs
 from src.models.modeltype.smog import SMoG
 from src.utils import features as feature_utils
@@ -445,3 +445,15 @@ def test_export_strips_training_state_and_keeps_outputs(tmp_path):
     model.eval()
     assert torch.equal(loaded.encode_motion(batch["x"], batch["mask"])["latent"],
                        model.encode_motion(batch["x"], batch["mask"])["latent"])
+
+
+def test_text_dropout_is_separate_and_old_configs_fall_back_to_dropout():
+    def text_dropouts(model):
+        return {m.p for m in model.text_encoder.modules() if isinstance(m, torch.nn.Dropout)}
+
+    model = tiny_model(dropout=0.0, text_dropout=0.25)
+    assert model.config["text_dropout"] == 0.25 and text_dropouts(model) == {0.25}
+    assert {m.p for m in model.motion_decoder.modules() if isinstance(m, torch.nn.Dropout)} == {0.0}
+    assert tiny_model(dropout=0.2).config["text_dropout"] == 0.2  # default: --dropout
+    old_config = {k: v for k, v in model.config.items() if k != "text_dropout"}  # a checkpoint from before the option
+    assert text_dropouts(build_model_from_config(old_config, text_backbone=FakeBackbone())) == {0.0}

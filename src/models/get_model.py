@@ -97,6 +97,9 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
     model.add_argument("--text_num_layers", type=int, default=4)
     model.add_argument("--text_ff_size", type=int, default=1024)
     model.add_argument("--text_num_heads", type=int, default=4)
+    model.add_argument("--text_dropout", type=float, default=None,
+                       help="dropout of the text encoder (default: --dropout); captions are few and short, so "
+                            "it can stay on where the motion side trains without dropout")
     model.add_argument("--body_model", default="auto", choices=("auto", "builtin", "smpl", "smplh"),
                        help="forward kinematics for rcxyz/velxyz and joints (auto: SMPL file if present)")
     model.add_argument("--jointstype", default="vertices", choices=JOINTSTYPES,
@@ -210,6 +213,7 @@ def model_config_from_opt(opt) -> dict:
         "text_num_layers": o["text_num_layers"],
         "text_ff_size": o["text_ff_size"],
         "text_num_heads": o["text_num_heads"],
+        "text_dropout": o["dropout"] if o.get("text_dropout") is None else o["text_dropout"],
         "body_model": o["body_model"],
         "jointstype": o["jointstype"],
         "vertstrans": bool(o["vertstrans"]),
@@ -283,7 +287,8 @@ def build_model_from_config(model_config: dict, stats=None, text_backbone=None, 
                             num_memory_tokens=cfg["num_memory_tokens"], **shared)
     if cfg["text_conditioning"] == "learned":
         text_encoder = TextTransformerEncoder(cfg["text_token_dim"], cfg["latent_dim"], cfg["text_ff_size"],
-                                              cfg["text_num_layers"], cfg["text_num_heads"], cfg["dropout"],
+                                              cfg["text_num_layers"], cfg["text_num_heads"],
+                                              cfg.get("text_dropout", cfg["dropout"]),  # older configs: one dropout
                                               cfg["activation"], cfg["variational"])
     else:
         text_encoder = PooledTextProjection(cfg["text_dim"], cfg["latent_dim"])
