@@ -27,6 +27,7 @@ cross-modal); any other model option can be appended, e.g. ``--latent_dim 512 --
     python bench/bench_model.py --repeats 20 --threads 1
     python bench/bench_model.py --kan_layers embed,final,ffn  # KAN feed-forward blocks too
     python bench/bench_model.py --latent_dim 512 --num_layers 8  # the original's size
+    python bench/bench_model.py --kan_compile                 # the KAN model as train --kan_compile runs it
 """
 
 import argparse
@@ -56,6 +57,8 @@ def parse_args(argv=None):
     parser.add_argument("--num_batches", type=int, default=4, help="distinct batches cycled through")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no_inference", action="store_true", help="time the train step only")
+    parser.add_argument("--kan_compile", action="store_true",
+                        help="KAN layers through torch.compile, as train --kan_compile (compiles during warm-up)")
     args, model_args = parser.parse_known_args(argv)
     return args, model_args
 
@@ -69,6 +72,10 @@ def build_pair(args, model_args, stats, backbone):
         torch.manual_seed(args.seed)
         opt = model_options(model_args, arch=arch, kan_layers=args.kan_layers)
         models[arch] = build_model(opt, stats, text_backbone=backbone)
+    if args.kan_compile:
+        from src.models.architectures.kan import compile_kan_layers
+
+        compile_kan_layers(models["kan"])
     return models
 
 

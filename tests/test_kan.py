@@ -336,3 +336,11 @@ def test_extra_repr_names_the_configuration():
     text = repr(KANLayer(150, 512, base_activation=nn.GELU))
     for part in ("in_features=150", "out_features=512", "grid_size=5", "spline_order=3", "GELU", "uniform_grid=True"):
         assert part in text
+
+
+def test_compile_kan_layers_switches_every_kan_layer_and_nothing_else():
+    net = nn.Sequential(_layer(6, 5), nn.Linear(5, 5), nn.Sequential(_layer(5, 3)))
+    assert kan_module.compile_kan_layers(net) == 2
+    assert [m.use_compile for m in net.modules() if isinstance(m, KANLayer)] == [True, True]
+    assert kan_module.compile_kan_layers(net, False) == 2
+    assert not any(m.use_compile for m in net.modules() if isinstance(m, KANLayer))

@@ -29,6 +29,9 @@ def training_parser() -> argparse.ArgumentParser:
     run.add_argument("--resume", type=Path, default=None, help="checkpoint to continue from (epoch, optimizer, scheduler)")
     run.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True,
                      help="bfloat16 autocast on CUDA (ignored on the CPU)")
+    run.add_argument("--kan_compile", action="store_true",
+                     help="run the KAN layers through torch.compile (needs a C++ compiler on the CPU, Triton on "
+                          "GPUs; the first steps compile; falls back to eager with a warning). See bench/README.md")
     run.add_argument("--tensorboard", action="store_true", help="also log to TensorBoard")
     run.add_argument("--wandb_project", default=None, help="also log to wandb (offline unless WANDB_MODE says otherwise)")
     add_device_args(parser)

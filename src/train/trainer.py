@@ -14,6 +14,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
 from src.datasets.get_dataset import get_datasets, make_dataloader
+from src.models.architectures.kan import compile_kan_layers
 from src.models.get_model import build_model, load_checkpoint, model_config_from_opt, save_checkpoint
 from src.parser.base import resolve_device
 from src.train import distributed
@@ -88,6 +89,8 @@ def train(opt) -> Path:
 
     datasets = get_datasets(opt)
     model = build_model({**vars(opt), "fps": datasets["train"].fps}, datasets["train"].stats).to(device)
+    if getattr(opt, "kan_compile", False):
+        log.info(f"--kan_compile: {compile_kan_layers(model)} KAN layers run through torch.compile")
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=opt.lr,
                                   weight_decay=opt.weight_decay)
     train_loader = make_loader(datasets["train"], opt, shuffle=True, info=info)

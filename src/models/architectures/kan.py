@@ -461,6 +461,18 @@ class KANLayer(nn.Module):
                 + (", use_compile=True" if self.use_compile else ""))
 
 
+def compile_kan_layers(module: nn.Module, enabled: bool = True) -> int:
+    """Switch ``use_compile`` on (or off) in every KANLayer inside ``module``; returns how many.
+
+    A run-time choice, like ``torch.compile`` itself: it is not part of a model's configuration,
+    so a checkpoint trained with it loads and runs anywhere (eager where nothing compiles).
+    """
+    layers = [m for m in module.modules() if isinstance(m, KANLayer)]
+    for layer in layers:
+        layer.use_compile = enabled
+    return len(layers)
+
+
 def _reciprocal(den: torch.Tensor) -> torch.Tensor:
     """1 / den for knot differences, 0 where knots coincide (the Cox-de Boor convention 0/0 = 0)."""
     return torch.where(den == 0, torch.zeros_like(den), 1 / torch.where(den == 0, torch.ones_like(den), den))
