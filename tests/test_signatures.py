@@ -9,13 +9,7 @@ from src.datasets.synthetic import generate_sequence
 from src.models.rotation2xyz import BuiltinSkeleton
 from src.utils import geometry, rotation, signatures
 
-CASES = [
-    ("walk_forward", "forward"), ("walk_backward", "backward"), ("side_step_left", "left"),
-    ("side_step_right", "right"), ("turn_left", "turn_left"), ("turn_right", "turn_right"),
-    ("turn_around", "turn_around"), ("wave_right_hand", "right_hand_up"), ("wave_left_hand", "left_hand_up"),
-    ("raise_arms", "both_hands_above_head"), ("jump_in_place", "airborne"), ("squat", "pelvis_drop"),
-    ("sit_down", "pelvis_drop"), ("kick_right", "right_foot_up"), ("kick_left", "left_foot_up"),
-]
+CASES = signatures.ACTION_SIGNATURES
 # Which checks must fail for which action: the signatures must tell sides and directions apart.
 OPPOSITES = {"forward": "backward", "left": "right", "turn_left": "turn_right", "right_hand_up": "left_hand_up",
              "left_foot_up": "right_foot_up"}
@@ -51,3 +45,15 @@ def test_held_out_prompts_are_not_training_captions():
     for prompt, signature in signatures.HELD_OUT_PROMPTS:
         assert prompt.lower() not in training, prompt
         assert signature in signatures.CHECKS
+
+
+def test_check_prompts_training_set_uses_built_in_captions_and_reports_each(capsys):
+    from src.visualize import check_prompts
+
+    training = check_prompts.prompt_set("training")
+    assert [s for _, s in training] == [s for _, s in signatures.ACTION_SIGNATURES]
+    assert all(prompt == ACTION_CAPTIONS[action][0] for (prompt, _), (action, _) in zip(training, CASES))
+    assert check_prompts.main(["--prompts", "training", "--num_samples", "1", "--duration", "2"]) == 0
+    table = capsys.readouterr().out
+    assert all(f"| {prompt} | {signature} | " in table for prompt, signature in training)
+    assert f"/{len(training)} samples show the expected signature" in table

@@ -93,6 +93,15 @@ CHECKS = {
                                f"left foot {foot_lift(j, 'left'):.2f} m, right {foot_lift(j, 'right'):.2f} m"),
 }
 
+# Built-in actions (``src.datasets.procedural``) and the signature each must show.
+ACTION_SIGNATURES = (
+    ("walk_forward", "forward"), ("walk_backward", "backward"), ("side_step_left", "left"),
+    ("side_step_right", "right"), ("turn_left", "turn_left"), ("turn_right", "turn_right"),
+    ("turn_around", "turn_around"), ("wave_right_hand", "right_hand_up"), ("wave_left_hand", "left_hand_up"),
+    ("raise_arms", "both_hands_above_head"), ("jump_in_place", "airborne"), ("squat", "pelvis_drop"),
+    ("sit_down", "pelvis_drop"), ("kick_right", "right_foot_up"), ("kick_left", "left_foot_up"),
+)
+
 # Paraphrases written for testing only: none of them is in the training captions of the built-in
 # dataset (``src.datasets.procedural.captions``), and a test checks that.
 HELD_OUT_PROMPTS = (
