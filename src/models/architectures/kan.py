@@ -20,9 +20,12 @@ Two evaluations of the same layer:
   single matmul.
 
 Shapes: ``x`` is (..., in_features), any leading dimensions; the output is (..., out_features).
-Inside the fast path the feature tensor is laid out slot-major, (N, 1 + G + k, in_features), slot 0
-holding ``base_activation(x)``: each slot is a contiguous block, which keeps the element-wise work
-vectorised. G = grid_size, k = spline_order, N = the number of rows after flattening.
+Inside the fast path the feature tensor is laid out input-major, (N, in_features, 1 + G + k), slot 0
+of each input holding ``base_activation(x)``, like the parameters (out, in, G + k): the
+``spline_order + 1`` values an input scatters (and its backward gathers) then sit within 36 bytes of
+each other instead of ``in_features`` floats apart, which made the scatter 1.7x and the gather
+about 2x faster than in a slot-major layout (512 inputs, one thread).
+G = grid_size, k = spline_order, N = the number of rows after flattening.
 """
 
 import math
@@ -65,16 +68,17 @@ class _UniformKANFunction(torch.autograd.Function):
 
     Few large tensor operations (each costs a pass over memory and, on a busy machine, a thread
     wake-up): the piece values are one small matmul, their slots one table lookup, the features
-    one zero-fill and one scatter; the backward one gather.
+    one zero-fill and one scatter; the backward one gather. The out-of-grid count is two
+    comparisons (a histogram of the cells cost 4x more).
     """
 
     @staticmethod
-    def forward(ctx, x, act, weight, scale, shift, pieces, dpieces, slot_table, count_cells: bool):
-        # x, act: (N, in); weight: (out, S, in) with S = 1 + G + k; scale, shift: (in,)
+    def forward(ctx, x, act, weight, scale, shift, pieces, dpieces, slot_table, count_outside: bool):
+        # x, act: (N, in); weight: (out, in, S) with S = 1 + G + k; scale, shift: (in,)
         # pieces: (k+1, k+1); dpieces: (k+1, k); slot_table: (G+2k+2, k+1) int64
         n_rows, n_in = x.shape
         n_cells, n_pieces = slot_table.shape[0] - 2, slot_table.shape[1]
-        n_slots = weight.shape[1]
+        n_slots = weight.shape[2]
         # Position in grid cells, shifted by one so that the cell left of the grid is 0.
         u = torch.addcmul(shift, x, scale).nan_to_num_(nan=0.0).clamp_(0.0, n_cells + 1.0)  # (N, in)
         cell = u.floor()
@@ -84,48 +88,54 @@ class _UniformKANFunction(torch.autograd.Function):
             torch.sub(u, cell, out=powers[1])  # frac in [0, 1)
         for p in range(2, n_pieces):
             torch.mul(powers[p - 1], powers[1], out=powers[p])
-        # Cells 0 and n_cells + 1 lie outside the extended grid.
-        counts = torch.histc(cell, n_cells + 2, -0.5, n_cells + 1.5) if count_cells else x.new_empty(0)
-        # Slot of piece m in the feature tensor (0 = the base slot, for pieces whose basis does not exist).
+        # Cells 0 and n_cells + 1 lie outside the extended grid (u was clamped into [0, n_cells + 1]).
+        outside = torch.count_nonzero(torch.logical_or(u < 1.0, u >= n_cells + 1.0)) if count_outside \
+            else x.new_empty(0)
+        # Slot of piece m in an input's features (0 = the base slot, for pieces whose basis does not exist).
         slots = slot_table.index_select(0, cell.view(-1).long()).view(n_rows, n_in, n_pieces)
-        slots = slots.permute(0, 2, 1)  # (N, k+1, in)
-        values = (pieces @ powers.view(n_pieces, -1)).view(n_pieces, n_rows, n_in)  # (k+1, N, in)
-        feats = x.new_empty((n_rows, n_slots, n_in))  # (N, S, in)
-        feats[:, 1:].zero_()
-        feats.scatter_(1, slots, values.permute(1, 0, 2))
-        feats[:, 0] = act  # after the scatter: it also overwrites the pieces parked in slot 0
+        values = powers.view(n_pieces, -1).t() @ pieces.t()  # (N * in, k+1): piece m's value in column m
+        feats = x.new_zeros((n_rows, n_in, n_slots))  # (N, in, S)
+        feats.scatter_(2, slots, values.view(n_rows, n_in, n_pieces))
+        feats[..., 0] = act  # after the scatter: it also overwrites the pieces parked in slot 0
         out = feats.view(n_rows, -1) @ weight.view(weight.shape[0], -1).t()  # (N, out)
         ctx.save_for_backward(feats, slots, powers, weight, scale, dpieces)
-        ctx.mark_non_differentiable(counts)
-        return out, counts
+        ctx.mark_non_differentiable(outside)
+        return out, outside
 
     @staticmethod
     @torch.autograd.function.once_differentiable
-    def backward(ctx, grad_out, _grad_counts):
+    def backward(ctx, grad_out, _grad_outside):
         feats, slots, powers, weight, scale, dpieces = ctx.saved_tensors
-        n_rows, n_slots, n_in = feats.shape
-        n_pieces = slots.shape[1]
+        n_rows, n_in, n_slots = feats.shape
+        n_pieces = slots.shape[2]
         grad_x = grad_act = grad_weight = None
         if ctx.needs_input_grad[2]:
             # (a contiguous transpose: a (N, 1) gradient's plain .t() has strides that send mm to a slow kernel)
-            grad_weight = (grad_out.t().contiguous() @ feats.view(n_rows, -1)).view_as(weight)  # (out, S, in)
+            grad_weight = (grad_out.t().contiguous() @ feats.view(n_rows, -1)).view_as(weight)  # (out, in, S)
         if ctx.needs_input_grad[0] or ctx.needs_input_grad[1]:
-            grad_feats = (grad_out @ weight.view(weight.shape[0], -1)).view(n_rows, n_slots, n_in)
-            grad_act = grad_feats[:, 0].clone()  # (N, in)
+            grad_feats = (grad_out @ weight.view(weight.shape[0], -1)).view(n_rows, n_in, n_slots)
+            grad_act = grad_feats[..., 0].clone()  # (N, in)
             if ctx.needs_input_grad[0] and n_pieces == 1:  # piecewise-constant splines: zero derivative
                 grad_x = torch.zeros_like(grad_act)
             elif ctx.needs_input_grad[0]:
                 # Pieces parked in slot 0 have no basis: zero it so that gathering them adds nothing.
-                grad_feats[:, 0].zero_()
-                picked = grad_feats.gather(1, slots)  # (N, k+1, in)
-                dvalues = (dpieces @ powers[:-1].reshape(n_pieces - 1, -1)).view(n_pieces, n_rows, n_in)
-                grad_x = dvalues.mul_(picked.permute(1, 0, 2)).sum(0).mul_(scale)  # (N, in)
+                grad_feats[..., 0].zero_()
+                picked = grad_feats.gather(2, slots).view(-1, n_pieces)  # (N * in, k+1)
+                # d out / d u = sum_m picked_m sum_p dpieces[m, p] frac^p = sum_p frac^p q_p with
+                # q = picked dpieces: one small matmul, then Horner in frac (a reduction over the
+                # last axis of length k+1 was 3x slower; dpieces^T picked^T hits a 20x slower kernel).
+                q = (picked @ dpieces).view(n_rows, n_in, n_pieces - 1)  # (N, in, k)
+                grad_u = q[..., -1]
+                frac = powers[1]
+                for p in range(n_pieces - 3, -1, -1):
+                    grad_u = torch.addcmul(q[..., p], frac, grad_u)
+                grad_x = grad_u * scale  # (N, in)
         return grad_x, grad_act, grad_weight, None, None, None, None, None, None
 
 
 def _dense_uniform_features(x: torch.Tensor, act: torch.Tensor, scale: torch.Tensor, offset: torch.Tensor,
                             spline_order: int) -> torch.Tensor:
-    """Slot-major features [act | B(x)] from the symmetric closed form of the uniform B-spline.
+    """Input-major features [act | B(x)] from the symmetric closed form of the uniform B-spline.
 
     B_j(x) = N_k(|u - j - (k+1)/2|) with u the position in grid cells and
     N_k(s) = sum_{m < (k+1)/2} (-1)^m C(k+1, m) / k! * relu((k+1)/2 - m - s)^k.
@@ -133,22 +143,22 @@ def _dense_uniform_features(x: torch.Tensor, act: torch.Tensor, scale: torch.Ten
     eagerly it is slower than the scatter of ``_UniformKANFunction``. Needs spline_order >= 1.
 
     Args:
-        x, act: (N, in). scale: (in,) 1 / cell width. offset: (G+k, in) centre of basis j in x * scale units.
+        x, act: (N, in). scale: (in,) 1 / cell width. offset: (in, G+k) centre of basis j in x * scale units.
     Returns:
-        (N, 1 + G + k, in).
+        (N, in, 1 + G + k).
     """
     k = spline_order
-    s = (x.unsqueeze(1) * scale - offset).abs()  # (N, G+k, in)
+    s = (x.unsqueeze(-1) * scale.unsqueeze(-1) - offset).abs()  # (N, in, G+k)
     bases = sum((-1) ** m * math.comb(k + 1, m) / math.factorial(k) * torch.relu((k + 1) / 2 - m - s) ** k
                 for m in range((k + 2) // 2))
-    return torch.cat([act.unsqueeze(1), bases], dim=1)
+    return torch.cat([act.unsqueeze(-1), bases], dim=-1)
 
 
 def _fused_weight(base_weight, spline_weight, spline_scaler) -> torch.Tensor:
-    """[W_base | W_spline ⊙ scaler], slot-major: (out, in) + (out, in, G+k) -> (out, 1 + G + k, in)."""
+    """[W_base | W_spline ⊙ scaler] per input: (out, in) + (out, in, G+k) -> (out, in, 1 + G + k)."""
     if spline_scaler is not None:
         spline_weight = spline_weight * spline_scaler.unsqueeze(-1)
-    return torch.cat([base_weight.unsqueeze(1), spline_weight.transpose(1, 2)], dim=1)
+    return torch.cat([base_weight.unsqueeze(-1), spline_weight], dim=-1)
 
 
 def _dense_forward(x, base_activation, base_weight, spline_weight, spline_scaler, scale, offset, spline_order: int):
@@ -160,10 +170,10 @@ def _dense_forward(x, base_activation, base_weight, spline_weight, spline_scaler
     Returns:
         (N, out) output and the fraction (0-dim) of x outside the extended grid.
     """
-    weight = _fused_weight(base_weight, spline_weight, spline_scaler)  # (out, S, in)
-    feats = _dense_uniform_features(x, base_activation(x), scale, offset, spline_order)  # (N, S, in)
-    u = x * scale - offset[0] + (spline_order + 1) / 2  # (N, in) position in grid cells
-    outside = ((u < 0) | (u >= offset.size(0) + spline_order)).float().mean()
+    weight = _fused_weight(base_weight, spline_weight, spline_scaler)  # (out, in, S)
+    feats = _dense_uniform_features(x, base_activation(x), scale, offset, spline_order)  # (N, in, S)
+    u = x * scale - offset[:, 0] + (spline_order + 1) / 2  # (N, in) position in grid cells
+    outside = ((u < 0) | (u >= offset.size(1) + spline_order)).float().mean()
     return feats.flatten(1) @ weight.flatten(1).t(), outside
 
 
@@ -282,7 +292,12 @@ class KANLayer(nn.Module):
         return self.spline_weight * self.spline_scaler.unsqueeze(-1)
 
     def _weight(self) -> torch.Tensor:
-        return _fused_weight(self.base_weight, self.spline_weight, self.spline_scaler)  # (out, S, in)
+        return _fused_weight(self.base_weight, self.spline_weight, self.spline_scaler)  # (out, in, S)
+
+    def _basis_centres(self, grid: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+        """(in, G+k) centre of each basis in ``x * scale`` units on a uniform ``grid`` (in, G+2k+1)."""
+        centres = torch.arange(self.grid_size + self.spline_order, dtype=grid.dtype, device=grid.device)
+        return centres + ((self.spline_order + 1) / 2 + grid[:, 0] * scale).unsqueeze(1)
 
     @property
     def grid_is_uniform(self) -> bool:
@@ -347,22 +362,20 @@ class KANLayer(nn.Module):
             grid = self.grid.to(x.dtype)
             scale = (grid.size(1) - 1) / (grid[:, -1] - grid[:, 0])  # (in,) 1 / cell width
             if self.use_compile and self.spline_order >= 1:
-                centres = torch.arange(self.grid_size + self.spline_order, dtype=x.dtype, device=x.device)
-                offset = centres.unsqueeze(1) + (self.spline_order + 1) / 2 + grid[:, 0] * scale  # (G+k, in)
+                offset = self._basis_centres(grid, scale)
                 result = _compiled_dense_forward(x, self.base_activation, self.base_weight, self.spline_weight,
                                                  self.spline_scaler, scale, offset, self.spline_order)
             if result is None:
                 shift = 1.0 - grid[:, 0] * scale  # (in,) cell coordinates start at -1 -> 0
-                out, counts = _UniformKANFunction.apply(
+                out, outside = _UniformKANFunction.apply(
                     x.contiguous(), self.base_activation(x), self._weight(), scale, shift,
                     self._pieces.to(x.dtype), self._dpieces.to(x.dtype), self._slot_table, track)
-                # counts per cell; the first and the last lie outside the extended grid
-                outside = (counts[0] + counts[-1]) / x.numel() if track else None
+                outside = outside / x.numel() if track else None  # count -> fraction
                 result = out, outside
             out, outside = result
         else:
-            bases = self.b_splines_reference(x).transpose(1, 2)  # (N, G+k, in)
-            feats = torch.cat([self.base_activation(x).unsqueeze(1), bases], dim=1)  # (N, S, in)
+            bases = self.b_splines_reference(x)  # (N, in, G+k)
+            feats = torch.cat([self.base_activation(x).unsqueeze(-1), bases], dim=-1)  # (N, in, S)
             out = feats.flatten(1) @ self._weight().flatten(1).t()
             outside = self._out_of_range(x) if track else None
         if track:
