@@ -88,13 +88,13 @@ def test_window_lengths(db):
 
 def test_sampling_modes(db):
     data = MotionTextDataset(db, train=True, num_frames=20, sampling="random")
-    frames = data._window_frames(100)
+    frames = data._window_frames(100, 0)
     assert len(frames) == 20 and (frames.diff() > 0).all()
     data = MotionTextDataset(db, train=True, num_frames=20, sampling="random_conseq")
-    steps = {int(data._window_frames(100).diff().unique()) for _ in range(100)}
+    steps = {int(data._window_frames(100, 0).diff().unique()) for _ in range(100)}
     assert steps <= set(range(1, 6)) and len(steps) > 1  # (100 - 1) // 19 = 5 at most
     data = MotionTextDataset(db, train=True, num_frames=20, sampling="conseq", sampling_step=2)
-    frames = data._window_frames(100)
+    frames = data._window_frames(100, 0)
     assert (frames.diff() == 2).all() and frames[-1] < 100
 
 
@@ -102,7 +102,7 @@ def test_eval_windows_are_deterministic_and_centred(db):
     data = MotionTextDataset(db, train=False, num_frames=60)
     a, b = data[2], data[2]
     assert torch.equal(a["x"], b["x"]) and a["text"] == b["text"]
-    assert data._window_frames(300)[0] == 120  # centred: (300 - 60) // 2
+    assert data._window_frames(300, 0)[0] == 120  # centred: (300 - 60) // 2
     train = MotionTextDataset(db, train=True, num_frames=60)
     assert any(not torch.equal(train[2]["x"], train[2]["x"]) for _ in range(5))
 
@@ -232,6 +232,21 @@ def test_window_captions_from_segments():
     assert torch.equal(whole[1]["x"], alone[0]["x"])
     cats = MotionTextDataset(db, train=False, num_frames=-1, use_action_cat_as_text_labels=True)
     assert cats[0]["text"] == "walk and wave and hand movements" and cats[1]["text"] == "run"
+
+
+def test_action_start_windows_begin_where_a_labelled_action_begins():
+    db = labelled_db()  # sequence 0: frame labels from 0 ("walk") and 70 ("wave ..."); 1: whole-sequence captions
+    aligned = MotionTextDataset(db, train=True, num_frames=40, action_start_prob=1.0)
+    assert {int(aligned._window_frames(150, 0)[0]) for _ in range(60)} == {0, 70}
+    assert {int(aligned._window_frames(80, 1)[0]) for _ in range(20)} == {0}
+    texts = {aligned[0]["text"] for _ in range(60)}
+    assert texts == {"walk", "wave the right hand"}  # never a window straddling both actions
+    longer = MotionTextDataset(db, train=True, num_frames=100, action_start_prob=1.0)
+    assert {int(longer._window_frames(150, 0)[0]) for _ in range(40)} == {0, 50}  # moved back to fit
+    anywhere = MotionTextDataset(db, train=True, num_frames=40)
+    assert len({int(anywhere._window_frames(150, 0)[0]) for _ in range(60)}) > 10
+    with pytest.raises(ValueError, match="action_start_prob"):
+        MotionTextDataset(db, train=True, num_frames=40, action_start_prob=1.5)
 
 
 # --------------------------------------------------------------- mirroring

@@ -23,6 +23,12 @@ Windows (original SMoG / ACTOR option meanings):
       the largest that fits) from a random start; "random_conseq" a random step in [1, the
       largest that fits] from a random start (it changes the apparent speed, as in the
       original); "random" a sorted random subset of frames.
+    * ``action_start_prob``: with this probability a training window starts where one of the
+      sequence's labelled actions starts (a random frame label; frame 0 for sequences with only
+      whole-sequence captions), moved back only as far as the window must to fit. Captions then
+      describe a motion that begins with the window, as in HumanML3D's clips; otherwise a brief
+      action (a squat, a kick, a turn) appears at a random phase and a decoder trained to
+      regress it learns the blur of all phases.
     * evaluation (``train=False``): deterministic, conseq with ``sampling_step``, centred in
       the sequence, the longest allowed length for -2, no mirroring, first caption.
 
@@ -100,6 +106,9 @@ def add_dataset_args(parser: argparse.ArgumentParser) -> None:
                    help="axis-angle root orientation used with --no-glob (the data is Y-up: identity stands upright)")
     g.add_argument("--translation", default=True, action=argparse.BooleanOptionalAction,
                    help="append the root-translation row to rotation features")
+    g.add_argument("--action_start_prob", type=float, default=0.0,
+                   help="probability that a training window starts where a labelled action starts "
+                        "(otherwise anywhere); see src/datasets/dataset.py")
     g.add_argument("--mirror_prob", type=float, default=0.5,
                    help="probability of mirroring a training window (left/right swapped in motion and caption)")
     g.add_argument("--use_action_cat_as_text_labels", action="store_true",
@@ -175,12 +184,13 @@ class WindowedTextDataset(Dataset):
         num_frames, min_len, max_len, sampling, sampling_step: windows (module docstring).
         mirror_prob: probability of mirroring a training window.
         name: a label for logs.
+        action_start_prob: probability that a training window starts at an action's start.
     """
 
     def __init__(self, seq_begin: torch.Tensor, seq_len: torch.Tensor, names: Sequence[str], betas: torch.Tensor,
                  labels: Sequence[_Labels], fps: float, *, train: bool, pose_rep: str, translation: bool, glob: bool,
                  glob_rot: Optional[Sequence[float]], num_frames: int, min_len: int, max_len: int, sampling: str,
-                 sampling_step: int, mirror_prob: float, name: str):
+                 sampling_step: int, mirror_prob: float, name: str, action_start_prob: float = 0.0):
         super().__init__()
         if pose_rep not in rotation.POSE_REPS:
             raise ValueError(f"pose_rep {pose_rep!r}: choose one of {rotation.POSE_REPS}")
@@ -190,8 +200,9 @@ class WindowedTextDataset(Dataset):
             raise ValueError(f"num_frames {num_frames}: use N > 0, -1 (whole sequence) or -2 (random length)")
         if num_frames == -2 and (min_len <= 0 or (0 < max_len < min_len)):
             raise ValueError(f"num_frames -2 needs 0 < min_len <= max_len (or max_len <= 0); got {min_len}, {max_len}")
-        if not 0.0 <= mirror_prob <= 1.0:
-            raise ValueError(f"mirror_prob {mirror_prob} is not a probability")
+        for option, value in (("mirror_prob", mirror_prob), ("action_start_prob", action_start_prob)):
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{option} {value} is not a probability")
         self.train = train
         self.pose_rep, self.translation, self.glob = pose_rep, translation, glob
         self.glob_rot = [0.0, 0.0, 0.0] if glob_rot is None else [float(v) for v in glob_rot]
@@ -199,6 +210,7 @@ class WindowedTextDataset(Dataset):
         self.num_frames, self.min_len, self.max_len = num_frames, min_len, max_len
         self.sampling, self.sampling_step = sampling, sampling_step
         self.mirror_prob = mirror_prob
+        self.action_start_prob = action_start_prob
         self.fps = float(fps)
         self.name = name
         self.stats: Optional[Dict[str, torch.Tensor]] = None
@@ -256,8 +268,8 @@ class WindowedTextDataset(Dataset):
             return random.randint(min(self.min_len, cap_len), cap_len)
         return cap_len
 
-    def _window_frames(self, n: int) -> torch.Tensor:
-        """Frames (within a sequence of n frames) of one window: (T,) long, increasing."""
+    def _window_frames(self, n: int, k: int) -> torch.Tensor:
+        """Frames (within sequence k, of n frames) of one window: (T,) long, increasing."""
         length = self._window_length(n)
         if self.train and self.sampling == "random":
             return torch.tensor(sorted(random.sample(range(n), length)), dtype=torch.long)
@@ -270,6 +282,9 @@ class WindowedTextDataset(Dataset):
                 step = step_max
         span = step * (length - 1) + 1
         start = random.randint(0, n - span) if self.train else (n - span) // 2
+        if self.train and self.action_start_prob > 0 and random.random() < self.action_start_prob:
+            starts = self.labels[k].starts
+            start = min(starts[random.randrange(len(starts))] if starts else 0, n - span)
         return start + torch.arange(length) * step
 
     # -------------------------------------------------------------- captions
@@ -296,7 +311,7 @@ class WindowedTextDataset(Dataset):
         frames, mirrored, texts, cats = [], [], [], []
         for k in indices:
             k = int(k)
-            rel = self._window_frames(int(self.seq_len[k]))
+            rel = self._window_frames(int(self.seq_len[k]), k)
             text, cat = self._caption(k, int(rel[0]), int(rel[-1]) + 1)
             mirror = self.train and self.mirror_prob > 0 and random.random() < self.mirror_prob
             frames.append(rel + self.seq_begin[k])
@@ -366,7 +381,8 @@ class MotionTextDataset(WindowedTextDataset):
     def __init__(self, db: dict, *, train: bool, pose_rep: str = "rot6d", translation: bool = True, glob: bool = True,
                  glob_rot: Optional[Sequence[float]] = None, num_frames: int = 60, min_len: int = -1, max_len: int = -1,
                  sampling: str = "conseq", sampling_step: int = 1, mirror_prob: float = 0.0,
-                 use_action_cat_as_text_labels: bool = False, body_model=None, name: str = ""):
+                 use_action_cat_as_text_labels: bool = False, body_model=None, name: str = "",
+                 action_start_prob: float = 0.0):
         if db.get("format") != db_schema.DB_FORMAT:
             raise ValueError(f"{name or 'db'}: format {db.get('format')!r}, expected {db_schema.DB_FORMAT!r}")
         offsets = db["offsets"].long()
@@ -374,7 +390,8 @@ class MotionTextDataset(WindowedTextDataset):
         super().__init__(offsets[:-1], offsets[1:] - offsets[:-1], db["names"], db["betas"], labels, db["fps"],
                          train=train, pose_rep=pose_rep, translation=translation, glob=glob, glob_rot=glob_rot,
                          num_frames=num_frames, min_len=min_len, max_len=max_len, sampling=sampling,
-                         sampling_step=sampling_step, mirror_prob=mirror_prob, name=name or db.get("dataset", ""))
+                         sampling_step=sampling_step, mirror_prob=mirror_prob, name=name or db.get("dataset", ""),
+                         action_start_prob=action_start_prob)
         self.body_model = load_body_model("builtin") if body_model is None else body_model
         self.trans = self._compact(db["trans"]).float()  # (F, 3) world frame
         self.rotmats, self.heading, self.foot_height = self._frame_geometry(self._compact(db["poses"]))
@@ -455,7 +472,7 @@ class JointsTextDataset(WindowedTextDataset):
     def __init__(self, records: Sequence[dict], *, train: bool, pose_rep: str = "xyz", translation: bool = True,
                  glob: bool = True, glob_rot: Optional[Sequence[float]] = None, num_frames: int = 60,
                  min_len: int = -1, max_len: int = -1, sampling: str = "conseq", sampling_step: int = 1,
-                 mirror_prob: float = 0.0, name: str = ""):
+                 mirror_prob: float = 0.0, name: str = "", action_start_prob: float = 0.0):
         if pose_rep != "xyz":
             raise ValueError(f"{name}: joint-position datasets give pose_rep 'xyz' only (got {pose_rep!r})")
         if not glob:
@@ -495,7 +512,8 @@ class JointsTextDataset(WindowedTextDataset):
         super().__init__(torch.tensor(begins), torch.tensor(lens), names, betas, labels, fps, train=train,
                          pose_rep=pose_rep, translation=translation, glob=glob, glob_rot=glob_rot,
                          num_frames=num_frames, min_len=min_len, max_len=max_len, sampling=sampling,
-                         sampling_step=sampling_step, mirror_prob=mirror_prob, name=name)
+                         sampling_step=sampling_step, mirror_prob=mirror_prob, name=name,
+                         action_start_prob=action_start_prob)
         self.joints = self._compact(torch.cat(chunks))  # (F, 22, 3)
         self.foot_height = self.joints[:, list(config.FLOOR_JOINTS), 1].amin(-1)  # (F,)
 
