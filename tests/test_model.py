@@ -457,3 +457,19 @@ def test_text_dropout_is_separate_and_old_configs_fall_back_to_dropout():
     assert tiny_model(dropout=0.2).config["text_dropout"] == 0.2  # default: --dropout
     old_config = {k: v for k, v in model.config.items() if k != "text_dropout"}  # a checkpoint from before the option
     assert text_dropouts(build_model_from_config(old_config, text_backbone=FakeBackbone())) == {0.0}
+
+
+def test_variational_encoders_read_sigma_through_a_head_that_can_shrink_it():
+    model = tiny_model(variational=True)
+    assert model.config["logvar_head"] is True
+    batch = make_batch([20, 14])
+    motion = model.encode_motion(batch["x"], batch["mask"])
+    text = model.encode_text(batch["text"])
+    for out in (motion, text):  # starts at sigma = exp(-2), well below the spread of mu (a LayerNorm output)
+        assert torch.allclose(out["logvar"], torch.full_like(out["logvar"], -4.0))
+    (motion["logvar"].sum() + text["logvar"].sum()).backward()
+    assert model.motion_encoder.logvar_head.linear.bias.grad is not None
+    assert model.text_encoder.logvar_head.linear.bias.grad is not None
+    old_config = {k: v for k, v in model.config.items() if k != "logvar_head"}  # checkpoints from before the head
+    old = build_model_from_config(old_config, text_backbone=FakeBackbone())
+    assert old.motion_encoder.logvar_head is None and not any("logvar_head" in k for k in old.state_dict())

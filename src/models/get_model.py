@@ -203,6 +203,7 @@ def model_config_from_opt(opt) -> dict:
             "grid_range": [float(v) for v in o["kan_grid_range"]],
         },
         "variational": bool(o["variational"]),
+        "logvar_head": True,  # configs without the key (older checkpoints) read sigma without it
         "latent_norm": o["latent_norm"],
         "duration_encoding": bool(o["duration_encoding"]),
         "num_memory_tokens": o["num_memory_tokens"],
@@ -282,14 +283,16 @@ def build_model_from_config(model_config: dict, stats=None, text_backbone=None, 
     shared = dict(latent_dim=cfg["latent_dim"], ff_size=cfg["ff_size"], num_layers=cfg["num_layers"],
                   num_heads=cfg["num_heads"], dropout=cfg["dropout"], activation=cfg["activation"],
                   ffn_kind=kinds["ffn"], kan_kwargs=cfg["kan_kwargs"])
-    encoder = MotionEncoder(input_dim, variational=cfg["variational"], embed_kind=kinds["embed"], **shared)
+    logvar_head = bool(cfg.get("logvar_head", False))
+    encoder = MotionEncoder(input_dim, variational=cfg["variational"], embed_kind=kinds["embed"],
+                            logvar_head=logvar_head, **shared)
     decoder = MotionDecoder(input_dim, final_kind=kinds["final"], duration_encoding=cfg["duration_encoding"],
                             num_memory_tokens=cfg["num_memory_tokens"], **shared)
     if cfg["text_conditioning"] == "learned":
         text_encoder = TextTransformerEncoder(cfg["text_token_dim"], cfg["latent_dim"], cfg["text_ff_size"],
                                               cfg["text_num_layers"], cfg["text_num_heads"],
                                               cfg.get("text_dropout", cfg["dropout"]),  # older configs: one dropout
-                                              cfg["activation"], cfg["variational"])
+                                              cfg["activation"], cfg["variational"], logvar_head)
     else:
         text_encoder = PooledTextProjection(cfg["text_dim"], cfg["latent_dim"])
     losses = SMoGLosses(**cfg["losses"], latent_dim=cfg["latent_dim"], text_dim=cfg["text_dim"])

@@ -111,6 +111,31 @@ def make_linear(kind: str, in_features: int, out_features: int, **kan_kwargs) ->
     raise ValueError(f"unknown layer kind {kind!r}; choose one of {list(LAYER_KINDS)}")
 
 
+class LogVarHead(nn.Module):
+    """Log-variance of a variational encoder from the output at its ``sigma`` token.
+
+    Why a head: a post-norm Transformer's outputs are LayerNorm outputs, each token's vector
+    standardised, with one affine shared by every token; read directly as a log-variance, sigma
+    stays near 1, as large as the spread of ``mu`` itself, whatever the losses want, so the decoder
+    is trained on latents half made of noise and learns to decode a blur. A linear head, starting
+    at zero weights and ``init_logvar``, lets each dimension's variance go where the losses take it.
+
+    Args:
+        latent_dim: D.
+        init_logvar: initial log-variance of every dimension (-4: sigma = 0.14).
+    """
+
+    def __init__(self, latent_dim: int, init_logvar: float = -4.0):
+        super().__init__()
+        self.linear = nn.Linear(latent_dim, latent_dim)
+        nn.init.zeros_(self.linear.weight)
+        nn.init.constant_(self.linear.bias, init_logvar)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        """(B, D) sigma-token output -> (B, D) log-variance."""
+        return self.linear(h)
+
+
 class FeedForward(nn.Module):
     """Position-wise feed-forward block of a Transformer layer.
 

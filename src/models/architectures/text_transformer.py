@@ -9,7 +9,7 @@ the backbone: it takes ``(tokens (B, L, token_dim), mask (B, L))`` as produced b
 import torch
 from torch import nn
 
-from src.models.architectures.blocks import sinusoidal_encoding
+from src.models.architectures.blocks import LogVarHead, sinusoidal_encoding
 
 
 class TextTransformerEncoder(nn.Module):
@@ -30,16 +30,19 @@ class TextTransformerEncoder(nn.Module):
         activation: feed-forward activation, ``"gelu"`` or ``"relu"``.
         variational: also output a log-variance (TEMOS); otherwise ``logvar`` is ``None`` (TMR
             uses the variational form, MotionCLIP-style models the plain one).
+        logvar_head: read the log-variance through a ``LogVarHead`` (new models) instead of
+            directly from the ``sigma`` token's output (older checkpoints).
     """
 
     def __init__(self, token_dim: int, latent_dim: int = 256, ff_size: int = 1024, num_layers: int = 4,
                  num_heads: int = 4, dropout: float = 0.1, activation: str = "gelu",
-                 variational: bool = False):
+                 variational: bool = False, logvar_head: bool = False):
         super().__init__()
         if latent_dim % 2 or latent_dim % num_heads:
             raise ValueError(f"latent_dim={latent_dim} must be even and divisible by num_heads={num_heads}")
         self.config = dict(token_dim=token_dim, latent_dim=latent_dim, ff_size=ff_size, num_layers=num_layers,
-                           num_heads=num_heads, dropout=dropout, activation=activation, variational=variational)
+                           num_heads=num_heads, dropout=dropout, activation=activation, variational=variational,
+                           logvar_head=logvar_head)
         self.token_dim = token_dim
         self.latent_dim = latent_dim
         self.variational = variational
@@ -50,6 +53,7 @@ class TextTransformerEncoder(nn.Module):
         layer = nn.TransformerEncoderLayer(latent_dim, num_heads, dim_feedforward=ff_size, dropout=dropout,
                                            activation=activation, batch_first=True)
         self.encoder = nn.TransformerEncoder(layer, num_layers, enable_nested_tensor=False)
+        self.logvar_head = LogVarHead(latent_dim) if variational and logvar_head else None
 
     def forward(self, tokens: torch.Tensor, mask: torch.Tensor) -> dict:
         """Encode a batch of captions.
@@ -75,4 +79,7 @@ class TextTransformerEncoder(nn.Module):
         # nn.Transformer convention: True = ignore. The query tokens are always attended.
         padding = torch.cat([mask.new_zeros(batch, num_queries), ~mask], dim=1)  # (B, Q + L)
         x = self.encoder(x, src_key_padding_mask=padding)                     # (B, Q + L, D)
-        return {"mu": x[:, 0], "logvar": x[:, 1] if self.variational else None}
+        logvar = None
+        if self.variational:
+            logvar = x[:, 1] if self.logvar_head is None else self.logvar_head(x[:, 1])
+        return {"mu": x[:, 0], "logvar": logvar}

@@ -10,7 +10,7 @@ from typing import Optional
 import torch
 from torch import nn
 
-from src.models.architectures.blocks import TransformerLayer, make_linear, sinusoidal_encoding
+from src.models.architectures.blocks import LogVarHead, TransformerLayer, make_linear, sinusoidal_encoding
 
 
 class MotionEncoder(nn.Module):
@@ -25,6 +25,8 @@ class MotionEncoder(nn.Module):
         latent_dim: width of the latent and of the Transformer.
         ff_size, num_layers, num_heads, dropout, activation: Transformer sizes.
         variational: also output a log-variance (from the ``sigma`` token).
+        logvar_head: read it through a ``LogVarHead`` (new models) instead of directly (older
+            checkpoints; sigma then stays near 1).
         embed_kind: "linear" or "kan" for the per-frame embedding.
         ffn_kind: "linear" or "kan" feed-forward blocks.
         kan_kwargs: KAN options for KAN layers.
@@ -32,7 +34,8 @@ class MotionEncoder(nn.Module):
 
     def __init__(self, input_dim: int, latent_dim: int = 256, ff_size: int = 1024, num_layers: int = 4,
                  num_heads: int = 4, dropout: float = 0.1, activation: str = "gelu", variational: bool = False,
-                 embed_kind: str = "linear", ffn_kind: str = "linear", kan_kwargs: Optional[dict] = None):
+                 embed_kind: str = "linear", ffn_kind: str = "linear", kan_kwargs: Optional[dict] = None,
+                 logvar_head: bool = False):
         super().__init__()
         self.input_dim = input_dim
         self.latent_dim = latent_dim
@@ -45,6 +48,7 @@ class MotionEncoder(nn.Module):
             TransformerLayer(latent_dim, num_heads, ff_size, dropout, activation, cross_attention=False,
                              ffn_kind=ffn_kind, kan_kwargs=kan_kwargs)
             for _ in range(num_layers))
+        self.logvar_head = LogVarHead(latent_dim) if variational and logvar_head else None
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> dict:
         """
@@ -63,7 +67,10 @@ class MotionEncoder(nn.Module):
         padding = torch.cat([mask.new_zeros(batch, self.num_tokens), ~mask], dim=1)  # (B, K + T), tokens always real
         for layer in self.layers:
             h = layer(h, padding_mask=padding)
-        return {"mu": h[:, 0], "logvar": h[:, 1] if self.variational else None}
+        logvar = None
+        if self.variational:
+            logvar = h[:, 1] if self.logvar_head is None else self.logvar_head(h[:, 1])
+        return {"mu": h[:, 0], "logvar": logvar}
 
 
 class MotionDecoder(nn.Module):
