@@ -275,21 +275,27 @@ def write_humanml3d(root, num_train=6, fps=20.0):
                                [7, 8, 10, 11], extra_caption="someone waves the left hand#someone/PRON wave/VERB#0.5#1.5\n")
 
 
+def assert_joint_folder_trains(argv, root, run, fps, capsys):
+    """A joint-position dataset: refused with the default --pose_rep rot6d, then one epoch with xyz
+    gives a 22-joint xyz checkpoint at the data's fps, cached statistics and finite losses."""
+    assert main(argv) == 2
+    assert "use --pose_rep xyz" in capsys.readouterr().err
+    assert main(argv + ["--pose_rep", "xyz", "--num_frames", "20"]) == 0
+    model, _ = load_checkpoint(run / "checkpoint_0001.pth.tar")
+    assert (model.config["pose_rep"], model.config["njoints"], model.config["nfeats"]) == ("xyz", 22, 3)
+    assert model.config["fps"] == fps and (root / "smog_stats.pt").is_file()
+    row = read_losses(run)[0]
+    assert np.isfinite(row["train/total"]) and np.isfinite(row["val/total"])
+
+
 def test_humanml3d_training(tmp_path, capsys):
     root = write_humanml3d(tmp_path / "HumanML3D")
     argv = ["--dataset", "humanml3d", "--datapath", str(root), "--folder", str(tmp_path / "run"), "--batch_size", "4",
             "--num_epochs", "1", "--sequence_weighting", "length"] + TINY_ARGS
-    assert main(argv) == 2  # the default --pose_rep rot6d
-    assert "use --pose_rep xyz" in capsys.readouterr().err
     missing = tmp_path / "NoHumanML3D"
     assert main(argv + ["--pose_rep", "xyz", "--datapath", str(missing)]) == 2
     assert f"humanml3d folder not found: {missing}" in capsys.readouterr().err
-    assert main(argv + ["--pose_rep", "xyz", "--num_frames", "20"]) == 0
-    model, ckpt = load_checkpoint(tmp_path / "run" / "checkpoint_0001.pth.tar")
-    assert (model.config["pose_rep"], model.config["njoints"], model.config["nfeats"]) == ("xyz", 22, 3)
-    assert model.config["fps"] == 20.0 and (root / "smog_stats.pt").is_file()
-    row = read_losses(tmp_path / "run")[0]
-    assert np.isfinite(row["train/total"]) and np.isfinite(row["val/total"])
+    assert_joint_folder_trains(argv, root, tmp_path / "run", 20.0, capsys)
 
 
 def write_kitml(root, num_train=6, fps=12.5):
@@ -304,14 +310,7 @@ def test_kitml_training(tmp_path, capsys):
     root = write_kitml(tmp_path / "KIT-ML")
     argv = ["--dataset", "kitml", "--datapath", str(root), "--folder", str(tmp_path / "run"), "--batch_size", "4",
             "--num_epochs", "1"] + TINY_ARGS
-    assert main(argv) == 2  # the default --pose_rep rot6d
-    assert "use --pose_rep xyz" in capsys.readouterr().err
-    assert main(argv + ["--pose_rep", "xyz", "--num_frames", "20"]) == 0
-    model, ckpt = load_checkpoint(tmp_path / "run" / "checkpoint_0001.pth.tar")
-    assert (model.config["pose_rep"], model.config["njoints"], model.config["nfeats"]) == ("xyz", 22, 3)
-    assert model.config["fps"] == 12.5 and (root / "smog_stats.pt").is_file()
-    row = read_losses(tmp_path / "run")[0]
-    assert np.isfinite(row["train/total"]) and np.isfinite(row["val/total"])
+    assert_joint_folder_trains(argv, root, tmp_path / "run", 12.5, capsys)
 
 
 # ------------------------------------------------------------------ DDP
