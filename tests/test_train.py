@@ -132,6 +132,46 @@ def test_resume_with_another_architecture_fails_clearly(run, db_path, tmp_path, 
     assert "Traceback" not in err
 
 
+# ------------------------------------------------------------------ fine-tuning (--init_from, --freeze)
+def test_finetune_text_side_keeps_the_motion_autoencoder(run, db_path, tmp_path):
+    start = run / "checkpoint_0005.pth.tar"
+    folder = tmp_path / "finetune"
+    # other model options on the command line are ignored: the checkpoint's architecture is used
+    argv = data_args(db_path) + TINY_ARGS + LEARNING_ARGS + [
+        "--folder", str(folder), "--num_epochs", "2", "--init_from", str(start), "--freeze", "motion",
+        "--lambda_latent", "3"]
+    argv[argv.index("--latent_dim") + 1] = "64"
+    assert main(argv) == 0
+    before, _ = load_checkpoint(start)
+    after, ckpt = load_checkpoint(folder / "checkpoint_0002.pth.tar")
+    assert ckpt["epoch"] == 2 and after.config["latent_dim"] == 32
+    assert after.config["losses"]["lambda_latent"] == 3.0 and before.config["losses"]["lambda_latent"] == 1.0
+    old, new = before.state_dict(), after.state_dict()
+    motion = [k for k in old if k.startswith(("motion_encoder.", "motion_decoder."))]
+    text = [k for k in old if k.startswith("text_encoder.")]
+    assert motion and text
+    assert all(torch.equal(old[k], new[k]) for k in motion)
+    assert sum(not torch.equal(old[k], new[k]) for k in text) > len(text) // 2
+    assert torch.equal(before.mean, after.mean) and torch.equal(before.std, after.std)
+    rows = read_losses(folder)
+    assert "train/latent" in rows[0] and "train/rc" not in rows[0]  # the frozen autoencoder is not re-scored
+    log = (folder / "training.log").read_text()
+    assert "initialised from" in log and "--freeze motion" in log
+
+
+def test_finetune_errors_are_clear(run, db_path, tmp_path, capsys):
+    base = data_args(db_path) + TINY_ARGS + LEARNING_ARGS + ["--folder", str(tmp_path), "--num_epochs", "1"]
+    with pytest.raises(SystemExit):
+        parse_training_args(base + ["--freeze", "motion"])  # nothing to keep frozen
+    assert "--freeze motion needs trained weights" in capsys.readouterr().err
+    assert main(base + ["--init_from", str(tmp_path / "nope.pth.tar")]) == 2
+    assert "--init_from" in capsys.readouterr().err
+    # the tiny run has the cosine alignment head; asking for none leaves its weights unexpected
+    assert main(base + ["--init_from", str(run / "checkpoint_0005.pth.tar"), "--clip_text_losses", ""]) == 2
+    err = capsys.readouterr().err
+    assert "--init_from" in err and "Traceback" not in err
+
+
 # ------------------------------------------------------------------ bad arguments
 def test_cuda_on_cpu_only_machine(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)

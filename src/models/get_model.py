@@ -325,6 +325,38 @@ def build_model(opt_dict, stats, text_backbone=None, device="cpu") -> SMoG:
     return build_model_from_config(cfg, stats, text_backbone, device)
 
 
+# Options of the command line that a fine-tuning run (``--init_from``) takes over from the
+# checkpoint's config: training choices that no weight's shape depends on.
+FINETUNE_OPTIONS = ("losses", "dropout", "text_dropout")
+
+
+def build_model_from_init(path, opt_dict, device="cpu", text_backbone=None) -> SMoG:
+    """The starting model of a fine-tuning run (``--init_from``).
+
+    The architecture, feature statistics and weights come from ``path`` (a checkpoint or a
+    ``save_pretrained`` directory); the loss weights and dropouts come from ``opt_dict``, so a
+    run can, e.g., train the text side with other weights. Any other model option of
+    ``opt_dict`` is ignored (the checkpoint's config is what the weights fit).
+
+    Raises:
+        CheckpointMismatchError: the options ask for loss modules the checkpoint lacks (e.g.
+            another ``--clip_text_losses`` head).
+    """
+    start = load_pretrained(path, device=device, text_backbone=text_backbone, strict=True)
+    options = dict(vars(opt_dict) if isinstance(opt_dict, argparse.Namespace) else opt_dict)
+    # Loss weights that depend on the architecture (KL, KAN regulariser) follow the checkpoint's.
+    architecture = ("pose_rep", "translation", "glob", "glob_rot", "fps", "variational", "arch", "kan_layers",
+                    "latent_dim", "num_heads")
+    wanted = model_config_from_opt({**options, **{k: start.config[k] for k in architecture}})
+    cfg = dict(start.config)
+    cfg.update({key: wanted[key] for key in FINETUNE_OPTIONS})
+    with skip_kan_init():
+        model = build_model_from_config(cfg, (start.mean, start.std), start._text_backbone, device)
+    load_state_dict_checked(model, start.state_dict(), strict=True, source=f"--init_from {path}",
+                            saved_config=start.config)
+    return model
+
+
 # ------------------------------------------------------------------ strict loading
 def state_dict_differences(model: torch.nn.Module, state_dict: dict) -> tuple:
     """-> (missing keys, unexpected keys, [(key, checkpoint shape, model shape)])."""

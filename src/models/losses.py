@@ -204,7 +204,7 @@ class SMoGLosses(nn.Module):
         """
         Args:
             outputs: from ``SMoG.forward``:
-                mask (B, T) bool; target, recon (B, T, J, C) normalised features;
+                mask (B, T) bool; target, recon (B, T, J, C) normalised features (recon optional);
                 points_target, points_recon (B, T, P, 3) when ``needs_points``;
                 motion {mu, logvar, embedding}; text {mu, logvar, embedding} and keys (captions)
                 when ``needs_text``; recon_text (+ points_recon_text) when ``needs_crossmodal``;
@@ -214,9 +214,10 @@ class SMoGLosses(nn.Module):
         """
         weighted, terms = [], {}
 
-        recon_terms = self._reconstruction(outputs["recon"], outputs, "points_recon", "")
-        terms.update(recon_terms)
-        weighted += [self.recon_lambdas[k] * v for k, v in recon_terms.items()]
+        if "recon" in outputs:  # absent when the motion autoencoder is frozen
+            recon_terms = self._reconstruction(outputs["recon"], outputs, "points_recon", "")
+            terms.update(recon_terms)
+            weighted += [self.recon_lambdas[k] * v for k, v in recon_terms.items()]
 
         if "recon_text" in outputs and self.lambda_crossmodal:
             cross_terms = self._reconstruction(outputs["recon_text"], outputs, "points_recon_text", "_text")
@@ -260,7 +261,7 @@ class SMoGLosses(nn.Module):
             terms["kan_reg"] = outputs["kan_reg"]
             weighted.append(self.lambda_kan_reg * outputs["kan_reg"])
 
-        total = torch.stack([w.float() for w in weighted]).sum() if weighted else outputs["recon"].sum() * 0.0
+        total = torch.stack([w.float() for w in weighted]).sum() if weighted else outputs["target"].sum() * 0.0
         logs = {k: float(v.detach()) for k, v in terms.items()}
         logs["total"] = float(total.detach())
         return total, logs

@@ -27,6 +27,13 @@ def training_parser() -> argparse.ArgumentParser:
     run.add_argument("--grad_clip", type=float, default=1.0, help="max gradient norm (0 = off)")
     run.add_argument("--snapshot", type=int, default=10, help="save a checkpoint every N epochs (and at the end)")
     run.add_argument("--resume", type=Path, default=None, help="checkpoint to continue from (epoch, optimizer, scheduler)")
+    run.add_argument("--init_from", type=Path, default=None,
+                     help="fine-tune: start from this checkpoint or pretrained directory (its architecture, feature "
+                          "statistics and weights; the loss weights and dropouts of this command line). Epochs, "
+                          "optimizer and schedule start afresh (use --resume to continue a run instead)")
+    run.add_argument("--freeze", choices=("none", "motion"), default="none",
+                     help="motion: keep the motion encoder and decoder fixed and train the text side only "
+                          "(with --init_from, e.g. to teach a trained model new wordings)")
     run.add_argument("--bf16", action=argparse.BooleanOptionalAction, default=True,
                      help="bfloat16 autocast on CUDA (ignored on the CPU)")
     run.add_argument("--kan_compile", action="store_true",
@@ -49,6 +56,8 @@ def parse_training_args(argv=None) -> argparse.Namespace:
     for name in ("batch_size", "num_epochs", "snapshot"):
         if getattr(opt, name) <= 0:
             parser.error(f"--{name} must be positive, got {getattr(opt, name)}")
+    if opt.freeze != "none" and opt.init_from is None and opt.resume is None:
+        parser.error(f"--freeze {opt.freeze} needs trained weights to keep: give --init_from (or --resume)")
     if opt.lr <= 0:
         parser.error(f"--lr must be positive, got {opt.lr}")
     return opt

@@ -2,7 +2,7 @@
 
 Multi-GPU: ``torchrun --nproc_per_node N -m src.train.train ...`` (gloo on CPUs).
 Exit codes: 0 done, 2 unusable options or inputs (bad device, missing data or checkpoint,
-a --resume checkpoint of another architecture), with the reason on stderr. Set SMOG_DEBUG=1 to
+a --resume checkpoint of another architecture, an --init_from checkpoint without the asked loss modules), with the reason on stderr. Set SMOG_DEBUG=1 to
 get the full traceback instead (these error types can also come from a bug).
 """
 
@@ -20,8 +20,12 @@ def main(argv=None) -> int:
     try:
         last = train(opt)
     except CheckpointMismatchError as err:
-        print(f"error: --resume {opt.resume}: {err}\n(resume with the options the checkpoint was trained with; "
-              f"they are in its opt.yaml)", file=sys.stderr)
+        if opt.resume:
+            print(f"error: --resume {opt.resume}: {err}\n(resume with the options the checkpoint was trained with; "
+                  f"they are in its opt.yaml)", file=sys.stderr)
+        else:  # --init_from: the message names the checkpoint
+            print(f"error: {err}\n(a fine-tuning run keeps the checkpoint's loss modules: use its "
+                  f"--clip_text_losses)", file=sys.stderr)
         return 2
     except (FileNotFoundError, ValueError, NotImplementedError) as err:  # DeviceError is a ValueError
         if os.environ.get("SMOG_DEBUG"):

@@ -15,7 +15,8 @@ from tqdm import tqdm
 
 from src.datasets.get_dataset import get_datasets, make_dataloader
 from src.models.architectures.kan import compile_kan_layers
-from src.models.get_model import build_model, load_checkpoint, model_config_from_opt, save_checkpoint
+from src.models.get_model import (build_model, build_model_from_init, load_checkpoint, model_config_from_opt,
+                                  save_checkpoint)
 from src.parser.base import resolve_device
 from src.train import distributed
 from src.train.logger import LossLog, make_text_logger
@@ -79,6 +80,9 @@ def train(opt) -> Path:
     model_config_from_opt(opt)  # model-option errors before any data is read
     if opt.resume and not Path(opt.resume).is_file():
         raise FileNotFoundError(f"--resume {opt.resume}: checkpoint not found")
+    init_from = getattr(opt, "init_from", None)
+    if init_from and not Path(init_from).exists():
+        raise FileNotFoundError(f"--init_from {init_from}: no such checkpoint or directory")
     info, device = distributed.setup(device)
     folder = Path(opt.folder)
     if info.is_main:
@@ -88,7 +92,18 @@ def train(opt) -> Path:
     seed_everything(opt.seed + info.rank)
 
     datasets = get_datasets(opt)
-    model = build_model({**vars(opt), "fps": datasets["train"].fps}, datasets["train"].stats).to(device)
+    if init_from:
+        model = build_model_from_init(init_from, opt, device)
+        if abs(model.fps - datasets["train"].fps) > 1e-6:
+            raise ValueError(f"--init_from {init_from}: the model was trained at {model.fps:g} fps but the data is "
+                             f"at {datasets['train'].fps:g} fps")
+        log.info(f"initialised from {init_from} (its architecture and feature statistics; model options of the "
+                 "command line other than loss weights and dropouts are ignored)")
+    else:
+        model = build_model({**vars(opt), "fps": datasets["train"].fps}, datasets["train"].stats).to(device)
+    if getattr(opt, "freeze", "none") == "motion":
+        model.freeze_motion()
+        log.info("--freeze motion: the motion encoder and decoder stay fixed; training the text side")
     if getattr(opt, "kan_compile", False):
         log.info(f"--kan_compile: {compile_kan_layers(model)} KAN layers run through torch.compile")
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=opt.lr,

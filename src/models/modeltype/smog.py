@@ -84,6 +84,7 @@ class SMoG(nn.Module):
         self.register_buffer("neutral_frame", self._neutral_frame(), persistent=False)  # (J, C)
         # The frozen backbone stays outside the module tree: not in the state_dict, not trained.
         object.__setattr__(self, "_text_backbone", text_backbone)
+        self.motion_frozen = False  # a training choice (``freeze_motion``), not part of the config
 
     def _neutral_frame(self) -> torch.Tensor:
         if self.pose_rep == "xyz":
@@ -125,6 +126,22 @@ class SMoG(nn.Module):
             raise ValueError(f"text backbone {backbone.name!r} has dim/token_dim {(backbone.dim, backbone.token_dim)}, "
                              f"but this model was built for {self.config['text_backbone']!r} with {expected}")
         object.__setattr__(self, "_text_backbone", backbone)
+
+    def freeze_motion(self) -> None:
+        """Fine-tune the text side only: the motion encoder and decoder keep their weights
+        (no gradients) and stay in eval mode; the motion branch of ``forward`` then runs without
+        autograd. The text encoder still learns through the frozen decoder (cross-modal terms)."""
+        self.motion_frozen = True
+        for module in (self.motion_encoder, self.motion_decoder):
+            module.requires_grad_(False)
+            module.eval()
+
+    def train(self, mode: bool = True) -> "SMoG":
+        super().train(mode)
+        if self.motion_frozen:
+            self.motion_encoder.eval()
+            self.motion_decoder.eval()
+        return self
 
     def normalize(self, feats: torch.Tensor) -> torch.Tensor:
         """(..., J, C) raw -> normalised features."""
@@ -231,14 +248,18 @@ class SMoG(nn.Module):
             batch: {"x": (B, T, J, C) raw features, "mask": (B, T) bool, "text": B captions,
                 "betas": (B, K) optional}.
         Returns:
-            dict, see ``SMoGLosses.forward``; ``recon``/``recon_text`` are normalised features.
+            dict, see ``SMoGLosses.forward``; ``recon``/``recon_text`` are normalised features
+            (no ``recon`` when the motion branch is frozen).
         """
         x, mask = batch["x"], batch["mask"]
         sample = self.training
         target = torch.where(mask[..., None, None], self.normalize(x), torch.zeros((), device=x.device))
-        motion = self.encode_motion(x, mask, sample=sample)
-        out = {"mask": mask, "target": target, "motion": motion,
-               "recon": self._decode_normalised(motion["latent"], mask)}
+        frozen = self.motion_frozen
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not frozen):  # a frozen branch needs no graph
+            motion = self.encode_motion(x, mask, sample=sample and not frozen)
+        out = {"mask": mask, "target": target, "motion": motion}
+        if not frozen:  # a frozen autoencoder's own reconstruction would teach nothing
+            out["recon"] = self._decode_normalised(motion["latent"], mask)
         losses = self.losses
         texts = batch.get("text")
         if texts is not None and losses.needs_text:
