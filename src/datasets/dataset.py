@@ -48,6 +48,10 @@ sequence's whole-sequence captions (random in training, the first in evaluation)
 otherwise the nearest frame label. Sequences with no usable caption are left out
 (counted in the log): every item has a text.
 
+Caption augmentation (training, probability ``caption_augment``): the caption is reworded by
+``paraphrase.augment_caption`` (subject, synonyms, a modifier, filler words; the sides it
+names are kept), before any mirroring swaps its side words.
+
 Mirror augmentation (training, probability ``mirror_prob``): left and right joints swap,
 rotations reflect through the YZ plane (R -> M R M, M = diag(-1, 1, 1)), translation x
 negates, and the words for sides in the caption swap (``captions.swap_left_right``;
@@ -67,6 +71,7 @@ from torch.utils.data import Dataset
 from src import config
 from src.datasets import captions as cap
 from src.datasets import db as db_schema
+from src.datasets.paraphrase import augment_caption
 from src.models.rotation2xyz import load_body_model
 from src.utils import fileio, features, geometry, rotation
 
@@ -111,6 +116,10 @@ def add_dataset_args(parser: argparse.ArgumentParser) -> None:
                         "(otherwise anywhere); see src/datasets/dataset.py")
     g.add_argument("--mirror_prob", type=float, default=0.5,
                    help="probability of mirroring a training window (left/right swapped in motion and caption)")
+    g.add_argument("--caption_augment", type=float, default=0.0,
+                   help="probability of paraphrasing a training caption (EDA-style: another subject, synonyms, "
+                        "a neutral modifier, dropped filler words; sides and counts kept; "
+                        "src/datasets/paraphrase.py); never in evaluation")
     g.add_argument("--use_action_cat_as_text_labels", action="store_true",
                    help="captions from BABEL action categories instead of texts")
     g.add_argument("--only_60_classes", action="store_true", help="BABEL-60 category subset (not supported)")
@@ -185,12 +194,14 @@ class WindowedTextDataset(Dataset):
         mirror_prob: probability of mirroring a training window.
         name: a label for logs.
         action_start_prob: probability that a training window starts at an action's start.
+        caption_augment: probability of paraphrasing a training caption (``paraphrase.augment_caption``).
     """
 
     def __init__(self, seq_begin: torch.Tensor, seq_len: torch.Tensor, names: Sequence[str], betas: torch.Tensor,
                  labels: Sequence[_Labels], fps: float, *, train: bool, pose_rep: str, translation: bool, glob: bool,
                  glob_rot: Optional[Sequence[float]], num_frames: int, min_len: int, max_len: int, sampling: str,
-                 sampling_step: int, mirror_prob: float, name: str, action_start_prob: float = 0.0):
+                 sampling_step: int, mirror_prob: float, name: str, action_start_prob: float = 0.0,
+                 caption_augment: float = 0.0):
         super().__init__()
         if pose_rep not in rotation.POSE_REPS:
             raise ValueError(f"pose_rep {pose_rep!r}: choose one of {rotation.POSE_REPS}")
@@ -200,7 +211,8 @@ class WindowedTextDataset(Dataset):
             raise ValueError(f"num_frames {num_frames}: use N > 0, -1 (whole sequence) or -2 (random length)")
         if num_frames == -2 and (min_len <= 0 or (0 < max_len < min_len)):
             raise ValueError(f"num_frames -2 needs 0 < min_len <= max_len (or max_len <= 0); got {min_len}, {max_len}")
-        for option, value in (("mirror_prob", mirror_prob), ("action_start_prob", action_start_prob)):
+        for option, value in (("mirror_prob", mirror_prob), ("action_start_prob", action_start_prob),
+                              ("caption_augment", caption_augment)):
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{option} {value} is not a probability")
         self.train = train
@@ -211,6 +223,7 @@ class WindowedTextDataset(Dataset):
         self.sampling, self.sampling_step = sampling, sampling_step
         self.mirror_prob = mirror_prob
         self.action_start_prob = action_start_prob
+        self.caption_augment = caption_augment
         self.fps = float(fps)
         self.name = name
         self.stats: Optional[Dict[str, torch.Tensor]] = None
@@ -313,6 +326,8 @@ class WindowedTextDataset(Dataset):
             k = int(k)
             rel = self._window_frames(int(self.seq_len[k]), k)
             text, cat = self._caption(k, int(rel[0]), int(rel[-1]) + 1)
+            if self.train and self.caption_augment > 0 and random.random() < self.caption_augment:
+                text = augment_caption(text)  # before the mirror swap: its side words are swapped with it
             mirror = self.train and self.mirror_prob > 0 and random.random() < self.mirror_prob
             frames.append(rel + self.seq_begin[k])
             mirrored.append(mirror)
@@ -382,7 +397,7 @@ class MotionTextDataset(WindowedTextDataset):
                  glob_rot: Optional[Sequence[float]] = None, num_frames: int = 60, min_len: int = -1, max_len: int = -1,
                  sampling: str = "conseq", sampling_step: int = 1, mirror_prob: float = 0.0,
                  use_action_cat_as_text_labels: bool = False, body_model=None, name: str = "",
-                 action_start_prob: float = 0.0):
+                 action_start_prob: float = 0.0, caption_augment: float = 0.0):
         if db.get("format") != db_schema.DB_FORMAT:
             raise ValueError(f"{name or 'db'}: format {db.get('format')!r}, expected {db_schema.DB_FORMAT!r}")
         offsets = db["offsets"].long()
@@ -391,7 +406,7 @@ class MotionTextDataset(WindowedTextDataset):
                          train=train, pose_rep=pose_rep, translation=translation, glob=glob, glob_rot=glob_rot,
                          num_frames=num_frames, min_len=min_len, max_len=max_len, sampling=sampling,
                          sampling_step=sampling_step, mirror_prob=mirror_prob, name=name or db.get("dataset", ""),
-                         action_start_prob=action_start_prob)
+                         action_start_prob=action_start_prob, caption_augment=caption_augment)
         self.body_model = load_body_model("builtin") if body_model is None else body_model
         self.trans = self._compact(db["trans"]).float()  # (F, 3) world frame
         self.rotmats, self.heading, self.foot_height = self._frame_geometry(self._compact(db["poses"]))
@@ -472,7 +487,8 @@ class JointsTextDataset(WindowedTextDataset):
     def __init__(self, records: Sequence[dict], *, train: bool, pose_rep: str = "xyz", translation: bool = True,
                  glob: bool = True, glob_rot: Optional[Sequence[float]] = None, num_frames: int = 60,
                  min_len: int = -1, max_len: int = -1, sampling: str = "conseq", sampling_step: int = 1,
-                 mirror_prob: float = 0.0, name: str = "", action_start_prob: float = 0.0):
+                 mirror_prob: float = 0.0, name: str = "", action_start_prob: float = 0.0,
+                 caption_augment: float = 0.0):
         if pose_rep != "xyz":
             raise ValueError(f"{name}: joint-position datasets give pose_rep 'xyz' only (got {pose_rep!r})")
         if not glob:
@@ -513,7 +529,7 @@ class JointsTextDataset(WindowedTextDataset):
                          pose_rep=pose_rep, translation=translation, glob=glob, glob_rot=glob_rot,
                          num_frames=num_frames, min_len=min_len, max_len=max_len, sampling=sampling,
                          sampling_step=sampling_step, mirror_prob=mirror_prob, name=name,
-                         action_start_prob=action_start_prob)
+                         action_start_prob=action_start_prob, caption_augment=caption_augment)
         self.joints = self._compact(torch.cat(chunks))  # (F, 22, 3)
         self.foot_height = self.joints[:, list(config.FLOOR_JOINTS), 1].amin(-1)  # (F,)
 

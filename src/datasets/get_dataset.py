@@ -70,7 +70,8 @@ def _window_kwargs(opt, train: bool) -> dict:
     return dict(train=train, pose_rep=opt.pose_rep, translation=opt.translation, glob=opt.glob, glob_rot=opt.glob_rot,
                 num_frames=opt.num_frames, min_len=opt.min_len, max_len=opt.max_len, sampling=opt.sampling,
                 sampling_step=opt.sampling_step, mirror_prob=opt.mirror_prob if train else 0.0,
-                action_start_prob=opt.action_start_prob if train else 0.0)
+                action_start_prob=opt.action_start_prob if train else 0.0,
+                caption_augment=getattr(opt, "caption_augment", 0.0) if train else 0.0)
 
 
 def get_datasets(opt, splits: Sequence[str] = db.SPLITS, body_model=None) -> Dict[str, Optional[WindowedTextDataset]]:
