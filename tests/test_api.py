@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from src import api, config
-from src.utils import geometry
+from src.utils import geometry, signatures
 from src.visualize import exporters
 
 TINY = dict(latent_dim=32, num_layers=1, ff_size=64, num_heads=4, text_num_layers=1, text_ff_size=64,
@@ -165,6 +165,18 @@ def test_pretrained_raise_both_arms(pretrained):
     head = joints[:, config.JOINT_INDEX["head"], 1]
     wrists = joints[:, [config.JOINT_INDEX["left_wrist"], config.JOINT_INDEX["right_wrist"]], 1]
     assert (wrists.min(axis=1) > head).any()
+
+
+def test_pretrained_waves_the_named_hand_in_other_words(pretrained):
+    """The held-out wave paraphrases of ``signatures.HELD_OUT_PROMPTS`` (no training caption says this)."""
+    waves = [(p, s) for p, s in signatures.HELD_OUT_PROMPTS if s in ("left_hand_up", "right_hand_up")]
+    assert len(waves) == 2
+    motions = pretrained.generate([p for p, _ in waves], duration=4.0, num_samples=3, seed=0)  # prompt-major
+    assert len(motions) == 6
+    for i, joints in enumerate(motions):
+        prompt, signature = waves[i // 3]
+        passed, measured = signatures.check(joints, signature)
+        assert passed, (prompt, measured)
 
 
 def test_pretrained_retrieval_tells_actions_apart(pretrained):
