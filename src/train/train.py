@@ -2,8 +2,9 @@
 
 Multi-GPU: ``torchrun --nproc_per_node N -m src.train.train ...`` (gloo on CPUs).
 Exit codes: 0 done, 2 unusable options or inputs (bad device, missing data or checkpoint,
-a --resume checkpoint of another architecture, an --init_from checkpoint without the asked loss modules), with the reason on stderr. Set SMOG_DEBUG=1 to
-get the full traceback instead (these error types can also come from a bug).
+a --resume checkpoint of another architecture, an --init_from checkpoint without the asked loss
+modules), with the reason on stderr. Set SMOG_DEBUG=1 to get the full traceback instead (these
+error types can also come from a bug).
 """
 
 import os
