@@ -47,6 +47,29 @@ def test_held_out_prompts_are_not_training_captions():
         assert signature in signatures.CHECKS
 
 
+def test_caption_augmentation_does_not_write_held_out_prompts():
+    """Training rewords captions on the fly (``--caption_augment``): a sample of its rewordings of
+    every built-in caption, mirrored too, must not hit a held-out prompt word for word."""
+    import random
+    import re
+
+    from src.datasets.captions import swap_left_right
+    from src.datasets.paraphrase import augment_caption
+    from src.datasets.procedural.captions import GENDERED_SUBJECTS, NEUTRAL_SUBJECTS, PREDICATES
+
+    def words(text):
+        return tuple(re.findall(r"[a-z]+", text.lower()))
+
+    held_out = {words(p) for p, _ in signatures.HELD_OUT_PROMPTS}
+    subjects = set(NEUTRAL_SUBJECTS) | {s for group in GENDERED_SUBJECTS.values() for s in group}
+    rng = random.Random(0)
+    for predicate in (p for predicates in PREDICATES.values() for p in predicates):
+        for subject in subjects:
+            for _ in range(4):
+                text = augment_caption(f"{subject} {predicate}", rng)
+                assert words(text) not in held_out and words(swap_left_right(text)) not in held_out, text
+
+
 def test_check_prompts_training_set_uses_built_in_captions_and_reports_each(capsys):
     from src.visualize import check_prompts
 
