@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from src.parser.base import add_device_args, add_seed_arg, resolve_device
-from src.utils import signatures
+from src.utils import kit_prompts, signatures
 
 
 def prompt_set(name: str, kit_annotations=None, kit_max_per_signature=None) -> tuple:
@@ -33,8 +33,6 @@ def prompt_set(name: str, kit_annotations=None, kit_max_per_signature=None) -> t
     if name == "heldout":
         return signatures.HELD_OUT_PROMPTS
     if name == "kit":
-        from src.utils import kit_prompts
-
         path = kit_prompts.DEFAULT_KIT_ANNOTATIONS if kit_annotations is None else kit_annotations
         cap = kit_prompts.DEFAULT_MAX_PER_SIGNATURE if kit_max_per_signature is None else kit_max_per_signature
         return tuple(kit_prompts.load_kit_prompts(path, max_per_signature=cap))
@@ -80,9 +78,8 @@ def main(argv=None) -> int:
     parser.add_argument("--prompts", choices=("heldout", "training", "kit"), default="heldout",
                         help="held-out paraphrases, the built-in training captions of the same actions, "
                              "or real KIT-ML captions (development set)")
-    parser.add_argument("--kit_annotations", type=Path, default=None,
-                        help="KIT-ML annotations JSON for --prompts kit "
-                             "(default: ../shared/data/captions/kitml_annotations.json)")
+    parser.add_argument("--kit_annotations", type=Path, default=kit_prompts.DEFAULT_KIT_ANNOTATIONS,
+                        help="KIT-ML annotations JSON for --prompts kit (default: %(default)s)")
     parser.add_argument("--kit_max_per_signature", type=int, default=None,
                         help="--prompts kit: at most this many captions per signature (default 12)")
     add_seed_arg(parser, default=0)
@@ -90,15 +87,10 @@ def main(argv=None) -> int:
     opt = parser.parse_args(argv)
     from src.api import ModelLoadError
 
-    if opt.prompts == "kit":
-        from src.utils import kit_prompts
-
-        path = kit_prompts.DEFAULT_KIT_ANNOTATIONS if opt.kit_annotations is None else opt.kit_annotations
-        if not Path(path).is_file():
-            print(f"error: KIT-ML annotations not found: {path} (give --kit_annotations PATH; the corpus is "
-                  f"kitml_annotations.json from ../shared/data/captions)", file=sys.stderr)
-            return 2
-        opt.kit_annotations = path
+    if opt.prompts == "kit" and not Path(opt.kit_annotations).is_file():
+        print(f"error: KIT-ML annotations not found: {opt.kit_annotations} (give --kit_annotations PATH; the "
+              f"corpus is kitml_annotations.json from ../shared/data/captions)", file=sys.stderr)
+        return 2
     try:
         rows = run(opt.checkpoint, opt.num_samples, opt.seed, opt.duration, resolve_device(opt.device, opt.force_device),
                    opt.prompts, opt.kit_annotations, opt.kit_max_per_signature)
