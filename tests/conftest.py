@@ -20,3 +20,16 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"{SHARED_DATA} is absent (only the project's own checkout has ../shared)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory) -> Path:
+    """The quick built-in dataset (one sequence per action: 30 train, 4 val, 4 test) as a db at 30 fps."""
+    from src.datasets import amass_parser, synthetic
+
+    root = tmp_path_factory.mktemp("data")
+    synthetic.main(["--output_dir", str(root / "syn"), "--quick", "--seed", "0"])
+    amass_parser.main(["--dataset_name", "babel", "--input_dir", str(root / "syn" / "amass"),
+                       "--babel_dir", str(root / "syn" / "babel"), "--output_dir", str(root / "db"),
+                       "--target_fps", "30"])
+    return root / "db" / "babel_30fps_db.pt"

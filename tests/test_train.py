@@ -15,7 +15,6 @@ import torch
 import yaml
 
 from src.config import KITML_UNITS_PER_METRE
-from src.datasets import amass_parser, synthetic
 from src.models.get_model import build_model, load_checkpoint, model_config_from_opt
 from src.models.rotation2xyz import load_body_model
 from src.parser.training import parse_training_args
@@ -35,17 +34,6 @@ TINY_ARGS = ["--latent_dim", "32", "--num_layers", "1", "--ff_size", "64", "--te
 LEARNING_ARGS = ["--lr", "1e-3", "--lr_schedule", "constant", "--warmup_steps", "0", "--dropout", "0",
                  "--mirror_prob", "0", "--batch_size", "4"]
 EPOCHS = 5
-
-
-@pytest.fixture(scope="module")
-def db_path(tmp_path_factory):
-    """The quick built-in dataset (one sequence per action: 30 train, 4 val, 4 test) as a db."""
-    root = tmp_path_factory.mktemp("data")
-    synthetic.main(["--output_dir", str(root / "syn"), "--quick", "--seed", "0"])
-    amass_parser.main(["--dataset_name", "babel", "--input_dir", str(root / "syn" / "amass"),
-                       "--babel_dir", str(root / "syn" / "babel"), "--output_dir", str(root / "db"),
-                       "--target_fps", "30"])
-    return root / "db" / "babel_30fps_db.pt"
 
 
 def data_args(db_path):
