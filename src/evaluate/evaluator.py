@@ -1,0 +1,181 @@
+"""Evaluate a trained model on a test split: retrieval, distribution, physical and reconstruction
+metrics (SPEC §4), computed by the metric modules of ``src.utils``.
+
+Every test window (deterministic, as in validation) gives a caption, a real motion, the model's
+reconstruction of it, and one motion generated from the caption with the window's length.
+Embeddings are the model's own normalised latents (``embedding``), so FCD and R-precision measure
+the model in its own space; there is no separate evaluator network, hence no FID (SPEC §4: FCD
+is the Fréchet distance on the motion encoder's text-aligned embeddings).
+"""
+
+import math
+from typing import Dict, List, Optional
+
+import numpy as np
+import torch
+
+from src.datasets.get_dataset import make_dataloader
+from src.utils import distribution, physical
+from src.utils.retrieval import batched_recall_metrics, cosine_similarity_matrix, recall_metrics
+
+R_PRECISION_BATCH = 32  # HumanML3D protocol: batches of exactly 32 (fewer test items: not reported)
+PHYSICAL_KEYS = ("skating_ratio", "skating_ratio_smoothed", "penetration_mm", "floating_mm", "jitter",
+                 "bone_drift_mean_mm")
+
+
+def _joint_clips(model, features: torch.Tensor, mask: torch.Tensor) -> List[np.ndarray]:
+    """(B, T, J, C) raw features -> B arrays (length_i, 22, 3) of joint positions in metres."""
+    joints = model.joints(features, mask).cpu().numpy()
+    lengths = mask.sum(dim=1).tolist()
+    return [joints[i, :n] for i, n in enumerate(lengths)]
+
+
+def physical_metrics(clips: List[np.ndarray], fps: float) -> Dict[str, float]:
+    """Mean over clips of each physical metric (``src.utils.physical``); clips (T_i, 22, 3)."""
+    rows = []
+    for clip in clips:
+        row = dict(physical.foot_skating(clip, fps))
+        row.update(physical.floor_contact(clip))
+        row["jitter"] = physical.jitter(clip, fps)
+        row.update(physical.bone_length_drift(clip))
+        rows.append(row)
+    return {key: float(np.mean([r[key] for r in rows])) for key in PHYSICAL_KEYS}
+
+
+def reconstruction_metrics(real: List[np.ndarray], recon: List[np.ndarray], fps: float) -> Dict[str, float]:
+    """Mean over clips of MPJPE, PA-MPJPE (mm) and acceleration error (mm/s^2)."""
+    return {
+        "mpjpe_mm": float(np.mean([physical.mpjpe(p, t) for p, t in zip(recon, real)])),
+        "pa_mpjpe_mm": float(np.mean([physical.pa_mpjpe(p, t) for p, t in zip(recon, real)])),
+        "accel_error_mm_s2": float(np.mean([physical.acceleration_error(p, t, fps) for p, t in zip(recon, real)])),
+    }
+
+
+def retrieval_metrics(text_emb: torch.Tensor, motion_emb: torch.Tensor, texts: List[str]) -> Dict[str, float]:
+    """T2M and M2T recalls over the whole set and averaged over shuffled batches of 32 (seed 0).
+    A retrieved item whose caption equals the query's counts as a hit (duplicate captions)."""
+    sim = cosine_similarity_matrix(text_emb, motion_emb)
+    out = {}
+    for name, values in (("t2m", recall_metrics(sim, texts, texts)), ("m2t", recall_metrics(sim.T, texts, texts)),
+                         ("t2m_b32", batched_recall_metrics(text_emb, motion_emb, texts)),
+                         ("m2t_b32", batched_recall_metrics(motion_emb, text_emb, texts))):
+        out.update({f"{name}_{k}": v for k, v in values.items()})
+    return out
+
+
+@torch.no_grad()
+def collect(model, dataset, batch_size: int, seed: int, max_items: Optional[int] = None) -> dict:
+    """Run the model over a test dataset.
+
+    Args:
+        model: a SMoG model (eval mode is set here).
+        dataset: a test dataset in evaluation mode (deterministic windows).
+        batch_size: windows per model call.
+        seed: seed of the generation noise (caption i of the set uses seed + i).
+        max_items: use only the first N windows (None = all).
+    Returns:
+        {"texts": N captions, "text_emb", "real_emb", "gen_emb": (N, D) float32,
+         "real", "recon", "gen": N joint arrays (T_i, 22, 3)}.
+    """
+    model.eval()
+    out = {key: [] for key in ("texts", "text_emb", "real_emb", "gen_emb", "real", "recon", "gen")}
+    for batch in make_dataloader(dataset, batch_size, train=False):
+        x, mask, texts = batch["x"].to(model.device), batch["mask"].to(model.device), batch["text"]
+        if max_items is not None:
+            keep = max_items - len(out["texts"])
+            if keep <= 0:
+                break
+            x, mask, texts = x[:keep], mask[:keep], texts[:keep]
+        motion = model.encode_motion(x, mask)
+        out["real_emb"].append(motion["embedding"].float().cpu())
+        out["text_emb"].append(model.encode_text(texts)["embedding"].float().cpu())
+        out["real"] += _joint_clips(model, x, mask)
+        recon, recon_mask = model.decode(motion["latent"], mask.sum(dim=1), num_frames=mask.shape[1])
+        out["recon"] += _joint_clips(model, recon, recon_mask)
+        first = seed + len(out["texts"])
+        generated = model.generate(texts, mask.sum(dim=1), seed=list(range(first, first + len(texts))))
+        gen_x, gen_mask = generated["features"], generated["mask"]
+        out["gen_emb"].append(model.encode_motion(gen_x, gen_mask)["embedding"].float().cpu())
+        out["gen"] += _joint_clips(model, gen_x, gen_mask)
+        out["texts"] += list(texts)
+    if not out["texts"]:
+        raise ValueError("the test set is empty")
+    for key in ("text_emb", "real_emb", "gen_emb"):
+        out[key] = torch.cat(out[key])
+    return out
+
+
+@torch.no_grad()
+def multimodality(model, texts: List[str], num_texts: int, num_samples: int, num_frames: int, seed: int) -> float:
+    """SPEC §4 MultiModality: for ``num_texts`` distinct captions, ``num_samples`` generations each,
+    the mean distance of 10 random pairs of their embeddings, averaged (0 for a deterministic model)."""
+    unique = list(dict.fromkeys(texts))[:num_texts]
+    generated = model.generate(unique, num_frames, num_samples=num_samples, seed=list(range(seed, seed + len(unique))))
+    emb = model.encode_motion(generated["features"], generated["mask"])["embedding"].float().cpu().numpy()
+    groups = [emb[i * num_samples:(i + 1) * num_samples] for i in range(len(unique))]
+    return distribution.multimodality(groups, num_pairs=10, seed=seed)
+
+
+def generation_metrics(data: dict, fps: float, seed: int) -> Dict[str, float]:
+    """Metrics of the generated motions of one ``collect`` run (they change with the seed)."""
+    text, real, gen = data["text_emb"], data["real_emb"], data["gen_emb"]
+    out = {"fcd": distribution.frechet_distance(gen, real)}
+    mmd = distribution.mmd(gen, real)
+    out.update({"mmd": mmd["mmd"], "mmd_sigma": mmd["sigma"]})
+    out["mmd_original_sigma0.07_text_vs_gen"] = distribution.mmd(text, gen, sigma=0.07)["mmd"]
+    out["diversity"] = distribution.diversity(gen, num_pairs=300, seed=seed)
+    if len(text) >= R_PRECISION_BATCH:
+        out.update({f"gen_rprec_{k}": v for k, v in distribution.r_precision(text, gen, seed=seed).items()})
+    out.update({f"gen_{k}": v for k, v in retrieval_metrics(text, gen, data["texts"]).items()
+                if k.startswith("t2m_b32")})
+    out.update({f"gen_{k}": v for k, v in physical_metrics(data["gen"], fps).items()})
+    return out
+
+
+def summarize(runs: List[Dict[str, float]]) -> Dict[str, Dict[str, float]]:
+    """Per metric: mean, 95% interval half-width (1.96 std / sqrt(n), 0 for one run), n (SPEC §4)."""
+    out = {}
+    for key in runs[0]:
+        values = np.array([r[key] for r in runs], dtype=np.float64)
+        half = 1.96 * values.std(ddof=1) / math.sqrt(len(values)) if len(values) > 1 else 0.0
+        out[key] = {"mean": float(values.mean()), "ci95": float(half), "n": len(values)}
+    return out
+
+
+def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 100, mm_samples: int = 30,
+             mm_frames: Optional[int] = None, max_items: Optional[int] = None) -> dict:
+    """All metrics of a model on a test dataset.
+
+    Args:
+        model: a SMoG model.
+        dataset: the test dataset (evaluation mode).
+        batch_size: windows per model call.
+        seeds: one generation run per seed; the generation metrics are summarised over them.
+        mm_texts, mm_samples: MultiModality's captions and generations per caption (0 = skip).
+        mm_frames: length of MultiModality's generations (default: 4 s at the model's fps).
+        max_items: use only the first N test windows.
+    Returns:
+        {"num_items", "fps", "seeds", "deterministic" (real-data metrics: retrieval, R-precision
+        of real motions, reconstruction, physical metrics of the real motions),
+        "generated" (summaries {metric: {"mean", "ci95", "n"}})}.
+    """
+    seeds = list(seeds)
+    assert seeds, "give at least one seed"
+    fps = model.fps
+    runs, first = [], None
+    for seed in seeds:
+        data = collect(model, dataset, batch_size, seed, max_items)
+        first = first or data
+        run = generation_metrics(data, fps, seed)
+        if mm_texts and mm_samples > 1:
+            frames = mm_frames or int(round(4 * fps))
+            run["multimodality"] = multimodality(model, data["texts"], mm_texts, mm_samples, frames, seed)
+        runs.append(run)
+    text, real = first["text_emb"], first["real_emb"]
+    deterministic = retrieval_metrics(text, real, first["texts"])
+    if len(text) >= R_PRECISION_BATCH:
+        deterministic.update({f"real_rprec_{k}": v for k, v in distribution.r_precision(text, real).items()})
+    deterministic.update(reconstruction_metrics(first["real"], first["recon"], fps))
+    deterministic.update({f"real_{k}": v for k, v in physical_metrics(first["real"], fps).items()})
+    return {"num_items": len(first["texts"]), "fps": fps, "seeds": seeds, "deterministic": deterministic,
+            "generated": summarize(runs)}

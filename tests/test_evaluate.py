@@ -1,0 +1,79 @@
+"""``python evaluate_model.py``: every metric group on a tiny trained model and the quick built-in
+data, the files it writes, and its errors."""
+
+import json
+
+import numpy as np
+import pytest
+
+import evaluate_model
+from src.evaluate.evaluator import summarize
+from src.train.train import main as train_main
+from tests.test_train import LEARNING_ARGS, TINY_ARGS
+
+
+@pytest.fixture(scope="module")
+def trained(db_path, tmp_path_factory):
+    """A tiny model trained for 2 epochs on the quick built-in data (its options name the data)."""
+    folder = tmp_path_factory.mktemp("run")
+    assert train_main(["--dataset", "builtin", "--datapath", str(db_path), "--folder", str(folder),
+                       "--num_epochs", "2", "--variational"] + TINY_ARGS + LEARNING_ARGS) == 0
+    return folder / "checkpoint_0002.pth.tar", db_path
+
+
+def test_evaluate_writes_every_metric_group(trained, tmp_path, capsys):
+    checkpoint, _ = trained
+    out = tmp_path / "eval"
+    # the quick data's 4 validation windows: enough for every metric but the batch-of-32 ones
+    argv = [str(checkpoint), "--split", "val", "--seeds", "0", "1", "--mm_texts", "3", "--mm_samples", "4",
+            "--output_dir", str(out)]
+    assert evaluate_model.main(argv) == 0
+    results = json.loads((out / "metrics.json").read_text())
+    assert results["num_items"] == 4 and results["seeds"] == [0, 1] and results["fps"] == 30
+    det, gen = results["deterministic"], results["generated"]
+    for key in ("t2m_R@1", "m2t_R@10", "t2m_MedR", "mpjpe_mm", "pa_mpjpe_mm", "accel_error_mm_s2",
+                "real_skating_ratio", "real_penetration_mm", "real_jitter", "real_bone_drift_mean_mm"):
+        assert np.isfinite(det[key]), key
+    assert 0 <= det["t2m_R@1"] <= det["t2m_R@10"] == 100.0  # 4 candidates: all within the top 10
+    assert det["pa_mpjpe_mm"] <= det["mpjpe_mm"] + 1e-6  # alignment can only help
+    assert det["real_bone_drift_mean_mm"] < 1e-3  # real motions come from rigid forward kinematics
+    for key in ("fcd", "mmd", "mmd_sigma", "diversity", "multimodality", "gen_skating_ratio", "gen_jitter"):
+        assert gen[key]["n"] == 2 and np.isfinite(gen[key]["mean"]), key
+    assert gen["mmd_sigma"]["mean"] > 0 and gen["diversity"]["mean"] > 0
+    assert gen["multimodality"]["mean"] > 0  # a variational model samples different motions
+    assert "rprec" not in " ".join(det) + " ".join(gen)  # fewer than 32 windows: not reported
+    table = (out / "metrics.md").read_text()
+    assert "| t2m_R@1 |" in table and "| fcd |" in table and table in capsys.readouterr().out
+
+
+def test_same_seeds_repeat_exactly(trained, tmp_path):
+    checkpoint, _ = trained
+    runs = []
+    for name in ("a", "b"):
+        argv = [str(checkpoint), "--split", "val", "--seeds", "3", "--mm_texts", "0", "--output_dir",
+                str(tmp_path / name)]
+        assert evaluate_model.main(argv) == 0
+        runs.append(json.loads((tmp_path / name / "metrics.json").read_text()))
+    assert runs[0]["generated"] == runs[1]["generated"] and runs[0]["deterministic"] == runs[1]["deterministic"]
+
+
+def test_summarize_gives_mean_and_95_interval():
+    out = summarize([{"x": 1.0}, {"x": 3.0}])["x"]
+    assert out["mean"] == 2.0 and out["n"] == 2
+    assert out["ci95"] == pytest.approx(1.96 * np.std([1.0, 3.0], ddof=1) / np.sqrt(2))
+    assert summarize([{"x": 5.0}])["x"]["ci95"] == 0.0
+
+
+def test_errors_are_clear(trained, tmp_path, capsys):
+    checkpoint, db = trained
+    assert evaluate_model.main([str(tmp_path / "missing.pth.tar")]) == 2
+    assert "checkpoint not found" in capsys.readouterr().err
+    assert evaluate_model.main([str(checkpoint), "--datapath", str(tmp_path / "none_db.pt")]) == 2
+    assert "none_db.pt" in capsys.readouterr().err
+    out = tmp_path / "eval"
+    argv = [str(checkpoint), "--split", "val", "--seeds", "0", "--mm_texts", "0", "--output_dir", str(out)]
+    assert evaluate_model.main(argv) == 0
+    before = (out / "metrics.json").read_text()
+    assert evaluate_model.main(argv) == 2  # never overwritten silently
+    assert "--overwrite" in capsys.readouterr().err and (out / "metrics.json").read_text() == before
+    assert evaluate_model.main(argv + ["--overwrite"]) == 0
