@@ -89,7 +89,9 @@ def main(argv=None) -> int:
         return 2
     try:
         model = load_model(checkpoint, device=resolve_device(opt.device, opt.force_device))
-        data_opt = {**training_options(checkpoint), "num_workers": 0}
+        # the features the model reads are fixed by its config, whatever the data options say
+        features = {k: model.config[k] for k in ("pose_rep", "translation", "glob", "glob_rot")}
+        data_opt = {**training_options(checkpoint), **features, "num_workers": 0}
         for key in ("dataset", "datapath"):
             if getattr(opt, key) is not None:
                 data_opt[key] = getattr(opt, key)
