@@ -77,3 +77,16 @@ def test_errors_are_clear(trained, tmp_path, capsys):
     assert evaluate_model.main(argv) == 2  # never overwritten silently
     assert "--overwrite" in capsys.readouterr().err and (out / "metrics.json").read_text() == before
     assert evaluate_model.main(argv + ["--overwrite"]) == 0
+
+
+def test_pretrained_folder_needs_and_takes_data_options(trained, tmp_path, capsys):
+    from src.models.get_model import load_checkpoint
+
+    checkpoint, db = trained
+    folder = tmp_path / "pretrained"
+    load_checkpoint(checkpoint)[0].save_pretrained(folder)  # a folder records no training options
+    base = [str(folder), "--split", "val", "--seeds", "0", "--mm_texts", "0", "--output_dir", str(tmp_path / "e")]
+    assert evaluate_model.main(base) == 2
+    assert "give --dataset and --datapath" in capsys.readouterr().err
+    assert evaluate_model.main(base + ["--dataset", "builtin", "--datapath", str(db)]) == 0
+    assert json.loads((tmp_path / "e" / "metrics.json").read_text())["num_items"] == 4
