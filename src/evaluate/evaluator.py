@@ -9,7 +9,7 @@ is the Fréchet distance on the motion encoder's text-aligned embeddings).
 """
 
 import math
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
@@ -18,6 +18,7 @@ from src.datasets.get_dataset import make_dataloader
 from src.utils import distribution, physical
 from src.utils.retrieval import batched_recall_metrics, cosine_similarity_matrix, recall_metrics
 
+SEED_STRIDE = 1_000_000  # generation seeds of one run: seed * SEED_STRIDE + caption index
 R_PRECISION_BATCH = 32  # HumanML3D protocol: batches of exactly 32 (fewer test items: not reported)
 PHYSICAL_KEYS = ("skating_ratio", "skating_ratio_smoothed", "penetration_mm", "floating_mm", "jitter",
                  "bone_drift_mean_mm")
@@ -64,21 +65,23 @@ def retrieval_metrics(text_emb: torch.Tensor, motion_emb: torch.Tensor, texts: L
 
 
 @torch.no_grad()
-def collect(model, dataset, batch_size: int, seed: int, max_items: Optional[int] = None) -> dict:
-    """Run the model over a test dataset.
+def collect(model, dataset, batch_size: int, seeds: Sequence[int], max_items: Optional[int] = None) -> dict:
+    """Run the model over a test dataset: real motions once, generations once per seed.
 
     Args:
         model: a SMoG model (eval mode is set here).
         dataset: a test dataset in evaluation mode (deterministic windows).
         batch_size: windows per model call.
-        seed: seed of the generation noise (caption i of the set uses seed + i).
+        seeds: seeds of the generation noise (with seed s, caption i of the set draws from
+            s * SEED_STRIDE + i, so runs of different seeds share no noise).
         max_items: use only the first N windows (None = all).
     Returns:
-        {"texts": N captions, "text_emb", "real_emb", "gen_emb": (N, D) float32,
-         "real", "recon", "gen": N joint arrays (T_i, 22, 3)}.
+        {"texts": N captions, "text_emb", "real_emb": (N, D) float32, "real", "recon": N joint
+         arrays (T_i, 22, 3), "gen_emb": {seed: (N, D)}, "gen": {seed: N joint arrays}}.
     """
     model.eval()
-    out = {key: [] for key in ("texts", "text_emb", "real_emb", "gen_emb", "real", "recon", "gen")}
+    out = {key: [] for key in ("texts", "text_emb", "real_emb", "real", "recon")}
+    out.update({"gen_emb": {s: [] for s in seeds}, "gen": {s: [] for s in seeds}})
     for batch in make_dataloader(dataset, batch_size, train=False):
         x, mask, texts = batch["x"].to(model.device), batch["mask"].to(model.device), batch["text"]
         if max_items is not None:
@@ -86,22 +89,25 @@ def collect(model, dataset, batch_size: int, seed: int, max_items: Optional[int]
             if keep <= 0:
                 break
             x, mask, texts = x[:keep], mask[:keep], texts[:keep]
+        lengths = mask.sum(dim=1)
         motion = model.encode_motion(x, mask)
         out["real_emb"].append(motion["embedding"].float().cpu())
         out["text_emb"].append(model.encode_text(texts)["embedding"].float().cpu())
         out["real"] += _joint_clips(model, x, mask)
-        recon, recon_mask = model.decode(motion["latent"], mask.sum(dim=1), num_frames=mask.shape[1])
+        recon, recon_mask = model.decode(motion["latent"], lengths, num_frames=mask.shape[1])
         out["recon"] += _joint_clips(model, recon, recon_mask)
-        first = seed + len(out["texts"])
-        generated = model.generate(texts, mask.sum(dim=1), seed=list(range(first, first + len(texts))))
-        gen_x, gen_mask = generated["features"], generated["mask"]
-        out["gen_emb"].append(model.encode_motion(gen_x, gen_mask)["embedding"].float().cpu())
-        out["gen"] += _joint_clips(model, gen_x, gen_mask)
+        for seed in seeds:
+            first = seed * SEED_STRIDE + len(out["texts"])
+            generated = model.generate(texts, lengths, seed=list(range(first, first + len(texts))))
+            gen_x, gen_mask = generated["features"], generated["mask"]
+            out["gen_emb"][seed].append(model.encode_motion(gen_x, gen_mask)["embedding"].float().cpu())
+            out["gen"][seed] += _joint_clips(model, gen_x, gen_mask)
         out["texts"] += list(texts)
     if not out["texts"]:
         raise ValueError("the test set is empty")
-    for key in ("text_emb", "real_emb", "gen_emb"):
+    for key in ("text_emb", "real_emb"):
         out[key] = torch.cat(out[key])
+    out["gen_emb"] = {seed: torch.cat(emb) for seed, emb in out["gen_emb"].items()}
     return out
 
 
@@ -110,15 +116,16 @@ def multimodality(model, texts: List[str], num_texts: int, num_samples: int, num
     """SPEC §4 MultiModality: for ``num_texts`` distinct captions, ``num_samples`` generations each,
     the mean distance of 10 random pairs of their embeddings, averaged (0 for a deterministic model)."""
     unique = list(dict.fromkeys(texts))[:num_texts]
-    generated = model.generate(unique, num_frames, num_samples=num_samples, seed=list(range(seed, seed + len(unique))))
+    first = seed * SEED_STRIDE
+    generated = model.generate(unique, num_frames, num_samples=num_samples, seed=list(range(first, first + len(unique))))
     emb = model.encode_motion(generated["features"], generated["mask"])["embedding"].float().cpu().numpy()
     groups = [emb[i * num_samples:(i + 1) * num_samples] for i in range(len(unique))]
     return distribution.multimodality(groups, num_pairs=10, seed=seed)
 
 
-def generation_metrics(data: dict, fps: float, seed: int) -> Dict[str, float]:
-    """Metrics of the generated motions of one ``collect`` run (they change with the seed)."""
-    text, real, gen = data["text_emb"], data["real_emb"], data["gen_emb"]
+def generation_metrics(data: dict, seed: int, fps: float) -> Dict[str, float]:
+    """Metrics of the motions generated with ``seed`` in a ``collect`` result."""
+    text, real, gen = data["text_emb"], data["real_emb"], data["gen_emb"][seed]
     out = {"fcd": distribution.frechet_distance(gen, real)}
     mmd = distribution.mmd(gen, real)
     out.update({"mmd": mmd["mmd"], "mmd_sigma": mmd["sigma"]})
@@ -128,7 +135,7 @@ def generation_metrics(data: dict, fps: float, seed: int) -> Dict[str, float]:
         out.update({f"gen_rprec_{k}": v for k, v in distribution.r_precision(text, gen, seed=seed).items()})
     out.update({f"gen_{k}": v for k, v in retrieval_metrics(text, gen, data["texts"]).items()
                 if k.startswith("t2m_b32")})
-    out.update({f"gen_{k}": v for k, v in physical_metrics(data["gen"], fps).items()})
+    out.update({f"gen_{k}": v for k, v in physical_metrics(data["gen"][seed], fps).items()})
     return out
 
 
@@ -162,20 +169,19 @@ def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 1
     seeds = list(seeds)
     assert seeds, "give at least one seed"
     fps = model.fps
-    runs, first = [], None
+    data = collect(model, dataset, batch_size, seeds, max_items)
+    runs = []
     for seed in seeds:
-        data = collect(model, dataset, batch_size, seed, max_items)
-        first = first or data
-        run = generation_metrics(data, fps, seed)
+        run = generation_metrics(data, seed, fps)
         if mm_texts and mm_samples > 1:
             frames = mm_frames or int(round(4 * fps))
             run["multimodality"] = multimodality(model, data["texts"], mm_texts, mm_samples, frames, seed)
         runs.append(run)
-    text, real = first["text_emb"], first["real_emb"]
-    deterministic = retrieval_metrics(text, real, first["texts"])
+    text, real = data["text_emb"], data["real_emb"]
+    deterministic = retrieval_metrics(text, real, data["texts"])
     if len(text) >= R_PRECISION_BATCH:
         deterministic.update({f"real_rprec_{k}": v for k, v in distribution.r_precision(text, real).items()})
-    deterministic.update(reconstruction_metrics(first["real"], first["recon"], fps))
-    deterministic.update({f"real_{k}": v for k, v in physical_metrics(first["real"], fps).items()})
-    return {"num_items": len(first["texts"]), "fps": fps, "seeds": seeds, "deterministic": deterministic,
+    deterministic.update(reconstruction_metrics(data["real"], data["recon"], fps))
+    deterministic.update({f"real_{k}": v for k, v in physical_metrics(data["real"], fps).items()})
+    return {"num_items": len(data["texts"]), "fps": fps, "seeds": seeds, "deterministic": deterministic,
             "generated": summarize(runs)}
