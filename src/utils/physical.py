@@ -30,8 +30,8 @@ FLOOR_TOLERANCE = 0.005    # m: 5 mm tolerance of penetration and floating (SPEC
 BODY_BONES = tuple((j, config.SMPL_PARENTS[j]) for j in range(1, config.NUM_BODY_JOINTS))
 
 
-def _np(joints) -> np.ndarray:
-    """(T, >=22, 3) numpy or torch -> (T, 22, 3) float64 numpy."""
+def as_body_joints(joints) -> np.ndarray:
+    """(T, >=22, 3) numpy or torch -> (T, 22, 3) float64 numpy (the body joints; asserts the shape)."""
     if hasattr(joints, "detach"):
         joints = joints.detach().cpu().numpy()
     arr = np.asarray(joints, dtype=np.float64)
@@ -40,7 +40,7 @@ def _np(joints) -> np.ndarray:
 
 
 def _pair(pred, target):
-    p, t = _np(pred), _np(target)
+    p, t = as_body_joints(pred), as_body_joints(target)
     assert p.shape == t.shape, (p.shape, t.shape)
     return p, t
 
@@ -57,7 +57,7 @@ def resample_joints(joints, fps: float, target_fps: float = config.METRIC_FPS) -
     Returns:
         (T', 22, 3) float64.
     """
-    arr = _np(joints)
+    arr = as_body_joints(joints)
     num = arr.shape[0]
     assert fps > 0 and target_fps > 0, (fps, target_fps)
     if num == 1 or abs(fps - target_fps) < 1e-9:
@@ -141,7 +141,7 @@ def floor_contact(joints) -> dict:
     Returns:
         dict(penetration_mm, floating_mm) floats, mm.
     """
-    arr = _np(joints)
+    arr = as_body_joints(joints)
     lowest = arr[:, list(config.FLOOR_JOINTS), 1].min(axis=1)  # (T,)
     return {
         "penetration_mm": float(np.maximum(0.0, -FLOOR_TOLERANCE - lowest).mean() * 1000.0),
@@ -161,7 +161,7 @@ def jitter(joints, fps: float) -> float:
     Returns:
         float, m/s^3.
     """
-    arr = _np(joints)
+    arr = as_body_joints(joints)
     if arr.shape[0] < 4:
         return 0.0
     third = np.diff(arr, n=3, axis=0)  # (T-3, 22, 3)
@@ -179,7 +179,7 @@ def bone_length_drift(joints) -> dict:
     Returns:
         dict(bone_drift_mean_mm: mean over bones, bone_drift_max_mm: the worst bone), mm.
     """
-    arr = _np(joints)
+    arr = as_body_joints(joints)
     child = [c for c, _ in BODY_BONES]
     parent = [p for _, p in BODY_BONES]
     lengths = np.linalg.norm(arr[:, child] - arr[:, parent], axis=-1)  # (T, 21)

@@ -10,25 +10,20 @@ import math
 import numpy as np
 
 from src import config
+from src.utils.physical import as_body_joints
 
 J = config.JOINT_INDEX
 
 
-def _np(joints) -> np.ndarray:
-    arr = np.asarray(joints, dtype=np.float64)
-    assert arr.ndim == 3 and arr.shape[1] >= config.NUM_BODY_JOINTS and arr.shape[2] == 3, arr.shape
-    return arr
-
-
 def travel(joints) -> np.ndarray:
     """(3,) pelvis displacement from the first to the last frame (x = left, z = forward)."""
-    arr = _np(joints)
+    arr = as_body_joints(joints)
     return arr[-1, 0] - arr[0, 0]
 
 
 def heading_change_deg(joints) -> float:
     """Signed turn from the first to the last frame in degrees; positive = turned to the left."""
-    arr = _np(joints)
+    arr = as_body_joints(joints)
 
     def heading(frame):
         across = (frame[J["left_hip"]] - frame[J["right_hip"]]) + (frame[J["left_shoulder"]] - frame[J["right_shoulder"]])
@@ -40,14 +35,14 @@ def heading_change_deg(joints) -> float:
 
 def wrist_raise(joints, side: str) -> float:
     """Highest height of the ``side`` wrist above its shoulder over the clip, in metres."""
-    arr = _np(joints)
+    arr = as_body_joints(joints)
     wrist, shoulder = J[f"{side}_wrist"], J[f"{side}_shoulder"]
     return float((arr[:, wrist, 1] - arr[:, shoulder, 1]).max())
 
 
 def frames_wrists_above_head(joints) -> float:
     """Fraction of frames with both wrists above the head joint."""
-    arr = _np(joints)
+    arr = as_body_joints(joints)
     head = arr[:, J["head"], 1]
     both = (arr[:, J["left_wrist"], 1] > head) & (arr[:, J["right_wrist"], 1] > head)
     return float(both.mean())
@@ -55,19 +50,19 @@ def frames_wrists_above_head(joints) -> float:
 
 def pelvis_drop(joints) -> float:
     """Standing pelvis height (first frame) minus the lowest pelvis height, in metres."""
-    arr = _np(joints)
+    arr = as_body_joints(joints)
     return float(arr[0, 0, 1] - arr[:, 0, 1].min())
 
 
 def airborne_fraction(joints, clearance: float = 0.05) -> float:
     """Fraction of frames where every ankle and foot joint is above ``clearance`` metres."""
-    arr = _np(joints)
+    arr = as_body_joints(joints)
     return float((arr[:, list(config.FLOOR_JOINTS), 1].min(axis=1) > clearance).mean())
 
 
 def foot_lift(joints, side: str) -> float:
     """Highest height of the ``side`` foot joint over the clip, in metres."""
-    return float(_np(joints)[:, J[f"{side}_foot"], 1].max())
+    return float(as_body_joints(joints)[:, J[f"{side}_foot"], 1].max())
 
 
 # A check is (description, function of joints -> bool, measured value for the report).
