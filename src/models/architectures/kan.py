@@ -8,7 +8,7 @@ so every edge has ``grid_size + spline_order`` spline coefficients. The bases va
 extended grid: there only the base term remains, so models must feed normalised inputs (a LayerNorm
 or the dataset statistics); ``last_out_of_range`` reports how much of the input fell outside.
 
-Two evaluations of the same layer:
+Three evaluations of the same layer:
 - ``forward_reference``: bases by the Cox-de Boor recursion, then separate base and spline matmuls
   (the efficient-kan formulation). It is the reference the tests compare against.
 - ``forward`` (the fast path): while the grid is uniform (always, unless ``update_grid`` moved it),
@@ -18,6 +18,9 @@ Two evaluations of the same layer:
   hand: it gathers the ``spline_order + 1`` needed entries of the feature gradient instead of
   differentiating the recursion. On a non-uniform grid ``forward`` uses the recursion with the same
   single matmul.
+- ``use_compile=True`` (opt-in, needs a C++ compiler): on a uniform grid, every basis from the
+  symmetric closed form (no scatter), slot-major, through ``torch.compile``; the fastest for
+  training (bench/README.md).
 
 Shapes: ``x`` is (..., in_features), any leading dimensions; the output is (..., out_features).
 Inside the fast path the feature tensor is laid out input-major, (N, in_features, 1 + G + k), slot 0
