@@ -33,3 +33,38 @@ def db_path(tmp_path_factory) -> Path:
                        "--babel_dir", str(root / "syn" / "babel"), "--output_dir", str(root / "db"),
                        "--target_fps", "30"])
     return root / "db" / "babel_30fps_db.pt"
+
+
+# ------------------------------------------------------------------ a tiny CLIP on disk
+def tiny_clip_tokenizer():
+    """A CLIP tokenizer over the byte-level alphabet (no download, every text tokenizes)."""
+    from tokenizers import pre_tokenizers
+    from transformers import CLIPTokenizer
+
+    # Byte-level alphabet as single-character tokens (with and without the end-of-word mark),
+    # no merges: every text tokenizes, non-ASCII included.
+    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
+    vocab = {"<|startoftext|>": 0}
+    for suffix in ("", "</w>"):
+        vocab.update({c + suffix: len(vocab) + i for i, c in enumerate(alphabet)})
+    vocab["<|endoftext|>"] = len(vocab)
+    return CLIPTokenizer(vocab=vocab, merges=[])
+
+
+@pytest.fixture(scope="session")
+def tiny_clip_dir(tmp_path_factory):
+    """A randomly initialised full CLIPModel (text + vision towers, as the openai checkpoint) on disk."""
+    from transformers import CLIPConfig, CLIPModel
+
+    tokenizer = tiny_clip_tokenizer()
+    text = dict(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                num_attention_heads=2, max_position_embeddings=77, projection_dim=24, bos_token_id=tokenizer.bos_token_id,
+                eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+    vision = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
+                  image_size=32, patch_size=16)
+    torch.manual_seed(0)
+    model = CLIPModel(CLIPConfig(text_config=text, vision_config=vision, projection_dim=24)).eval()
+    directory = tmp_path_factory.mktemp("tiny_clip")
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return directory, model, tokenizer

@@ -346,8 +346,60 @@ def test_modelname_selects_reconstruction_terms():
     assert losses["lambda_velxyz"] == 0 and losses["lambda_kl"] == 0  # not listed / not variational
     with pytest.raises(ValueError, match="unknown loss"):
         model_config_from_opt({"modelname": "motionclip_transformer_rc_foo"})
-    with pytest.raises(ValueError, match="clip_image_losses"):
-        model_config_from_opt({"clip_image_losses": "cosine"})
+    assert model_config_from_opt({"clip_image_losses": "cosine_ce"})["losses"]["clip_image_losses"] == ["cosine", "ce"]
+    with pytest.raises(ValueError, match="unknown kind"):
+        model_config_from_opt({"clip_image_losses": "cosine_l1"})
+
+
+class FakeImageBackbone:
+    """Stands in for CLIP's image tower: a fixed random projection of the image, and a record of
+    what it was shown."""
+
+    name, dim, image_size, device = "fake-image", 20, 16, torch.device("cpu")
+
+    def __init__(self):
+        self.projection = torch.randn(3 * 16 * 16, self.dim, generator=torch.Generator().manual_seed(5))
+        self.seen = []
+
+    def encode(self, images):
+        self.seen.append(images)
+        return F.normalize(images.flatten(1) @ self.projection, dim=-1)
+
+
+def test_clip_image_alignment_renders_a_frame_of_each_motion():
+    from src.utils.raster import render_pose_images
+
+    torch.manual_seed(0)
+    backbone = FakeImageBackbone()
+    model = build_model({**TINY, "clip_image_losses": "cosine_ce_mse"}, None, text_backbone=FakeBackbone(),
+                        image_backbone=backbone)
+    assert model.config["image_dim"] == 20 and model.config["losses"]["clip_image_losses"] == ["cosine", "ce", "mse"]
+    assert any(k.startswith("losses.image_head.") for k in model.state_dict())  # latent 32 -> image 20
+    batch = make_batch([30, 22, 15])
+    model.eval()
+    with torch.no_grad():
+        outputs = model(batch)
+    # eval: the middle real frame of each motion, rendered at the tower's size
+    middle = torch.tensor([14, 10, 7])
+    joints = model.joints(batch["x"][torch.arange(3), middle][:, None])[:, 0]
+    torch.testing.assert_close(backbone.seen[-1], render_pose_images(joints, size=16))
+    _, logs = model.losses(outputs)
+    aligned = model.losses.image_head(outputs["motion"]["mu"])
+    expected = (1 - F.cosine_similarity(aligned, outputs["image"], dim=-1)).mean()
+    assert logs["clip_image_cosine"] == pytest.approx(expected.item(), rel=1e-5)
+    assert {"clip_image_ce", "clip_image_mse"} <= set(logs) and "clip_text_cosine" in logs
+    # training: a random real frame, so the target changes from step to step
+    model.train()
+    seen = [model(batch)["image"] for _ in range(4)]
+    assert any(not torch.allclose(seen[0], other) for other in seen[1:])
+    total, _ = model.compute_loss(batch)
+    total.backward()
+    assert model.losses.image_head.weight.grad.abs().sum() > 0
+
+
+def test_clip_image_alignment_needs_its_width():
+    with pytest.raises(ValueError, match="image_dim"):
+        SMoGLosses(clip_image_losses="cosine")
 
 
 def test_contrastive_counts_identical_captions_as_positives():

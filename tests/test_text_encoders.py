@@ -9,6 +9,8 @@ import torch
 from src.models.architectures.text_transformer import TextTransformerEncoder
 from src.models.text_encoders import FrozenTextBackbone, get_text_backbone
 
+from tests.conftest import tiny_clip_tokenizer
+
 CAPTIONS = ["a person walks forward", "someone walks ahead", "a person claps",
             "a person waves the right hand", "a person walks forward"]
 
@@ -146,39 +148,6 @@ def test_missing_minilm_package_says_how_to_install(monkeypatch):
 
 
 # ------------------------------------------------------------------------------------ CLIP
-def _tiny_clip_tokenizer():
-    from tokenizers import pre_tokenizers
-    from transformers import CLIPTokenizer
-
-    # Byte-level alphabet as single-character tokens (with and without the end-of-word mark),
-    # no merges: every text tokenizes, non-ASCII included.
-    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
-    vocab = {"<|startoftext|>": 0}
-    for suffix in ("", "</w>"):
-        vocab.update({c + suffix: len(vocab) + i for i, c in enumerate(alphabet)})
-    vocab["<|endoftext|>"] = len(vocab)
-    return CLIPTokenizer(vocab=vocab, merges=[])
-
-
-@pytest.fixture(scope="module")
-def tiny_clip_dir(tmp_path_factory):
-    """A randomly initialised full CLIPModel (text + vision towers, as the openai checkpoint) on disk."""
-    from transformers import CLIPConfig, CLIPModel
-
-    tokenizer = _tiny_clip_tokenizer()
-    text = dict(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                num_attention_heads=2, max_position_embeddings=77, projection_dim=24, bos_token_id=tokenizer.bos_token_id,
-                eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
-    vision = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=2,
-                  image_size=32, patch_size=16)
-    torch.manual_seed(0)
-    model = CLIPModel(CLIPConfig(text_config=text, vision_config=vision, projection_dim=24)).eval()
-    directory = tmp_path_factory.mktemp("tiny_clip")
-    model.save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory, model, tokenizer
-
-
 def test_tiny_clip_through_the_registry(tiny_clip_dir):
     directory, reference, tokenizer = tiny_clip_dir
     clip = get_text_backbone("clip", clip_path=directory)
@@ -233,7 +202,7 @@ def test_clip_checkpoint_with_inconsistent_projection_is_refused(tiny_clip_dir, 
 def test_clip_checkpoint_without_text_projection_is_refused(tmp_path):
     from transformers import CLIPTextConfig, CLIPTextModel
 
-    tokenizer = _tiny_clip_tokenizer()
+    tokenizer = tiny_clip_tokenizer()
     config = CLIPTextConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
                             num_hidden_layers=1, num_attention_heads=2, eos_token_id=tokenizer.eos_token_id)
     CLIPTextModel(config).save_pretrained(tmp_path)  # no projection weights: they would stay random

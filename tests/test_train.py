@@ -4,6 +4,7 @@ the original SMoG option names, sequence weighting, HumanML3D, KIT-ML, DDP (two 
 bf16 autocast. Runs call ``main(argv)`` in-process (imports are paid once); DDP runs torchrun."""
 
 import csv
+import math
 import os
 import shutil
 import subprocess
@@ -203,20 +204,38 @@ def test_original_option_names_parse(tmp_path):
     assert (opt.batch_size, opt.num_frames, opt.num_layers, opt.latent_dim) == (20, 60, 8, 512)
     assert (opt.lr, opt.num_epochs, opt.snapshot, opt.device) == (1e-4, 100, 10, "0")
     assert (opt.lambda_vel, opt.lambda_rc, opt.lambda_rcxyz) == (100.0, 100.0, 100.0)
-    # the CLIP image alignment is not implemented: a clear error, not a silent no-op
-    with pytest.raises(ValueError, match="--clip_image_losses 'cosine'.*Drop the option"):
-        model_config_from_opt(opt)
-    config = model_config_from_opt(parse_training_args(original_argv("x_db.pt", tmp_path, image_losses="")))
+    config = model_config_from_opt(opt)
     assert config["losses"]["lambda_rc"] == 100.0 and config["losses"]["clip_text_losses"] == ["cosine"]
+    assert config["losses"]["clip_image_losses"] == ["cosine"]
     assert config["jointstype"] == "vertices" and config["latent_dim"] == 512
 
 
-def test_original_command_reports_image_losses(db_path, tmp_path, capsys):
-    argv = original_argv(db_path, tmp_path)
+def test_original_command_without_clip_weights_stops_before_reading_data(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SMOG_CLIP_PATH", str(tmp_path / "no_clip_here"))
+    missing_data = tmp_path / "nowhere" / "amass_30fps_db.pt"
+    argv = original_argv(missing_data, tmp_path / "run")
     argv[argv.index("--device") + 1] = "cpu"
-    assert main(argv) == 2  # refused before any data is read
+    assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "--clip_image_losses 'cosine'" in err and "Traceback" not in err
+    assert "CLIP ViT-B/32 image weights were not found" in err and "no_clip_here" in err
+    assert "amass_30fps_train.pt" not in err and "Traceback" not in err  # the data was never read
+
+
+def test_original_command_trains_with_the_image_alignment(db_path, tmp_path, tiny_clip_dir, monkeypatch):
+    """SPEC §3b's command (paths changed; later options shrink it to a test's size) with a tiny CLIP."""
+    folder = tmp_path / "run"
+    argv = original_argv(db_path, folder) + TINY_ARGS + LEARNING_ARGS + [
+        "--dataset", "builtin", "--num_epochs", "2", "--snapshot", "2",
+        "--clip_path", str(tiny_clip_dir[0])]
+    assert main(argv) == 0
+    rows = read_losses(folder)
+    assert len(rows) == 2 and all(math.isfinite(r["train/clip_image_cosine"]) for r in rows)
+    assert rows[-1]["train/clip_image_cosine"] < rows[0]["train/clip_image_cosine"]
+    # the checkpoint needs no CLIP to load and generate: the image tower is a training target only
+    monkeypatch.setenv("SMOG_CLIP_PATH", str(tmp_path / "no_clip_here"))
+    model, _ = load_checkpoint(folder / "checkpoint_0002.pth.tar")
+    assert model.config["image_dim"] == 24
+    assert model.generate(["a person waves"], 20)["features"].shape[:2] == (1, 20)
 
 
 # ------------------------------------------------------------------ sequence weighting

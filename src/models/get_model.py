@@ -90,7 +90,8 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
                        help="memory tokens the decoder attends to, projected from the latent (1 = the latent)")
     model.add_argument("--text_backbone", default="minilm", choices=("minilm", "clip"),
                        help="frozen text model (never trained; stored by name)")
-    model.add_argument("--clip_path", default=None, help="local CLIP ViT-B/32 directory for --text_backbone clip")
+    model.add_argument("--clip_path", default=None,
+                       help="local CLIP ViT-B/32 directory for --text_backbone clip and --clip_image_losses")
     model.add_argument("--text_conditioning", default="learned", choices=TEXT_CONDITIONINGS,
                        help="learned: decode from the trainable text encoder (TEMOS/TMR); frozen: from the "
                             "frozen pooled embedding (the original SMoG)")
@@ -127,7 +128,8 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
                         help="underscore-joined subset of mse, ce, cosine between the motion latent and the "
                              "frozen pooled text embedding ('' = off)")
     losses.add_argument("--clip_image_losses", default="",
-                        help="accepted for compatibility; the image alignment is not available (error if set)")
+                        help="underscore-joined subset of mse, ce, cosine between the motion latent and CLIP's "
+                             "image embedding of a rendered frame (needs CLIP's weights, see --clip_path); '' = off")
     for kind in ("mse", "ce", "cosine"):
         losses.add_argument(f"--clip_lambda_{kind}", type=float, default=1.0)
     losses.add_argument("--clip_training", default="", help="'' = frozen text backbone (the only mode)")
@@ -156,14 +158,11 @@ def _defaults() -> dict:
 def model_config_from_opt(opt) -> dict:
     """Parsed options (Namespace or dict; missing model options take their defaults) -> model config.
 
-    The text widths (``text_dim``, ``text_token_dim``) and ``fps`` are filled in by ``build_model``.
+    The text widths (``text_dim``, ``text_token_dim``), the image width (``image_dim``, with
+    ``--clip_image_losses``) and ``fps`` are filled in by ``build_model``.
     """
     opt = dict(vars(opt) if isinstance(opt, argparse.Namespace) else opt)
     o = {**_defaults(), **{k: v for k, v in opt.items() if v is not None or k == "clip_path"}}
-    if parse_clip_losses(o["clip_image_losses"]):
-        raise ValueError(f"--clip_image_losses {o['clip_image_losses']!r}: the CLIP image alignment needs rendered "
-                         "frames and CLIP's image tower, which this project does not use. Drop the option; the text "
-                         "alignment (--clip_text_losses) and the trained text encoder are available.")
     if o["clip_training"]:
         raise ValueError(f"--clip_training {o['clip_training']!r}: the text backbone is always frozen here; "
                          "the trainable part is the text encoder (--text_conditioning learned)")
@@ -210,6 +209,7 @@ def model_config_from_opt(opt) -> dict:
         "text_backbone": o["text_backbone"],
         "text_dim": opt.get("text_dim"),
         "text_token_dim": opt.get("text_token_dim"),
+        "image_dim": opt.get("image_dim"),
         "text_conditioning": o["text_conditioning"],
         "text_num_layers": o["text_num_layers"],
         "text_ff_size": o["text_ff_size"],
@@ -226,6 +226,7 @@ def model_config_from_opt(opt) -> dict:
             "lambda_crossmodal": float(o["lambda_crossmodal"]),
             "lambda_kan_reg": float(o["lambda_kan_reg"]) if arch == "kan" and kan_layers else 0.0,
             "clip_text_losses": list(parse_clip_losses(o["clip_text_losses"])),
+            "clip_image_losses": list(parse_clip_losses(o["clip_image_losses"])),
             "clip_lambda_cosine": float(o["clip_lambda_cosine"]),
             "clip_lambda_ce": float(o["clip_lambda_ce"]),
             "clip_lambda_mse": float(o["clip_lambda_mse"]),
@@ -258,8 +259,21 @@ def _build_for_loading(model_config: dict, text_backbone, device, strict: bool) 
         return build_model_from_config(model_config, None, text_backbone, device)
 
 
+def _with_image_backbone(cfg: dict, image_backbone, clip_path, device):
+    """With ``--clip_image_losses``: the CLIP image tower (loaded when not given) and
+    ``cfg["image_dim"]`` set from it; None without image losses."""
+    if not cfg["losses"].get("clip_image_losses"):
+        return None
+    if image_backbone is None:
+        from src.models.image_encoders import load_clip_image
+
+        image_backbone = load_clip_image(device=device, clip_path=clip_path)
+    cfg["image_dim"] = int(image_backbone.dim)
+    return image_backbone
+
+
 def build_model_from_config(model_config: dict, stats=None, text_backbone=None, device="cpu",
-                            body_model=None) -> SMoG:
+                            body_model=None, image_backbone=None) -> SMoG:
     """A SMoG from a model config (``model_config_from_opt``, or a checkpoint's ``model_config``).
 
     Args:
@@ -270,8 +284,14 @@ def build_model_from_config(model_config: dict, stats=None, text_backbone=None, 
         device: where the model is put.
         body_model: forward-kinematics module (default ``load_body_model(config["body_model"])``
             for rotation features).
+        image_backbone: CLIP image tower for ``clip_image_losses`` (default: loaded on first use);
+            gives ``image_dim`` when the config lacks it.
     """
     cfg = dict(model_config)
+    if cfg["losses"].get("clip_image_losses") and cfg.get("image_dim") is None:
+        if image_backbone is None:
+            raise ValueError("model config has no image width; pass the image backbone to read it from")
+        cfg["image_dim"] = int(image_backbone.dim)
     if cfg.get("text_dim") is None or cfg.get("text_token_dim") is None:
         if text_backbone is None:
             raise ValueError("model config has no text widths; pass the text backbone to read them from")
@@ -295,15 +315,16 @@ def build_model_from_config(model_config: dict, stats=None, text_backbone=None, 
                                               cfg["activation"], cfg["variational"], logvar_head)
     else:
         text_encoder = PooledTextProjection(cfg["text_dim"], cfg["latent_dim"])
-    losses = SMoGLosses(**cfg["losses"], latent_dim=cfg["latent_dim"], text_dim=cfg["text_dim"])
+    losses = SMoGLosses(**cfg["losses"], latent_dim=cfg["latent_dim"], text_dim=cfg["text_dim"],
+                        image_dim=cfg.get("image_dim"))
     if body_model is None and cfg["pose_rep"] != "xyz":
         body_model = load_body_model(cfg["body_model"])
     mean, std = _stats_tensors(stats)
-    model = SMoG(encoder, decoder, text_encoder, losses, cfg, mean, std, body_model, text_backbone)
+    model = SMoG(encoder, decoder, text_encoder, losses, cfg, mean, std, body_model, text_backbone, image_backbone)
     return model.to(device)
 
 
-def build_model(opt_dict, stats, text_backbone=None, device="cpu") -> SMoG:
+def build_model(opt_dict, stats, text_backbone=None, device="cpu", image_backbone=None) -> SMoG:
     """A fresh SMoG from parsed training options and the training set's feature statistics.
 
     Args:
@@ -313,6 +334,8 @@ def build_model(opt_dict, stats, text_backbone=None, device="cpu") -> SMoG:
         stats: {"mean": (J, C), "std": (J, C)} (tensors or arrays; ``fps`` read from it when present).
         text_backbone: frozen backbone (default: ``get_text_backbone(--text_backbone)``).
         device: where the model (and a backbone loaded here) is put.
+        image_backbone: CLIP image tower for ``--clip_image_losses`` (default: ``load_clip_image``
+            from ``--clip_path`` or the default places).
     """
     opt = dict(vars(opt_dict) if isinstance(opt_dict, argparse.Namespace) else opt_dict)
     cfg = model_config_from_opt(opt)
@@ -322,7 +345,8 @@ def build_model(opt_dict, stats, text_backbone=None, device="cpu") -> SMoG:
         from src.models.text_encoders import get_text_backbone
 
         text_backbone = get_text_backbone(cfg["text_backbone"], device=device, clip_path=opt.get("clip_path"))
-    return build_model_from_config(cfg, stats, text_backbone, device)
+    image_backbone = _with_image_backbone(cfg, image_backbone, opt.get("clip_path"), device)
+    return build_model_from_config(cfg, stats, text_backbone, device, image_backbone=image_backbone)
 
 
 # Options of the command line that a fine-tuning run (``--init_from``) takes over from the
@@ -350,8 +374,10 @@ def build_model_from_init(path, opt_dict, device="cpu", text_backbone=None) -> S
     wanted = model_config_from_opt({**options, **{k: start.config[k] for k in architecture}})
     cfg = dict(start.config)
     cfg.update({key: wanted[key] for key in FINETUNE_OPTIONS})
+    image_backbone = _with_image_backbone(cfg, None, options.get("clip_path"), device)
     with skip_kan_init():
-        model = build_model_from_config(cfg, (start.mean, start.std), start._text_backbone, device)
+        model = build_model_from_config(cfg, (start.mean, start.std), start._text_backbone, device,
+                                        image_backbone=image_backbone)
     load_state_dict_checked(model, start.state_dict(), strict=True, source=f"--init_from {path}",
                             saved_config=start.config)
     return model

@@ -13,6 +13,8 @@ Original MotionCLIP/SMoG terms (``--lambda_*`` and ``--clip_*`` keep their names
     velxyz    the same on the forward-kinematics points
     clip_text_{cosine,ce,mse}   the original alignment of the *motion* latent with the frozen
               pooled text embedding (through a learned linear head when the widths differ)
+    clip_image_{cosine,ce,mse}  the same with CLIP's image embedding of one rendered frame of
+              the motion (``--clip_image_losses``; its own head; same ``--clip_lambda_*``)
 Text-encoder terms (TEMOS/TMR):
     contrastive   symmetric InfoNCE between text and motion embeddings, learnable logit scale
                   (initialised to 1/0.07, clamped to [1, 100]); identical captions are positives
@@ -128,10 +130,15 @@ class SMoGLosses(nn.Module):
         lambda_crossmodal: factor on the reconstruction terms of the motion decoded from text.
         lambda_kan_reg: KAN regulariser weight.
         clip_text_losses: subset of CLIP_LOSS_KINDS between the motion latent and the pooled text.
-        clip_lambda_cosine, clip_lambda_ce, clip_lambda_mse: their weights.
+        clip_lambda_cosine, clip_lambda_ce, clip_lambda_mse: their weights (text and image alike,
+            as in the original).
+        clip_image_losses: subset of CLIP_LOSS_KINDS between the motion latent and the CLIP image
+            embedding of a rendered frame.
         latent_dim: width of the motion latent.
         text_dim: width of the frozen pooled text embedding (a linear head maps the latent to it
             when they differ).
+        image_dim: width of the image embedding (needed with ``clip_image_losses``; a head maps
+            the latent to it when they differ).
         temperature: initial InfoNCE temperature (logit scale = 1 / temperature).
         max_logit_scale: clamp of the learnable logit scale.
         detach_motion_latent: stop gradients into the motion side of the ``latent`` term.
@@ -143,7 +150,8 @@ class SMoGLosses(nn.Module):
                  clip_text_losses: Sequence[str] = ("cosine",), clip_lambda_cosine: float = 1.0,
                  clip_lambda_ce: float = 1.0, clip_lambda_mse: float = 1.0, latent_dim: int = 256,
                  text_dim: int = 384, temperature: float = 0.07, max_logit_scale: float = 100.0,
-                 detach_motion_latent: bool = True):
+                 detach_motion_latent: bool = True, clip_image_losses: Sequence[str] = (),
+                 image_dim: Optional[int] = None):
         super().__init__()
         self.recon_lambdas = {"rc": lambda_rc, "rcxyz": lambda_rcxyz, "vel": lambda_vel, "velxyz": lambda_velxyz}
         self.lambda_kl = lambda_kl
@@ -151,13 +159,19 @@ class SMoGLosses(nn.Module):
         self.lambda_latent = lambda_latent
         self.lambda_crossmodal = lambda_crossmodal
         self.lambda_kan_reg = lambda_kan_reg
-        self.clip_lambdas = {kind: lam for kind, lam in
-                             (("cosine", clip_lambda_cosine), ("ce", clip_lambda_ce), ("mse", clip_lambda_mse))
+        kind_lambdas = (("cosine", clip_lambda_cosine), ("ce", clip_lambda_ce), ("mse", clip_lambda_mse))
+        self.clip_lambdas = {kind: lam for kind, lam in kind_lambdas
                              if kind in parse_clip_losses(clip_text_losses) and lam != 0}
+        self.clip_image_lambdas = {kind: lam for kind, lam in kind_lambdas
+                                   if kind in parse_clip_losses(clip_image_losses) and lam != 0}
+        if self.clip_image_lambdas and not image_dim:
+            raise ValueError("clip_image_losses need image_dim, the width of the image embedding")
         self.max_log_scale = math.log(max_logit_scale)
         self.log_logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / temperature)))
         self.clip_head = (nn.Linear(latent_dim, text_dim)
                           if self.clip_lambdas and latent_dim != text_dim else nn.Identity())
+        self.image_head = (nn.Linear(latent_dim, image_dim)
+                           if self.clip_image_lambdas and latent_dim != image_dim else nn.Identity())
         self.detach_motion_latent = detach_motion_latent
 
     # What the model has to compute for these losses.
@@ -180,6 +194,11 @@ class SMoGLosses(nn.Module):
         """Frozen pooled text embeddings needed (original alignment)."""
         return bool(self.clip_lambdas)
 
+    @property
+    def needs_image(self) -> bool:
+        """CLIP image embeddings of rendered frames needed (``clip_image_losses``)."""
+        return bool(self.clip_image_lambdas)
+
     def logit_scale(self) -> torch.Tensor:
         return self.log_logit_scale.clamp(0.0, self.max_log_scale).exp()
 
@@ -200,6 +219,21 @@ class SMoGLosses(nn.Module):
             terms["velxyz" + suffix] = masked_mse(v_pred, v_true, v_mask)
         return terms
 
+    @staticmethod
+    def _clip_alignment(prefix: str, lambdas: dict, aligned: torch.Tensor, target: torch.Tensor, keys) -> dict:
+        """The original SMoG alignment terms: ``aligned`` (B, D) motion latent (after its head)
+        against a frozen ``target`` (B, D) embedding, for each kind in ``lambdas``."""
+        terms = {}
+        for kind in lambdas:
+            if kind == "cosine":
+                value = (1.0 - F.cosine_similarity(aligned, target, dim=-1)).mean()
+            elif kind == "mse":
+                value = F.mse_loss(aligned, target)
+            else:
+                value = info_nce(aligned, target, torch.tensor(CLIP_LOGIT_SCALE, device=target.device), keys)
+            terms[f"{prefix}_{kind}"] = value
+        return terms
+
     def forward(self, outputs: dict):
         """
         Args:
@@ -208,7 +242,8 @@ class SMoGLosses(nn.Module):
                 points_target, points_recon (B, T, P, 3) when ``needs_points``;
                 motion {mu, logvar, embedding}; text {mu, logvar, embedding} and keys (captions)
                 when ``needs_text``; recon_text (+ points_recon_text) when ``needs_crossmodal``;
-                pooled (B, text_dim) when ``needs_pooled``; kan_reg (scalar) when weighted.
+                pooled (B, text_dim) when ``needs_pooled``; image (B, image_dim) when
+                ``needs_image``; kan_reg (scalar) when weighted.
         Returns:
             total (scalar tensor), logs {name: float} of the unweighted terms and ``total``.
         """
@@ -244,18 +279,14 @@ class SMoGLosses(nn.Module):
             weighted.append(self.lambda_latent * terms["latent"])
 
         if self.clip_lambdas:
-            aligned = self.clip_head(motion["mu"])  # (B, text_dim)
-            pooled = outputs["pooled"]
-            for kind, lam in self.clip_lambdas.items():
-                if kind == "cosine":
-                    value = (1.0 - F.cosine_similarity(aligned, pooled, dim=-1)).mean()
-                elif kind == "mse":
-                    value = F.mse_loss(aligned, pooled)
-                else:
-                    value = info_nce(aligned, pooled, torch.tensor(CLIP_LOGIT_SCALE, device=pooled.device),
-                                     outputs.get("keys"))
-                terms[f"clip_text_{kind}"] = value
-                weighted.append(lam * value)
+            terms.update(self._clip_alignment("clip_text", self.clip_lambdas, self.clip_head(motion["mu"]),
+                                              outputs["pooled"], outputs.get("keys")))
+        if self.clip_image_lambdas:  # every rendered frame is its own positive: no caption keys
+            terms.update(self._clip_alignment("clip_image", self.clip_image_lambdas,
+                                              self.image_head(motion["mu"]), outputs["image"], None))
+        weighted += [lam * terms[f"{prefix}_{kind}"] for prefix, lambdas in
+                     (("clip_text", self.clip_lambdas), ("clip_image", self.clip_image_lambdas))
+                     for kind, lam in lambdas.items()]
 
         if self.lambda_kan_reg and "kan_reg" in outputs:
             terms["kan_reg"] = outputs["kan_reg"]

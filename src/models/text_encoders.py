@@ -31,6 +31,7 @@ import torch
 from torch import nn
 
 from src.config import MODELS_DIR
+from src.models.frozen import FrozenModel
 
 CLIP_MODEL_ID = "openai/clip-vit-base-patch32"
 CLIP_DEFAULT_DIR = MODELS_DIR / "clip-vit-base-patch32"
@@ -39,12 +40,11 @@ CLIP_MAX_TOKENS = 77
 MINILM_MAX_TOKENS = 256  # sentence-transformers' max_seq_length for all-MiniLM-L6-v2
 
 
-class FrozenTextBackbone(nn.Module):
+class FrozenTextBackbone(FrozenModel):
     """A frozen Hugging Face text model with cached pooled and token-level outputs.
 
-    The wrapped model is kept outside the module tree, so the backbone adds no
-    parameters and nothing to the ``state_dict`` of a model that holds it;
-    ``.to(device)`` still moves it. It always stays in eval mode.
+    Like every ``FrozenModel``, it adds no parameters and nothing to the ``state_dict`` of a
+    model that holds it; ``.to(device)`` still moves it; it always stays in eval mode.
 
     Args:
         name: registry name (``"minilm"``, ``"clip"``).
@@ -64,17 +64,13 @@ class FrozenTextBackbone(nn.Module):
 
     def __init__(self, name, model, tokenizer, pool, dim: int, token_dim: int, max_tokens: int,
                  device="cpu", batch_size: int = 256, cache_size=100_000):
-        super().__init__()
+        super().__init__(model)
         self.name = name
         self.dim = int(dim)
         self.token_dim = int(token_dim)
         self.max_tokens = int(max_tokens)
         self.batch_size = int(batch_size)
         self.cache_size = cache_size
-        model.eval()
-        model.requires_grad_(False)
-        # Bypass nn.Module registration: the frozen weights must not land in checkpoints.
-        object.__setattr__(self, "_model", model)
         self.tokenizer = tokenizer
         self.tokenizer.padding_side = "right"  # real tokens first: rows are cut at their length
         self._pool = pool
@@ -83,25 +79,6 @@ class FrozenTextBackbone(nn.Module):
         self._warned = set()
         self._stats = {"hits": 0, "misses": 0, "forward_calls": 0}
         self.to(device)
-        super().train(False)
-
-    # ------------------------------------------------------------ module plumbing
-    @property
-    def model(self):
-        """The wrapped (frozen) transformers model."""
-        return self._model
-
-    @property
-    def device(self) -> torch.device:
-        return next(self._model.parameters()).device
-
-    def _apply(self, fn, recurse=True):
-        self._model._apply(fn)
-        return super()._apply(fn, recurse)
-
-    def train(self, mode: bool = True):
-        """Frozen: stays in eval mode whatever ``mode`` says."""
-        return self
 
     # --------------------------------------------------------------------- cache
     def cache_info(self) -> dict:
@@ -237,10 +214,11 @@ class _DropRecords(logging.Filter):
         return False
 
 
-def _load_frozen(model_cls, directory: Path):
+def _load_frozen(model_cls, directory: Path, **kwargs):
     """``model_cls.from_pretrained`` from local files, insisting that every weight comes from
     the checkpoint (a missing one would silently stay random). Extra weights, such as CLIP's
-    vision tower in a full CLIP checkpoint, are ignored without transformers' load report."""
+    vision tower in a full CLIP checkpoint, are ignored without transformers' load report.
+    ``kwargs`` go to ``from_pretrained`` (e.g. ``config=``)."""
     from transformers.utils import logging as hf_logging
 
     report_logger = logging.getLogger("transformers.modeling_utils")
@@ -250,7 +228,7 @@ def _load_frozen(model_cls, directory: Path):
     hf_logging.disable_progress_bar()  # a "Loading weights" bar on every command run is noise
     try:
         model, info = model_cls.from_pretrained(directory, local_files_only=True, output_loading_info=True,
-                                                ignore_mismatched_sizes=True)  # reported below
+                                                ignore_mismatched_sizes=True, **kwargs)  # reported below
     finally:
         report_logger.removeFilter(drop)
         if bar_was_on:
@@ -295,18 +273,21 @@ def load_minilm(device="cpu", model_path=None, batch_size: int = 256, cache_size
                               cache_size=cache_size)
 
 
-def clip_missing_message(looked_in) -> str:
-    """What to do when no CLIP ViT-B/32 weights are found (``looked_in``: places tried)."""
+def clip_missing_message(looked_in, tower: str = "text") -> str:
+    """What to do when no CLIP ViT-B/32 weights are found (``looked_in``: places tried; ``tower``:
+    "text" or "image", the part that was looked for). One saved CLIPModel serves both."""
     places = "\n".join(f"  - {p}" for p in looked_in)
     return (
-        f"CLIP ViT-B/32 text weights were not found. Looked in:\n{places}\n"
+        f"CLIP ViT-B/32 {tower} weights were not found. Looked in:\n{places}\n"
         f"Nothing is downloaded at run time. On a machine with network, save the model once:\n"
         f"  python -c \"from transformers import CLIPModel, CLIPTokenizer as T; "
         f"m='{CLIP_MODEL_ID}'; d='{CLIP_DEFAULT_DIR.relative_to(MODELS_DIR.parent)}'; "
         f"CLIPModel.from_pretrained(m).save_pretrained(d); T.from_pretrained(m).save_pretrained(d)\"\n"
         f"(or `hf download {CLIP_MODEL_ID} --local-dir {CLIP_DEFAULT_DIR.relative_to(MODELS_DIR.parent)}`), "
         f"copy that folder to {CLIP_DEFAULT_DIR}, or anywhere and pass --clip_path DIR "
-        f"or set {CLIP_PATH_ENV}=DIR. Or use the default backbone `minilm`, which needs no download."
+        f"or set {CLIP_PATH_ENV}=DIR. "
+        + ("Or use the default backbone `minilm`, which needs no download." if tower == "text" else
+           "Or drop --clip_image_losses: the text alignment needs no image tower.")
     )
 
 
@@ -372,18 +353,20 @@ def load_clip(device="cpu", clip_path=None, batch_size: int = 256, cache_size=10
 
 TEXT_BACKBONES = {"minilm": load_minilm, "clip": load_clip}
 DEFAULT_TEXT_BACKBONE = "minilm"
-_PATH_OPTIONS = ("clip_path", "model_path")
+_PATH_OPTION = {"minilm": "model_path", "clip": "clip_path"}  # the local-weights option of each loader
 
 
 def get_text_backbone(name: str = DEFAULT_TEXT_BACKBONE, device="cpu", **kw) -> FrozenTextBackbone:
     """Build a frozen text backbone by name (one of ``TEXT_BACKBONES``).
 
     Keyword arguments go to the loader (``load_minilm``: ``model_path``; ``load_clip``:
-    ``clip_path``; both: ``batch_size``, ``cache_size``). A path option set to ``None`` is
-    dropped, so callers may pass every path they parsed (e.g. ``clip_path=opt.clip_path``).
+    ``clip_path``; both: ``batch_size``, ``cache_size``). A path option set to ``None``, or
+    meant for another backbone, is dropped, so callers may pass every path they parsed (e.g.
+    ``clip_path=opt.clip_path``).
     """
     key = name.lower()
     if key not in TEXT_BACKBONES:
         raise ValueError(f"Unknown text backbone {name!r}; choose one of {sorted(TEXT_BACKBONES)}")
-    kw = {k: v for k, v in kw.items() if not (k in _PATH_OPTIONS and v is None)}
+    # Drop unset paths and the other backbones' path options (--clip_path also serves the image tower).
+    kw = {k: v for k, v in kw.items() if not (k in _PATH_OPTION.values() and (v is None or k != _PATH_OPTION[key]))}
     return TEXT_BACKBONES[key](device=device, **kw)

@@ -17,6 +17,7 @@ from src.datasets.get_dataset import get_datasets, make_dataloader
 from src.models.architectures.kan import compile_kan_layers
 from src.models.get_model import (build_model, build_model_from_init, load_checkpoint, model_config_from_opt,
                                   save_checkpoint)
+from src.models.image_encoders import clip_image_source
 from src.parser.base import resolve_device
 from src.train import distributed
 from src.train.logger import LossLog, make_text_logger
@@ -77,7 +78,8 @@ def make_loader(dataset, opt, shuffle: bool, info) -> DataLoader:
 def train(opt) -> Path:
     """Run a training described by parsed options. Returns the path of the last checkpoint."""
     device = resolve_device(opt.device, getattr(opt, "force_device", None))
-    model_config_from_opt(opt)  # model-option errors before any data is read
+    if model_config_from_opt(opt)["losses"]["clip_image_losses"]:  # model-option errors before any data is read
+        clip_image_source(getattr(opt, "clip_path", None))  # no CLIP weights: say so now, not after loading data
     if opt.resume and not Path(opt.resume).is_file():
         raise FileNotFoundError(f"--resume {opt.resume}: checkpoint not found")
     init_from = getattr(opt, "init_from", None)
@@ -101,6 +103,9 @@ def train(opt) -> Path:
                  "command line other than loss weights and dropouts are ignored)")
     else:
         model = build_model({**vars(opt), "fps": datasets["train"].fps}, datasets["train"].stats).to(device)
+    if model.losses.needs_image:
+        log.info(f"--clip_image_losses {'_'.join(model.losses.clip_image_lambdas)}: the motion latent is aligned "
+                 f"with CLIP's embedding of one rendered frame per motion ({model.image_backbone.extra_repr()})")
     if getattr(opt, "freeze", "none") == "motion":
         model.freeze_motion()
         log.info("--freeze motion: the motion encoder and decoder stay fixed; training the text side")

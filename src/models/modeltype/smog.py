@@ -46,12 +46,14 @@ class SMoG(nn.Module):
             the rcxyz / velxyz losses of rotation features.
         text_backbone: the frozen text backbone (``get_text_backbone``); never saved; loaded
             by ``config["text_backbone"]`` on first use when not given.
+        image_backbone: the frozen CLIP image tower (``load_clip_image``) of the optional image
+            alignment; never saved; loaded from the default places on first use when not given.
     """
 
     def __init__(self, motion_encoder: nn.Module, motion_decoder: nn.Module, text_encoder: nn.Module,
                  losses: nn.Module, config: dict, mean: Optional[torch.Tensor] = None,
                  std: Optional[torch.Tensor] = None, body_model: Optional[nn.Module] = None,
-                 text_backbone=None):
+                 text_backbone=None, image_backbone=None):
         super().__init__()
         self.config = dict(config)
         self.pose_rep = config["pose_rep"]
@@ -84,6 +86,7 @@ class SMoG(nn.Module):
         self.register_buffer("neutral_frame", self._neutral_frame(), persistent=False)  # (J, C)
         # The frozen backbone stays outside the module tree: not in the state_dict, not trained.
         object.__setattr__(self, "_text_backbone", text_backbone)
+        object.__setattr__(self, "_image_backbone", image_backbone)
         self.motion_frozen = False  # a training choice (``freeze_motion``), not part of the config
 
     def _neutral_frame(self) -> torch.Tensor:
@@ -126,6 +129,25 @@ class SMoG(nn.Module):
             raise ValueError(f"text backbone {backbone.name!r} has dim/token_dim {(backbone.dim, backbone.token_dim)}, "
                              f"but this model was built for {self.config['text_backbone']!r} with {expected}")
         object.__setattr__(self, "_text_backbone", backbone)
+
+    @property
+    def image_backbone(self):
+        """The frozen CLIP image tower of ``--clip_image_losses``, loaded on first use (local
+        files only) and kept on the model's device."""
+        if self._image_backbone is None:
+            from src.models.image_encoders import load_clip_image
+
+            self.set_image_backbone(load_clip_image(device=self.device))
+        if self._image_backbone.device != self.device:
+            self._image_backbone.to(self.device)
+        return self._image_backbone
+
+    def set_image_backbone(self, backbone) -> None:
+        """Attach the frozen image tower; its width must be the one the model was built for."""
+        if backbone is not None and backbone.dim != self.config.get("image_dim"):
+            raise ValueError(f"image backbone has dim {backbone.dim}, but this model was built for "
+                             f"image_dim {self.config.get('image_dim')}")
+        object.__setattr__(self, "_image_backbone", backbone)
 
     def freeze_motion(self) -> None:
         """Fine-tune the text side only: the motion encoder and decoder keep their weights
@@ -269,6 +291,8 @@ class SMoG(nn.Module):
                 out["recon_text"] = self._decode_normalised(out["text"]["latent"], mask)
         if texts is not None and losses.needs_pooled:
             out["pooled"] = self.text_backbone.encode_pooled(list(texts)).to(self.device, torch.float32)
+        if losses.needs_image:
+            out["image"] = self.frame_image_embeddings(x, mask)
         if losses.needs_points:
             betas = batch.get("betas")
             with torch.no_grad():
@@ -280,6 +304,30 @@ class SMoG(nn.Module):
         if losses.lambda_kan_reg:
             out["kan_reg"] = self.kan_regularization()
         return out
+
+    @torch.no_grad()
+    def frame_image_embeddings(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """CLIP image embedding of one rendered frame per motion (MotionCLIP's image target).
+
+        A random real frame in training (a different view of the motion every epoch), the
+        middle one otherwise, so that validation losses are repeatable.
+
+        Args:
+            x: (B, T, J, C) raw features. mask: (B, T) bool.
+        Returns:
+            (B, image_dim) unit embeddings.
+        """
+        from src.utils.raster import render_pose_images
+
+        lengths = mask.sum(1)
+        if self.training:
+            index = (torch.rand(lengths.shape, device=x.device) * lengths).long().clamp_max(lengths - 1)
+        else:
+            index = (lengths - 1) // 2
+        frames = x[torch.arange(x.size(0), device=x.device), index][:, None]  # (B, 1, J, C)
+        joints = self.joints(frames)[:, 0]  # (B, 22, 3)
+        backbone = self.image_backbone
+        return backbone.encode(render_pose_images(joints, size=backbone.image_size))
 
     def compute_loss(self, batch: dict):
         """-> (total loss, {name: float}) for one batch (see ``src.models.losses``)."""
