@@ -16,7 +16,7 @@ import torch
 from torch.nn import functional as F
 
 from src.models.frozen import FrozenModel
-from src.models.text_encoders import _clip_candidates, _hf_cache_dir, _load_frozen, clip_missing_message
+from src.models.text_encoders import _load_frozen, find_clip_dir
 
 # CLIP's image normalisation (the published preprocessing constants of openai/CLIP).
 CLIP_IMAGE_MEAN = (0.48145466, 0.4578275, 0.40821073)
@@ -64,16 +64,7 @@ def clip_image_source(clip_path=None) -> Path:
     Raises:
         FileNotFoundError: none found; the message says how to get the weights.
     """
-    looked_in = []
-    for source in _clip_candidates(clip_path):
-        if isinstance(source, str):
-            looked_in.append(f"{source} in the Hugging Face cache")
-            source = _hf_cache_dir(source)
-        else:
-            looked_in.append(str(source))
-        if source is not None and (source / "config.json").is_file():
-            return source
-    raise FileNotFoundError(clip_missing_message(looked_in, tower="image"))
+    return find_clip_dir(clip_path, lambda directory: (directory / "config.json").is_file(), tower="image")
 
 
 def load_clip_image(device="cpu", clip_path=None) -> FrozenImageBackbone:

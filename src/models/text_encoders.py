@@ -317,6 +317,24 @@ def _has_clip_files(directory: Path) -> bool:
     return (directory / "config.json").is_file() and has_tokenizer
 
 
+def find_clip_dir(clip_path, usable, tower: str) -> Path:
+    """The first of ``_clip_candidates(clip_path)`` that exists locally and passes ``usable(dir)``.
+
+    Raises:
+        FileNotFoundError: none does; the message lists the places and says how to get the weights.
+    """
+    looked_in = []
+    for source in _clip_candidates(clip_path):
+        if isinstance(source, str):
+            looked_in.append(f"{source} in the Hugging Face cache")
+            source = _hf_cache_dir(source)
+        else:
+            looked_in.append(str(source))
+        if source is not None and usable(source):
+            return source
+    raise FileNotFoundError(clip_missing_message(looked_in, tower))
+
+
 def load_clip(device="cpu", clip_path=None, batch_size: int = 256, cache_size=100_000) -> FrozenTextBackbone:
     """CLIP text tower with its projection (ViT-B/32: 512-d pooled, 512-d tokens, 77 tokens).
 
@@ -332,23 +350,14 @@ def load_clip(device="cpu", clip_path=None, batch_size: int = 256, cache_size=10
     """
     from transformers import AutoTokenizer, CLIPTextModelWithProjection
 
-    looked_in = []
-    for source in _clip_candidates(clip_path):
-        if isinstance(source, str):
-            looked_in.append(f"{source} in the Hugging Face cache")
-            source = _hf_cache_dir(source)
-        else:
-            looked_in.append(str(source))
-        if source is None or not _has_clip_files(source):
-            continue
-        tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
-        model = _load_frozen(CLIPTextModelWithProjection, source)
-        max_tokens = min(CLIP_MAX_TOKENS, model.config.max_position_embeddings)
-        return FrozenTextBackbone("clip", model, tokenizer, _clip_projection,
-                                  dim=model.config.projection_dim, token_dim=model.config.hidden_size,
-                                  max_tokens=max_tokens, device=device, batch_size=batch_size,
-                                  cache_size=cache_size)
-    raise FileNotFoundError(clip_missing_message(looked_in))
+    source = find_clip_dir(clip_path, _has_clip_files, tower="text")
+    tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=True)
+    model = _load_frozen(CLIPTextModelWithProjection, source)
+    max_tokens = min(CLIP_MAX_TOKENS, model.config.max_position_embeddings)
+    return FrozenTextBackbone("clip", model, tokenizer, _clip_projection,
+                              dim=model.config.projection_dim, token_dim=model.config.hidden_size,
+                              max_tokens=max_tokens, device=device, batch_size=batch_size,
+                              cache_size=cache_size)
 
 
 TEXT_BACKBONES = {"minilm": load_minilm, "clip": load_clip}
