@@ -15,7 +15,7 @@ from src.models.architectures.blocks import FeedForward, parse_kan_layers
 from src.models.architectures.kan import KANLayer
 from src.models.get_model import (CheckpointMismatchError, add_model_args, build_model, build_model_from_config,
                                   load_checkpoint, model_config_from_opt, save_checkpoint)
-from src.models.losses import SMoGLosses, info_nce, positive_pairs
+from src.models.losses import SMoGLosses, foot_contact, info_nce, positive_pairs
 from src.models.modeltype.smog import SMoG
 from src.utils import features as feature_utils
 from src.utils import rotation
@@ -301,7 +301,7 @@ def test_deterministic_model_repeats_the_mean():
 
 # ---------------------------------------------------------------- losses
 ALL_TERMS = dict(modelname="motionclip_transformer_rc_rcxyz_vel_velxyz", variational=True, lambda_kan_reg=1e-3,
-                 clip_text_losses="cosine_ce_mse")
+                 clip_text_losses="cosine_ce_mse", lambda_fc=0.5)
 
 
 def test_losses_are_finite_and_each_follows_its_lambda():
@@ -316,18 +316,19 @@ def test_losses_are_finite_and_each_follows_its_lambda():
 
     base_total, base_logs = losses()
     expected = {"rc", "rcxyz", "vel", "velxyz", "rc_text", "rcxyz_text", "vel_text", "velxyz_text", "kl",
-                "contrastive", "latent", "clip_text_cosine", "clip_text_ce", "clip_text_mse", "kan_reg", "total"}
+                "contrastive", "latent", "clip_text_cosine", "clip_text_ce", "clip_text_mse", "kan_reg", "fc",
+                "fc_text", "total"}
     assert set(base_logs) == expected
     assert all(math.isfinite(v) for v in base_logs.values())
     lambdas = {"rc": "lambda_rc", "rcxyz": "lambda_rcxyz", "vel": "lambda_vel", "velxyz": "lambda_velxyz",
                "kl": "lambda_kl", "contrastive": "lambda_contrastive", "latent": "lambda_latent",
                "kan_reg": "lambda_kan_reg", "clip_text_cosine": "clip_lambda_cosine",
-               "clip_text_ce": "clip_lambda_ce", "clip_text_mse": "clip_lambda_mse"}
+               "clip_text_ce": "clip_lambda_ce", "clip_text_mse": "clip_lambda_mse", "fc": "lambda_fc"}
     for term, key in lambdas.items():
         doubled_total, _ = losses(**{key: 2 * cfg[key]})
         gained = doubled_total.item() - base_total.item()
         own = cfg[key] * base_logs[term]
-        if term in ("rc", "rcxyz", "vel", "velxyz"):  # the text reconstruction shares the weight
+        if term in ("rc", "rcxyz", "vel", "velxyz", "fc"):  # the text reconstruction shares the weight
             own += cfg["lambda_crossmodal"] * cfg[key] * base_logs[term + "_text"]
         assert gained == pytest.approx(own, rel=1e-4, abs=1e-5), term  # float32 totals
         zero_total, zero = losses(**{key: 0.0})
@@ -400,6 +401,23 @@ def test_clip_image_alignment_renders_a_frame_of_each_motion():
 def test_clip_image_alignment_needs_its_width():
     with pytest.raises(ValueError, match="image_dim"):
         SMoGLosses(clip_image_losses="cosine")
+
+
+def test_foot_contact_penalises_decoded_feet_that_move_where_the_input_feet_stand():
+    fps = 20.0
+    target = torch.zeros(1, 5, 2, 3)
+    target[0, :, 1, 0] = torch.arange(5) * 0.1  # right foot walks at 2 m/s: never in contact
+    target[0, 3:, 0, 0] = 1.0                    # left foot jumps between frames 2 and 3: that pair moves
+    pred = torch.zeros(1, 5, 2, 3)
+    pred[0, :, 0, 2] = torch.arange(5) * 0.05   # left foot glides at 1 m/s
+    pred[0, :, 1, 2] = torch.arange(5) * 0.5    # right foot's speed does not count
+    mask = torch.ones(1, 5, dtype=torch.bool)
+    # still pairs: left foot (0,1), (1,2), (3,4): each glides at 1 m/s
+    assert foot_contact(pred, target, mask, fps).item() == pytest.approx(1.0)
+    mask[0, 4] = False  # the pair (3,4) reaches a padded frame
+    pred[0, 4, 0, 2] = 9.0
+    assert foot_contact(pred, target, mask, fps).item() == pytest.approx(1.0)
+    assert foot_contact(target, target, mask, fps).item() == 0.0
 
 
 def test_contrastive_counts_identical_captions_as_positives():

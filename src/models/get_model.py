@@ -120,6 +120,9 @@ def add_model_args(parser: argparse.ArgumentParser) -> None:
     losses.add_argument("--lambda_crossmodal", type=float, default=1.0,
                         help="factor on the reconstruction losses of the motion decoded from text")
     losses.add_argument("--lambda_kan_reg", type=float, default=0.0, help="KAN L1 + entropy regulariser")
+    losses.add_argument("--lambda_fc", type=float, default=0.0,
+                        help="foot contact: squared world speed (m/s) of the decoded feet where the input's feet "
+                             "stand still (MDM's foot-contact loss); against gliding feet")
     losses.add_argument("--contrastive_temperature", type=float, default=0.07,
                         help="initial InfoNCE temperature (learnable, clamped at logit scale 100)")
     losses.add_argument("--latent_detach_motion", action=argparse.BooleanOptionalAction, default=True,
@@ -225,6 +228,7 @@ def model_config_from_opt(opt) -> dict:
             "lambda_latent": float(o["lambda_latent"]),
             "lambda_crossmodal": float(o["lambda_crossmodal"]),
             "lambda_kan_reg": float(o["lambda_kan_reg"]) if arch == "kan" and kan_layers else 0.0,
+            "lambda_fc": float(o["lambda_fc"]),
             "clip_text_losses": list(parse_clip_losses(o["clip_text_losses"])),
             "clip_image_losses": list(parse_clip_losses(o["clip_image_losses"])),
             "clip_lambda_cosine": float(o["clip_lambda_cosine"]),

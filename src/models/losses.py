@@ -27,6 +27,11 @@ Text-encoder terms (TEMOS/TMR):
     kl            KL(q || N(0, I)) of the motion and of the text distribution (variational only),
                   averaged over latent dimensions (TEMOS's scale for ``lambda_kl = 1e-5``)
     kan_reg       KAN L1 + entropy regulariser summed over KAN layers
+    fc, fc_text   foot contact (MDM): the squared world speed (m/s) of the decoded feet at the
+                  frame pairs where the input's feet stand still (``FOOT_CONTACT_SPEED``); from the
+                  motion and (times ``lambda_crossmodal``) from the text latent. A decoder that
+                  averages gait phases keeps the root moving and makes the feet glide; this term
+                  asks planted feet to stay planted.
 """
 
 import math
@@ -39,6 +44,7 @@ from torch.nn import functional as F
 RECONSTRUCTION_TERMS = ("rc", "rcxyz", "vel", "velxyz")
 CLIP_LOSS_KINDS = ("cosine", "ce", "mse")
 CLIP_LOGIT_SCALE = 100.0  # CLIP's trained logit scale, used by the original "ce" alignment
+FOOT_CONTACT_SPEED = 0.2  # m/s: a foot of the training motion slower than this stands on the ground
 
 
 def parse_clip_losses(spec) -> tuple:
@@ -72,6 +78,19 @@ def masked_mse(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> 
 def velocity(x: torch.Tensor, mask: torch.Tensor):
     """Frame differences and their validity: (B, T, ...) -> (B, T-1, ...), (B, T-1) bool."""
     return x[:, 1:] - x[:, :-1], mask[:, 1:] & mask[:, :-1]
+
+
+def foot_contact(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, fps: float) -> torch.Tensor:
+    """Mean squared speed (m/s)^2 of the predicted feet over the frame pairs where the target's
+    feet move slower than ``FOOT_CONTACT_SPEED``.
+
+    Args:
+        pred, target: (B, T, F, 3) world positions of F feet, metres. mask: (B, T) bool. fps: frame rate.
+    """
+    pairs = (mask[:, 1:] & mask[:, :-1])[..., None]  # (B, T-1, 1)
+    still = ((target[:, 1:] - target[:, :-1]).norm(dim=-1) * fps < FOOT_CONTACT_SPEED) & pairs  # (B, T-1, F)
+    speed2 = ((pred[:, 1:] - pred[:, :-1]) * fps).pow(2).sum(-1)  # (B, T-1, F)
+    return (speed2 * still).sum() / still.sum().clamp_min(1)
 
 
 def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -129,6 +148,7 @@ class SMoGLosses(nn.Module):
         lambda_latent: text-to-motion embedding matching weight.
         lambda_crossmodal: factor on the reconstruction terms of the motion decoded from text.
         lambda_kan_reg: KAN regulariser weight.
+        lambda_fc: foot-contact weight (``fc``; ``fc_text`` is also scaled by ``lambda_crossmodal``).
         clip_text_losses: subset of CLIP_LOSS_KINDS between the motion latent and the pooled text.
         clip_lambda_cosine, clip_lambda_ce, clip_lambda_mse: their weights (text and image alike,
             as in the original).
@@ -151,7 +171,7 @@ class SMoGLosses(nn.Module):
                  clip_lambda_ce: float = 1.0, clip_lambda_mse: float = 1.0, latent_dim: int = 256,
                  text_dim: int = 384, temperature: float = 0.07, max_logit_scale: float = 100.0,
                  detach_motion_latent: bool = True, clip_image_losses: Sequence[str] = (),
-                 image_dim: Optional[int] = None):
+                 image_dim: Optional[int] = None, lambda_fc: float = 0.0):
         super().__init__()
         self.recon_lambdas = {"rc": lambda_rc, "rcxyz": lambda_rcxyz, "vel": lambda_vel, "velxyz": lambda_velxyz}
         self.lambda_kl = lambda_kl
@@ -159,6 +179,7 @@ class SMoGLosses(nn.Module):
         self.lambda_latent = lambda_latent
         self.lambda_crossmodal = lambda_crossmodal
         self.lambda_kan_reg = lambda_kan_reg
+        self.lambda_fc = lambda_fc
         kind_lambdas = (("cosine", clip_lambda_cosine), ("ce", clip_lambda_ce), ("mse", clip_lambda_mse))
         self.clip_lambdas = {kind: lam for kind, lam in kind_lambdas
                              if kind in parse_clip_losses(clip_text_losses) and lam != 0}
@@ -193,6 +214,11 @@ class SMoGLosses(nn.Module):
     def needs_pooled(self) -> bool:
         """Frozen pooled text embeddings needed (original alignment)."""
         return bool(self.clip_lambdas)
+
+    @property
+    def needs_feet(self) -> bool:
+        """World foot positions needed (``fc``)."""
+        return self.lambda_fc != 0
 
     @property
     def needs_image(self) -> bool:
@@ -243,7 +269,8 @@ class SMoGLosses(nn.Module):
                 motion {mu, logvar, embedding}; text {mu, logvar, embedding} and keys (captions)
                 when ``needs_text``; recon_text (+ points_recon_text) when ``needs_crossmodal``;
                 pooled (B, text_dim) when ``needs_pooled``; image (B, image_dim) when
-                ``needs_image``; kan_reg (scalar) when weighted.
+                ``needs_image``; kan_reg (scalar) when weighted; feet_target, feet_recon(_text)
+                (B, T, 2, 3) world foot positions and fps when ``needs_feet``.
         Returns:
             total (scalar tensor), logs {name: float} of the unweighted terms and ``total``.
         """
@@ -259,6 +286,13 @@ class SMoGLosses(nn.Module):
             terms.update(cross_terms)
             weighted += [self.lambda_crossmodal * self.recon_lambdas[k[: -len("_text")]] * v
                          for k, v in cross_terms.items()]
+
+        if self.lambda_fc:
+            for suffix, scale in (("", 1.0), ("_text", self.lambda_crossmodal)):
+                if f"feet_recon{suffix}" in outputs and scale:
+                    terms["fc" + suffix] = foot_contact(outputs[f"feet_recon{suffix}"], outputs["feet_target"],
+                                                        outputs["mask"], outputs["fps"])
+                    weighted.append(scale * self.lambda_fc * terms["fc" + suffix])
 
         motion, text = outputs["motion"], outputs.get("text")
         if self.lambda_kl and motion["logvar"] is not None:

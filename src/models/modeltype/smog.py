@@ -301,6 +301,15 @@ class SMoG(nn.Module):
                 if key in out:
                     out[f"points_{key}"] = self._points(self.unnormalize(out[key]), mask, betas,
                                                         self.use_vertices, self.vertstrans)
+        if losses.needs_feet:
+            feet = list(conventions.FOOT_JOINTS)
+            betas = batch.get("betas")
+            with torch.no_grad():
+                out["feet_target"] = self._points(x, mask, betas, False, True)[:, :, feet]
+            for key in ("recon", "recon_text"):
+                if key in out:
+                    out[f"feet_{key}"] = self._points(self.unnormalize(out[key]), mask, betas, False, True)[:, :, feet]
+            out["fps"] = self.fps
         if losses.lambda_kan_reg:
             out["kan_reg"] = self.kan_regularization()
         return out
