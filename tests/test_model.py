@@ -11,6 +11,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
+from src.config import FOOT_JOINTS
 from src.models.architectures.blocks import FeedForward, parse_kan_layers
 from src.models.architectures.kan import KANLayer
 from src.models.get_model import (CheckpointMismatchError, add_model_args, build_model, build_model_from_config,
@@ -418,6 +419,22 @@ def test_foot_contact_penalises_decoded_feet_that_move_where_the_input_feet_stan
     pred[0, 4, 0, 2] = 9.0
     assert foot_contact(pred, target, mask, fps).item() == pytest.approx(1.0)
     assert foot_contact(target, target, mask, fps).item() == 0.0
+
+
+def test_foot_contact_feet_are_world_positions_with_or_without_rcxyz_points():
+    batch = make_batch([30, 22])
+    feet = {}
+    for name in ("motionclip_transformer_rc_rcxyz", "motionclip_transformer_rc"):  # points reused / computed
+        model = tiny_model(modelname=name, vertstrans=True, lambda_fc=1.0).eval()
+        with torch.no_grad():
+            out = model(batch)
+        feet[name] = (out["feet_target"], out["feet_recon"], model.losses(out)[1]["fc"])
+    (a_target, a_recon, a_fc), (b_target, b_recon, b_fc) = feet.values()
+    torch.testing.assert_close(a_target, b_target)
+    torch.testing.assert_close(a_recon, b_recon)
+    assert a_fc == pytest.approx(b_fc)
+    joints = tiny_model().joints(batch["x"], batch["mask"])  # world joints, translation included
+    torch.testing.assert_close(a_target, joints[:, :, list(FOOT_JOINTS)])
 
 
 def test_contrastive_counts_identical_captions_as_positives():

@@ -263,17 +263,14 @@ def _build_for_loading(model_config: dict, text_backbone, device, strict: bool) 
         return build_model_from_config(model_config, None, text_backbone, device)
 
 
-def _with_image_backbone(cfg: dict, image_backbone, clip_path, device):
-    """With ``--clip_image_losses``: the CLIP image tower (loaded when not given) and
-    ``cfg["image_dim"]`` set from it; None without image losses."""
-    if not cfg["losses"].get("clip_image_losses"):
-        return None
-    if image_backbone is None:
-        from src.models.image_encoders import load_clip_image
+def _image_backbone_for(cfg: dict, image_backbone, clip_path, device):
+    """With ``--clip_image_losses``: the CLIP image tower (``image_backbone``, else loaded from
+    ``clip_path`` or the default places); None without image losses."""
+    if not cfg["losses"].get("clip_image_losses") or image_backbone is not None:
+        return image_backbone
+    from src.models.image_encoders import load_clip_image
 
-        image_backbone = load_clip_image(device=device, clip_path=clip_path)
-    cfg["image_dim"] = int(image_backbone.dim)
-    return image_backbone
+    return load_clip_image(device=device, clip_path=clip_path)
 
 
 def build_model_from_config(model_config: dict, stats=None, text_backbone=None, device="cpu",
@@ -349,7 +346,7 @@ def build_model(opt_dict, stats, text_backbone=None, device="cpu", image_backbon
         from src.models.text_encoders import get_text_backbone
 
         text_backbone = get_text_backbone(cfg["text_backbone"], device=device, clip_path=opt.get("clip_path"))
-    image_backbone = _with_image_backbone(cfg, image_backbone, opt.get("clip_path"), device)
+    image_backbone = _image_backbone_for(cfg, image_backbone, opt.get("clip_path"), device)
     return build_model_from_config(cfg, stats, text_backbone, device, image_backbone=image_backbone)
 
 
@@ -378,7 +375,7 @@ def build_model_from_init(path, opt_dict, device="cpu", text_backbone=None) -> S
     wanted = model_config_from_opt({**options, **{k: start.config[k] for k in architecture}})
     cfg = dict(start.config)
     cfg.update({key: wanted[key] for key in FINETUNE_OPTIONS})
-    image_backbone = _with_image_backbone(cfg, None, options.get("clip_path"), device)
+    image_backbone = _image_backbone_for(cfg, None, options.get("clip_path"), device)
     with skip_kan_init():
         model = build_model_from_config(cfg, (start.mean, start.std), start._text_backbone, device,
                                         image_backbone=image_backbone)

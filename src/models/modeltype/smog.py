@@ -86,7 +86,7 @@ class SMoG(nn.Module):
         self.register_buffer("neutral_frame", self._neutral_frame(), persistent=False)  # (J, C)
         # The frozen backbone stays outside the module tree: not in the state_dict, not trained.
         object.__setattr__(self, "_text_backbone", text_backbone)
-        object.__setattr__(self, "_image_backbone", image_backbone)
+        self.set_image_backbone(image_backbone)
         self.motion_frozen = False  # a training choice (``freeze_motion``), not part of the config
 
     def _neutral_frame(self) -> torch.Tensor:
@@ -304,11 +304,17 @@ class SMoG(nn.Module):
         if losses.needs_feet:
             feet = list(conventions.FOOT_JOINTS)
             betas = batch.get("betas")
+            # The rcxyz points already hold the world joints when they are joints with translation.
+            reuse = "points_target" in out and self.vertstrans and \
+                out["points_target"].shape[2] == conventions.NUM_BODY_JOINTS
             with torch.no_grad():
-                out["feet_target"] = self._points(x, mask, betas, False, True)[:, :, feet]
+                target = out["points_target"] if reuse else self._points(x, mask, betas, False, True)
+            out["feet_target"] = target[:, :, feet]
             for key in ("recon", "recon_text"):
                 if key in out:
-                    out[f"feet_{key}"] = self._points(self.unnormalize(out[key]), mask, betas, False, True)[:, :, feet]
+                    points = out[f"points_{key}"] if reuse else \
+                        self._points(self.unnormalize(out[key]), mask, betas, False, True)
+                    out[f"feet_{key}"] = points[:, :, feet]
             out["fps"] = self.fps
         if losses.lambda_kan_reg:
             out["kan_reg"] = self.kan_regularization()
