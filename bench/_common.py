@@ -1,4 +1,4 @@
-"""Shared helpers of the whole-model benchmarks (bench_model.py, bench_text2motion.py).
+"""Shared helpers of the whole-model benchmarks (bench_model.py, bench_text2motion.py, bench_image_alignment.py).
 
 Nothing here is timed: synthetic batches with the real feature layout, model options at the CLI
 defaults, thread setup, machine load and small statistics / table helpers.
