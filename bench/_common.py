@@ -135,6 +135,18 @@ def model_options(parser_args: Optional[List[str]] = None, **overrides) -> dict:
     return opt
 
 
+def train_step(model, optimizer, batch) -> None:
+    """One training step as ``src/train/trainer.py`` takes it: loss, backward, clipping at 1, step."""
+    import torch
+
+    model.train()
+    loss, _ = model.compute_loss(batch)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+
+
 def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
 

@@ -20,11 +20,10 @@ import time
 from pathlib import Path
 
 import torch
-from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (CAPTIONS, batch_stats, machine_load, markdown_table, model_options,  # noqa: E402
-                     random_batch, set_threads)
+                     random_batch, set_threads, train_step)
 
 # CLIP ViT-B/32's vision architecture (openai/clip-vit-base-patch32's config.json).
 VIT_B32 = dict(hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12,
@@ -50,15 +49,6 @@ def random_vit_b32():
     from src.models.image_encoders import FrozenImageBackbone
 
     return FrozenImageBackbone(CLIPVisionModelWithProjection(CLIPVisionConfig(**VIT_B32)))
-
-
-def train_step(model, optimizer, batch):
-    model.train()
-    loss, _ = model.compute_loss(batch)
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-    optimizer.step()
 
 
 def main(argv=None):
@@ -102,7 +92,8 @@ def main(argv=None):
     print(f"--clip_image_losses cost, batch {args.batch_size} x {args.frames} frames, {args.threads} thread(s), "
           f"{args.repeats} repeats, torch {torch.__version__}, {machine_load()}")
     rows = [[name, f"{statistics.median(t) * 1e3:.0f}"] for name, t in times.items()]
-    rows.append(["rasteriser, per image", f"{statistics.median(times['rasteriser, whole batch']) * 1e3 / args.batch_size:.1f}"])
+    per_image = statistics.median(times["rasteriser, whole batch"]) * 1e3 / args.batch_size
+    rows.append(["rasteriser, per image", f"{per_image:.1f}"])
     print(markdown_table(["measure", "ms (median)"], rows))
     print(f"\ntrain step with / without the image alignment: {ratio:.2f}x")
 

@@ -36,11 +36,10 @@ import time
 from pathlib import Path
 
 import torch
-from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (CAPTIONS, batch_stats, frames_range, iqr, machine_load, markdown_table,  # noqa: E402
-                     median, model_options, random_batch, set_threads)
+                     median, model_options, random_batch, set_threads, train_step)
 
 TRAIN_GOAL = 1.10  # KAN / linear train-step time (the goal)
 
@@ -77,15 +76,6 @@ def build_pair(args, model_args, stats, backbone):
 
         compile_kan_layers(models["kan"])
     return models
-
-
-def train_step(model, optimizer, batch):
-    model.train()
-    loss, _ = model.compute_loss(batch)
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-    optimizer.step()
 
 
 @torch.no_grad()
