@@ -183,11 +183,14 @@ def _basis_index(n_bases: int, like: torch.Tensor) -> torch.Tensor:
     return torch.arange(n_bases, device=like.device, dtype=like.dtype).unsqueeze(1)
 
 
+def _scaled(spline_weight, spline_scaler) -> torch.Tensor:
+    """Effective spline coefficients W_spline ⊙ scaler: (out, in, G+k) (scaler (out, in) or None)."""
+    return spline_weight if spline_scaler is None else spline_weight * spline_scaler.unsqueeze(-1)
+
+
 def _fused_weight(base_weight, spline_weight, spline_scaler) -> torch.Tensor:
     """[W_base | W_spline ⊙ scaler] per input: (out, in) + (out, in, G+k) -> (out, in, 1 + G + k)."""
-    if spline_scaler is not None:
-        spline_weight = spline_weight * spline_scaler.unsqueeze(-1)
-    return torch.cat([base_weight.unsqueeze(-1), spline_weight], dim=-1)
+    return torch.cat([base_weight.unsqueeze(-1), _scaled(spline_weight, spline_scaler)], dim=-1)
 
 
 def _dense_forward(x, base_activation, base_weight, spline_weight, spline_scaler, scale, centre, spline_order: int):
@@ -204,8 +207,7 @@ def _dense_forward(x, base_activation, base_weight, spline_weight, spline_scaler
         (N, out) output and the fraction (0-dim) of x outside the extended grid.
     """
     n_bases = spline_weight.size(2)
-    if spline_scaler is not None:
-        spline_weight = spline_weight * spline_scaler.unsqueeze(-1)
+    spline_weight = _scaled(spline_weight, spline_scaler)
     weight = torch.cat([base_weight.unsqueeze(1), spline_weight.transpose(1, 2)], dim=1)  # (out, S, in)
     v = x * scale - centre  # (N, in)
     bases = _DenseUniformBases.apply(v, n_bases, spline_order)  # (N, G+k, in)
@@ -325,9 +327,7 @@ class KANLayer(nn.Module):
     @property
     def scaled_spline_weight(self) -> torch.Tensor:
         """Effective spline coefficients W_spline ⊙ scaler: (out, in, G+k)."""
-        if self.spline_scaler is None:
-            return self.spline_weight
-        return self.spline_weight * self.spline_scaler.unsqueeze(-1)
+        return _scaled(self.spline_weight, self.spline_scaler)
 
     def _weight(self) -> torch.Tensor:
         return _fused_weight(self.base_weight, self.spline_weight, self.spline_scaler)  # (out, in, S)
