@@ -404,3 +404,27 @@ def test_bf16_autocast_forward_backward(arch):
     grads = [p.grad for p in model.parameters() if p.requires_grad]
     assert all(g is not None and torch.isfinite(g).all() for g in grads)
     assert all(g.dtype == torch.float32 for g in grads)  # autocast keeps the master weights in float32
+
+
+# ------------------------------------------------------------------ validation
+def test_validation_encodes_each_batch_once(run, db_path, monkeypatch):
+    """The losses' forward pass already encoded motions and texts: validation ranks those latents."""
+    from src.datasets.get_dataset import get_datasets
+    from src.train.validation import validate
+
+    opt = parse_training_args(data_args(db_path) + TINY_ARGS + LEARNING_ARGS)
+    model, _ = SMoGModel.from_checkpoint(run / "checkpoint_0005.pth.tar")
+    dataset = get_datasets(opt)["val"]
+    expected = validate(model, dataset, opt, torch.device("cpu"))
+    calls = {"motion": 0, "text": 0}
+    for side in calls:
+        original = getattr(model, f"encode_{side}")
+
+        def counted(*args, _side=side, _original=original, **kwargs):
+            calls[_side] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(model, f"encode_{side}", counted)
+    assert validate(model, dataset, opt, torch.device("cpu")) == expected
+    batches = -(-len(dataset) // opt.batch_size)
+    assert calls == {"motion": batches, "text": batches}  # once each per batch: forward's own encodings

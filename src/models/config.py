@@ -314,7 +314,7 @@ class ModelConfig:
             options: option name (without dashes) -> value, as ``src.parser`` produces.
             fps: frame rate of the data (else ``options["fps"]``, else filled by the factory).
         """
-        options = {k: v for k, v in dict(options).items() if v is not None or k == "text_dropout"}
+        options = {k: v for k, v in dict(options).items() if v is not None}  # None: not given
         if options.get("clip_training"):
             raise BadInputError(f"--clip_training {options['clip_training']!r}: the text backbone is always frozen "
                                 "here; the trainable part is the text encoder (--text_conditioning learned)")

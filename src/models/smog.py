@@ -510,8 +510,11 @@ class SMoGModel(nn.Module):
             backbones = Backbones(text=text_backbone) if text_backbone is not None else \
                 checkpoint.backbones_for(files, device)
         # With ``strict`` every weight is overwritten next (or loading fails): skip the KAN initialisation.
-        with skip_kan_init() if strict else contextlib.nullcontext():
-            model = cls(files.config, None, backbones)
+        try:
+            with skip_kan_init() if strict else contextlib.nullcontext():
+                model = cls(files.config, None, backbones)
+        except (ValueError, OSError, KeyError, TypeError) as err:  # e.g. its body model file is absent here
+            raise checkpoint.CheckpointFormatError(f"{files.source}: cannot build its model here: {err}") from None
         checkpoint.load_state_dict_checked(model, files.state_dict, strict, source=files.source,
                                            saved_config=files.config)
         return model.to(device).float().eval()

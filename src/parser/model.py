@@ -12,20 +12,18 @@ from src.models.config import MODELNAME_OPTION, cli_fields
 
 
 def _option_kwargs(cli: dict, default) -> dict:
-    """argparse keyword arguments of one field's CLI metadata."""
+    """argparse keyword arguments of one field's CLI metadata and the option's default."""
     kwargs = {k: v for k, v in cli.items() if k not in ("name", "help", "option_default", "flag")}
     kwargs["help"] = cli["help"] or None
-    if isinstance(default, tuple) and "nargs" not in kwargs:
-        # list options travel as the original's joined strings ("embed,final", "cosine_ce")
-        default = ("," if cli["name"] == "--kan_layers" else "_").join(default)
-    elif isinstance(default, tuple):
-        default = list(default)
     if cli.get("flag"):
         kwargs["action"] = argparse.BooleanOptionalAction
-    elif "type" not in kwargs and default is not None and not isinstance(default, (str, list)):
-        kwargs["type"] = type(default[0]) if isinstance(default, list) else type(default)
-    if isinstance(default, list) and "type" not in kwargs:
-        kwargs["type"] = type(default[0])
+    elif isinstance(default, tuple) and "nargs" in kwargs:  # --kan_grid_range LOW HIGH
+        default = list(default)
+        kwargs.setdefault("type", type(default[0]))
+    elif isinstance(default, tuple):  # lists travel as the original's joined strings ("embed,final", "cosine_ce")
+        default = ("," if cli["name"] == "--kan_layers" else "_").join(default)
+    elif default is not None and not isinstance(default, str):
+        kwargs.setdefault("type", type(default))
     kwargs["default"] = default
     return kwargs
 
