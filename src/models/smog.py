@@ -26,8 +26,8 @@ from src.models.architectures.blocks import PooledTextProjection, skip_kan_init
 from src.models.architectures.kan import KANLayer
 from src.models.architectures.text_transformer import TextTransformerEncoder
 from src.models.architectures.transformer import MotionDecoder, MotionEncoder
-from src.models.backbones import Backbones, load_backbones
-from src.models.config import LATENT_NORMS, TEXT_CONDITIONINGS, ModelConfig  # noqa: F401  (re-exported)
+from src.models.backbones import Backbones
+from src.models.config import ModelConfig
 from src.models.losses import ModelOutputs, SMoGLosses
 from src.models.rotation2xyz import load_body_model
 from src.utils import features as feature_utils
