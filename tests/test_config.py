@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from src.models.config import DEFAULT_MODELNAME, KANConfig, ModelConfig, cli_fields
+from src.parser.dataset import add_dataset_args
 from src.parser.model import add_model_args, option_default
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -54,6 +55,16 @@ def test_every_config_field_has_exactly_one_option_and_the_defaults_agree():
     defaults = ModelConfig.from_options(vars(parser.parse_args([])))
     assert defaults == ModelConfig()
     assert options["modelname"].default == DEFAULT_MODELNAME
+
+
+def test_the_feature_layout_comes_from_the_dataset_options():
+    parser = argparse.ArgumentParser()
+    add_dataset_args(parser)
+    opt = vars(parser.parse_args(["--pose_rep", "rotmat", "--no-translation", "--no-glob", "--glob_rot", "0", "1", "0"]))
+    features = ModelConfig.from_options(opt, fps=20.0).features
+    assert dataclasses.asdict(features) == {"pose_rep": "rotmat", "translation": False, "glob": False,
+                                            "glob_rot": [0.0, 1.0, 0.0], "fps": 20.0}
+    assert DERIVED["features"] - {"fps"} <= set(opt)  # every layout field has its dataset option
 
 
 def test_original_option_names_reach_the_config():
