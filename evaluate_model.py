@@ -25,7 +25,8 @@ import json
 import sys
 from pathlib import Path
 
-from src.parser.base import add_device_args, resolve_device
+from src.parser.base import add_device_args
+from src.runtime import resolve_device
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -90,7 +91,7 @@ def main(argv=None) -> int:
     try:
         model = load_model(checkpoint, device=resolve_device(opt.device, opt.force_device))
         # the features the model reads are fixed by its config, whatever the data options say
-        features = {k: model.config[k] for k in ("pose_rep", "translation", "glob", "glob_rot")}
+        features = {k: getattr(model.config.features, k) for k in ("pose_rep", "translation", "glob", "glob_rot")}
         data_opt = {**training_options(checkpoint), **features, "num_workers": 0}
         for key in ("dataset", "datapath"):
             if getattr(opt, key) is not None:

@@ -125,7 +125,7 @@ def model_options(parser_args: Optional[List[str]] = None, **overrides) -> dict:
     """Model options at the CLI defaults (``add_model_args`` plus the dataset's feature options),
     then ``parser_args`` (command-line style) and ``overrides``."""
     from src import config
-    from src.models.get_model import add_model_args
+    from src.parser.model import add_model_args
 
     parser = argparse.ArgumentParser(add_help=False)
     add_model_args(parser)

@@ -54,7 +54,8 @@ def random_vit_b32():
 def main(argv=None):
     args = parse_args(argv)
     set_threads(args.threads)
-    from src.models.get_model import build_model
+    from src.models.backbones import Backbones
+    from src.models.factory import build_model
     from src.models.text_encoders import get_text_backbone
     from src.utils.raster import render_pose_images
 
@@ -68,8 +69,7 @@ def main(argv=None):
     for name, extra in (("without", {}), ("with image", {"clip_image_losses": "cosine"})):
         torch.manual_seed(args.seed)
         opt = model_options(ORIGINAL_SIZE, **extra)
-        models[name] = build_model(opt, batch_stats(batches), text_backbone=backbone,
-                                   image_backbone=tower if extra else None)
+        models[name] = build_model(opt, batch_stats(batches), Backbones(backbone, tower if extra else None))
     optimizers = {n: torch.optim.AdamW(m.parameters(), lr=1e-4) for n, m in models.items()}
     joints = models["without"].joints(batches[0]["x"][:, :1])[:, 0]  # (B, 22, 3) one frame each
 

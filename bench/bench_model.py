@@ -46,7 +46,7 @@ TRAIN_GOAL = 1.10  # KAN / linear train-step time (the issue's goal)
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
-                                     epilog="Other arguments are model options (src/models/get_model.py).")
+                                     epilog="Other arguments are model options (src/models/config.py, src/parser/model.py).")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=10, help="timed rounds (after --warmup rounds)")
     parser.add_argument("--warmup", type=int, default=2)
@@ -64,13 +64,14 @@ def parse_args(argv=None):
 
 def build_pair(args, model_args, stats, backbone):
     """(KAN model, linear model), identical except for the layer kind at the KAN places."""
-    from src.models.get_model import build_model
+    from src.models.backbones import Backbones
+    from src.models.factory import build_model
 
     models = {}
     for arch in ("kan", "linear"):
         torch.manual_seed(args.seed)
         opt = model_options(model_args, arch=arch, kan_layers=args.kan_layers)
-        models[arch] = build_model(opt, stats, text_backbone=backbone)
+        models[arch] = build_model(opt, stats, Backbones(backbone))
     if args.kan_compile:
         from src.models.architectures.kan import compile_kan_layers
 
@@ -129,8 +130,8 @@ def main(argv=None):
     print(f"# bench_model: KAN ({args.kan_layers}) vs linear, whole SMoG model, CPU")
     print(f"torch {torch.__version__}, {args.threads} thread(s), {machine_load()} (at the end)")
     print(f"config: {' '.join(model_args) or 'CLI defaults'}: latent {kan_model.latent_dim}, "
-          f"{kan_model.config['num_layers']} layers, ff {kan_model.config['ff_size']}, "
-          f"text {kan_model.config['text_backbone']}/{kan_model.text_conditioning}, "
+          f"{kan_model.config.sizes.num_layers} layers, ff {kan_model.config.sizes.ff_size}, "
+          f"text {kan_model.config.text.backbone}/{kan_model.text_conditioning}, "
           f"features {kan_model.feature_shape}; trainable parameters KAN {params['kan'] / 1e6:.2f} M, "
           f"linear {params['linear'] / 1e6:.2f} M")
     print(f"batch {args.batch_size} x {args.frames[0]}-{args.frames[1]} frames (padded to {frames}), "

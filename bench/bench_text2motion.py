@@ -76,7 +76,8 @@ def default_checkpoint(work: Path) -> tuple:
         return config.DEFAULT_CHECKPOINT, f"shipped model {config.DEFAULT_CHECKPOINT.relative_to(ROOT)}"
     import torch
 
-    from src.models.get_model import build_model, save_checkpoint
+    from src.models.checkpoint import save_checkpoint
+    from src.models.factory import build_model
 
     torch.manual_seed(0)
     opt = model_options()
@@ -85,8 +86,8 @@ def default_checkpoint(work: Path) -> tuple:
     model = build_model(opt, stats)
     path = save_checkpoint(work / "default_config.pth.tar", model, opt=opt)
     return path, (f"no shipped model ({config.DEFAULT_CHECKPOINT.relative_to(ROOT)} absent): a default-config "
-                  f"model (arch {model.config['arch']}, kan_layers {model.config['kan_layers']}, latent "
-                  f"{model.latent_dim}, {model.config['num_layers']} layers, random weights) saved to {path}")
+                  f"model (arch {model.config.kan.arch}, kan_layers {list(model.config.kan.layers)}, latent "
+                  f"{model.latent_dim}, {model.config.sizes.num_layers} layers, random weights) saved to {path}")
 
 
 # ------------------------------------------------------------------ warm latency
@@ -194,12 +195,16 @@ def breakdown_child(checkpoint: Path, out_dir: Path, threads: int) -> None:
     stages.mark("import src.visualize.text2motion (src.api, exporters, roma -> torch._dynamo)")
     importlib.import_module("transformers")
     stages.mark("import transformers")
-    backbone = api._text_backbone("minilm", torch.device("cpu"), {})
-    stages.mark("load MiniLM (modeling_bert import, tokenizer, weights)")
-    from src.models import get_model
-    from src.models.architectures.kan import KANLayer
+    from src.models.backbones import Backbones, load_text_backbone
 
-    ckpt = get_model._read_checkpoint(Path(checkpoint), "cpu")
+    backbone = load_text_backbone("minilm", torch.device("cpu"))
+    stages.mark("load MiniLM (modeling_bert import, tokenizer, weights)")
+    from src.models import checkpoint as model_files
+    from src.models.architectures.blocks import skip_kan_init
+    from src.models.architectures.kan import KANLayer
+    from src.models.smog import SMoGModel
+
+    files = model_files.read_model_files(Path(checkpoint), "cpu")
     stages.mark("read checkpoint (torch.load)")
     kan_init = [0.0, 0.0]
     original_reset = KANLayer.reset_parameters
@@ -211,14 +216,12 @@ def breakdown_child(checkpoint: Path, out_dir: Path, threads: int) -> None:
         kan_init[1] += time.process_time() - cpu
 
     KANLayer.reset_parameters = timed_reset
-    if hasattr(get_model, "_build_for_loading"):  # the load path (KAN initialisation skipped)
-        model = get_model._build_for_loading(ckpt["model_config"], None, "cpu", True)
-    else:
-        model = get_model.build_model_from_config(ckpt["model_config"], None, None, "cpu")
+    with skip_kan_init():  # the load path (KAN initialisation skipped)
+        model = SMoGModel(files.config, None, Backbones())
     KANLayer.reset_parameters = original_reset
     stages.mark("build model (modules, body model)")
     stages.marks["  of which KAN initialisation (reset_parameters)"] = list(kan_init)
-    get_model.load_state_dict_checked(model, ckpt["state_dict"], True)
+    model_files.load_state_dict_checked(model, files.state_dict, True)
     model.eval()
     model.set_text_backbone(backbone)
     stages.mark("load weights (strict state_dict)")

@@ -4,37 +4,50 @@
 
 The result is still a self-describing SMoG checkpoint (config, weights, statistics, epoch, training
 options): every command loads it. The optimizer and scheduler states (twice the weights' size) are
-dropped, so it cannot be resumed. (For float16 storage use ``SMoG.save_pretrained(dir, half=True)``.)
-Written atomically.
+dropped, so it cannot be resumed. (For float16 storage use ``SMoGModel.save_pretrained(dir, half=True)``.)
+Written atomically. Exit codes (``src.errors``): 0 done, 2 bad arguments, 3 an unusable checkpoint.
 """
 
 import argparse
 import sys
 from pathlib import Path
 
-from src.models.get_model import load_checkpoint, save_checkpoint
+from src.errors import run_command
 
 
 def export(src: Path, dst: Path) -> Path:
-    """Load ``src`` strictly and write it again without optimizer and scheduler states."""
-    model, ckpt = load_checkpoint(src, device="cpu", strict=True)
+    """Load ``src`` strictly and write it again without optimizer and scheduler states.
+
+    Raises:
+        ModelFilesError: ``src`` is missing, unreadable or its weights do not fit its config.
+    """
+    # The model stack (torch, seconds to import) loads after the arguments are parsed.
+    from src.models.backbones import Backbones
+    from src.models.checkpoint import save_checkpoint
+    from src.models.smog import SMoGModel
+
+    # No backbone: nothing is encoded, and the file names its backbone by name only.
+    model, ckpt = SMoGModel.from_checkpoint(src, device="cpu", strict=True, backbones=Backbones())
     return save_checkpoint(dst, model, epoch=ckpt["epoch"], opt=ckpt["opt"],
                            extra={**ckpt.get("extra", {}), "exported_from": str(src)})
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m prepare.export_model", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("source", type=Path)
-    parser.add_argument("destination", type=Path)
-    opt = parser.parse_args(argv)
-    try:
-        out = export(opt.source, opt.destination)
-    except (FileNotFoundError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+def parser() -> argparse.ArgumentParser:
+    out = argparse.ArgumentParser(prog="python -m prepare.export_model", description=__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    out.add_argument("source", type=Path)
+    out.add_argument("destination", type=Path)
+    return out
+
+
+def _main(argv=None) -> None:
+    opt = parser().parse_args(argv)
+    out = export(opt.source, opt.destination)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
-    return 0
+
+
+def main(argv=None) -> int:
+    return run_command(_main, argv, prog="python -m prepare.export_model")
 
 
 if __name__ == "__main__":

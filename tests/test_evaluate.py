@@ -80,11 +80,11 @@ def test_errors_are_clear(trained, tmp_path, capsys):
 
 
 def test_pretrained_folder_needs_and_takes_data_options(trained, tmp_path, capsys):
-    from src.models.get_model import load_checkpoint
+    from src.models.smog import SMoGModel
 
     checkpoint, db = trained
     folder = tmp_path / "pretrained"
-    load_checkpoint(checkpoint)[0].save_pretrained(folder)  # a folder records no training options
+    SMoGModel.from_checkpoint(checkpoint)[0].save_pretrained(folder)  # a folder records no training options
     base = [str(folder), "--split", "val", "--seeds", "0", "--mm_texts", "0", "--output_dir", str(tmp_path / "e")]
     assert evaluate_model.main(base) == 2
     assert "give --dataset and --datapath" in capsys.readouterr().err

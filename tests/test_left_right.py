@@ -8,7 +8,7 @@ import torch
 
 from src.datasets.procedural.captions import ACTION_CAPTIONS
 from src.datasets.synthetic import generate_sequence
-from src.models.get_model import build_model
+from src.models.factory import build_model
 from src.models.rotation2xyz import BuiltinSkeleton
 from src.utils import features, geometry, rotation, signatures
 

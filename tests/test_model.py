@@ -3,9 +3,12 @@ losses and a short overfit run. Tiny configurations and a deterministic fake tex
 keep it fast; one test uses the real MiniLM backbone when its package is installed."""
 
 import argparse
+import dataclasses
+import json
 import math
 import re
 import zlib
+from pathlib import Path
 
 import pytest
 import torch
@@ -14,10 +17,14 @@ from torch.nn import functional as F
 from src.config import FOOT_JOINTS
 from src.models.architectures.blocks import FeedForward, parse_kan_layers
 from src.models.architectures.kan import KANLayer
-from src.models.get_model import (CheckpointMismatchError, add_model_args, build_model, build_model_from_config,
-                                  load_checkpoint, model_config_from_opt, save_checkpoint)
+from src.errors import ModelFilesError
+from src.models.backbones import Backbones
+from src.models.checkpoint import CheckpointMismatchError, load_checkpoint, save_checkpoint
+from src.models.config import LossConfig, ModelConfig
+from src.models.factory import build_model
 from src.models.losses import SMoGLosses, foot_contact, info_nce, positive_pairs
-from src.models.modeltype.smog import SMoG
+from src.models.smog import SMoGModel
+from src.parser.model import add_model_args
 from src.utils import features as feature_utils
 from src.utils import rotation
 
@@ -61,9 +68,14 @@ TINY = dict(latent_dim=32, num_layers=2, ff_size=64, num_heads=4, text_num_layer
             kan_grid_size=3, body_model="builtin")
 
 
-def tiny_model(**overrides) -> SMoG:
+# Flat configs as the code before src.models.config wrote them (tiny_model(dropout=0.0, text_dropout=0.25)
+# and tiny_model(variational=True) at 728cb4e): what ModelConfig.from_dict must still read.
+LEGACY_CONFIGS = json.loads((Path(__file__).parent / "data" / "legacy_model_configs.json").read_text())
+
+
+def tiny_model(**overrides) -> SMoGModel:
     torch.manual_seed(0)
-    return build_model({**TINY, **overrides}, None, text_backbone=FakeBackbone())
+    return build_model({**TINY, **overrides}, None, Backbones(FakeBackbone()))
 
 
 def make_motion(k: int, frames: int, fps: float = 30.0) -> torch.Tensor:
@@ -107,7 +119,7 @@ def test_shapes_and_masks(frames):
     assert feats.shape == (3, frames, 25, 6) and mask.shape == (3, frames)
     assert torch.equal(mask, batch["mask"])
     assert (feats[~mask] == 0).all() and (feats[mask].abs().sum(-1).sum(-1) > 0).all()
-    assert out["recon"].shape == (3, frames, 25, 6)
+    assert out.recon.shape == (3, frames, 25, 6)
     joints = model.joints(feats, mask)
     assert joints.shape == (3, frames, 22, 3) and (joints[~mask] == 0).all() and torch.isfinite(joints).all()
 
@@ -155,16 +167,18 @@ def test_checkpoint_roundtrip_gives_identical_outputs(tmp_path):
     optimizer.step()
     model.eval()
     path = save_checkpoint(tmp_path / "ckpt.pth.tar", model, optimizer, None, 3, {"seed": 7, "folder": tmp_path})
-    loaded, ckpt = load_checkpoint(path, text_backbone=FakeBackbone())
+    loaded, ckpt = SMoGModel.from_checkpoint(path, text_backbone=FakeBackbone())
     assert ckpt["format"] == "smog-ckpt-v1" and ckpt["epoch"] == 3 and ckpt["seed"] == 7
-    assert ckpt["model_config"]["latent_dim"] == 32 and ckpt["opt"]["folder"] == str(tmp_path)
+    assert ckpt["model_config"]["sizes"]["latent_dim"] == 32 and ckpt["opt"]["folder"] == str(tmp_path)
     assert ckpt["stats"]["mean"].shape == (25, 6) and ckpt["optimizer"]["state"]
     cfg = ckpt["model_config"]
-    assert (cfg["pose_rep"], cfg["translation"], cfg["glob"], cfg["njoints"], cfg["nfeats"]) == ("rot6d", True, True, 25, 6)
-    assert (cfg["text_backbone"], cfg["arch"], cfg["kan_layers"], cfg["kan_kwargs"]["grid_size"]) == \
+    features = cfg["features"]
+    assert (features["pose_rep"], features["translation"], features["glob"], *loaded.feature_shape) == \
+        ("rot6d", True, True, 25, 6)
+    assert (cfg["text"]["backbone"], cfg["kan"]["arch"], cfg["kan"]["layers"], cfg["kan"]["grid_size"]) == \
         ("minilm", "kan", ["embed", "final"], 3)
     assert not any("backbone" in k for k in ckpt["state_dict"])
-    from_file = SMoG.from_pretrained(path, text_backbone=FakeBackbone())
+    from_file = SMoGModel.from_pretrained(path, text_backbone=FakeBackbone())
     assert not from_file.training
     batch = make_batch([20, 9])
     with torch.no_grad():
@@ -179,7 +193,7 @@ def test_checkpoint_roundtrip_gives_identical_outputs(tmp_path):
 def test_save_pretrained_roundtrip(tmp_path, half):
     model = tiny_model(arch="kan", kan_layers="embed,final").eval()
     model.save_pretrained(tmp_path / "smog", half=half)
-    loaded = SMoG.from_pretrained(tmp_path / "smog", text_backbone=FakeBackbone())
+    loaded = SMoGModel.from_pretrained(tmp_path / "smog", text_backbone=FakeBackbone())
     assert all(p.dtype == torch.float32 for p in loaded.parameters())
     batch = make_batch([33, 21])
     with torch.no_grad():
@@ -198,14 +212,14 @@ def test_strict_load_rejects_a_mismatched_checkpoint(tmp_path):
     path = save_checkpoint(tmp_path / "small.pth.tar", tiny_model(latent_dim=32), epoch=1)
     other = tiny_model(latent_dim=48)
     with pytest.raises(CheckpointMismatchError) as err:
-        load_checkpoint(path, model=other)
+        load_checkpoint(path, other)
     message = str(err.value)
     assert re.search(r"shape mismatches \(\d+\):\n    losses\.clip_head\.weight: checkpoint \[24, 32\] vs model \[24, 48\]",
                      message), message
     assert "latent_dim: checkpoint 32 vs model 48" in message
     before = other.state_dict()["motion_encoder.tokens"].clone()
     with pytest.warns(UserWarning, match="shape mismatches"):
-        load_checkpoint(path, model=other, strict=False)  # loud, and leaves mis-shaped weights alone
+        load_checkpoint(path, other, strict=False)  # loud, and leaves mis-shaped weights alone
     assert torch.equal(other.state_dict()["motion_encoder.tokens"], before)
 
 
@@ -216,10 +230,10 @@ def test_load_rejects_a_tampered_state_dict(tmp_path):
     del ckpt["state_dict"]["motion_encoder.tokens"]
     torch.save(ckpt, path)
     with pytest.raises(CheckpointMismatchError, match=r"(?s)missing.*motion_encoder\.tokens.*unexpected.*surplus\.weight"):
-        load_checkpoint(path, text_backbone=FakeBackbone())
+        SMoGModel.from_checkpoint(path, text_backbone=FakeBackbone())
     torch.save(ckpt["state_dict"], path)  # a bare state dict, as the original SMoG wrote
-    with pytest.raises(ValueError, match="not a SMoG checkpoint"):
-        load_checkpoint(path)
+    with pytest.raises(ModelFilesError, match="not a SMoG checkpoint"):
+        SMoGModel.from_checkpoint(path)
 
 
 # ---------------------------------------------------------------- layouts
@@ -308,10 +322,10 @@ ALL_TERMS = dict(modelname="motionclip_transformer_rc_rcxyz_vel_velxyz", variati
 def test_losses_are_finite_and_each_follows_its_lambda():
     model = tiny_model(**ALL_TERMS).train()
     outputs = model(make_batch([30, 22, 15], texts=["a person walks", "a person runs", "a person walks"]))
-    cfg = dict(model.config["losses"], latent_dim=32, text_dim=FakeBackbone.dim)
+    cfg = dataclasses.asdict(model.config.losses)
 
     def losses(**change):  # the model's loss module with other weights (same head and logit scale)
-        module = SMoGLosses(**dict(cfg, **change))
+        module = SMoGLosses(LossConfig(**dict(cfg, **change)), latent_dim=32, text_dim=FakeBackbone.dim)
         module.load_state_dict(model.losses.state_dict())
         return module(outputs)
 
@@ -343,14 +357,14 @@ def test_modelname_selects_reconstruction_terms():
     add_model_args(parser)
     opt = vars(parser.parse_args(["--modelname", "motionclip_transformer_rc_rcxyz_vel", "--lambda_rc", "100",
                                   "--lambda_velxyz", "5", "--no-vertstrans", "--clip_text_losses", "cosine"]))
-    losses = model_config_from_opt(opt)["losses"]
+    losses = dataclasses.asdict(ModelConfig.from_options(opt).losses)
     assert losses["lambda_rc"] == 100 and losses["lambda_rcxyz"] == 1 and losses["lambda_vel"] == 1
     assert losses["lambda_velxyz"] == 0 and losses["lambda_kl"] == 0  # not listed / not variational
     with pytest.raises(ValueError, match="unknown loss"):
-        model_config_from_opt({"modelname": "motionclip_transformer_rc_foo"})
-    assert model_config_from_opt({"clip_image_losses": "cosine_ce"})["losses"]["clip_image_losses"] == ["cosine", "ce"]
+        ModelConfig.from_options({"modelname": "motionclip_transformer_rc_foo"})
+    assert list(ModelConfig.from_options({"clip_image_losses": "cosine_ce"}).losses.clip_image_losses) == ["cosine", "ce"]
     with pytest.raises(ValueError, match="unknown kind"):
-        model_config_from_opt({"clip_image_losses": "cosine_l1"})
+        ModelConfig.from_options({"clip_image_losses": "cosine_l1"})
 
 
 class FakeImageBackbone:
@@ -373,9 +387,8 @@ def test_clip_image_alignment_renders_a_frame_of_each_motion():
 
     torch.manual_seed(0)
     backbone = FakeImageBackbone()
-    model = build_model({**TINY, "clip_image_losses": "cosine_ce_mse"}, None, text_backbone=FakeBackbone(),
-                        image_backbone=backbone)
-    assert model.config["image_dim"] == 20 and model.config["losses"]["clip_image_losses"] == ["cosine", "ce", "mse"]
+    model = build_model({**TINY, "clip_image_losses": "cosine_ce_mse"}, None, Backbones(FakeBackbone(), backbone))
+    assert model.config.losses.image_dim == 20 and list(model.config.losses.clip_image_losses) == ["cosine", "ce", "mse"]
     assert any(k.startswith("losses.image_head.") for k in model.state_dict())  # latent 32 -> image 20
     batch = make_batch([30, 22, 15])
     model.eval()
@@ -386,13 +399,13 @@ def test_clip_image_alignment_renders_a_frame_of_each_motion():
     joints = model.joints(batch["x"][torch.arange(3), middle][:, None])[:, 0]
     torch.testing.assert_close(backbone.seen[-1], render_pose_images(joints, size=16))
     _, logs = model.losses(outputs)
-    aligned = model.losses.image_head(outputs["motion"]["mu"])
-    expected = (1 - F.cosine_similarity(aligned, outputs["image"], dim=-1)).mean()
+    aligned = model.losses.image_head(outputs.motion["mu"])
+    expected = (1 - F.cosine_similarity(aligned, outputs.image, dim=-1)).mean()
     assert logs["clip_image_cosine"] == pytest.approx(expected.item(), rel=1e-5)
     assert {"clip_image_ce", "clip_image_mse"} <= set(logs) and "clip_text_cosine" in logs
     # training: a random real frame, so the target changes from step to step
     model.train()
-    seen = [model(batch)["image"] for _ in range(4)]
+    seen = [model(batch).image for _ in range(4)]
     assert any(not torch.allclose(seen[0], other) for other in seen[1:])
     total, _ = model.compute_loss(batch)
     total.backward()
@@ -401,7 +414,7 @@ def test_clip_image_alignment_renders_a_frame_of_each_motion():
 
 def test_clip_image_alignment_needs_its_width():
     with pytest.raises(ValueError, match="image_dim"):
-        SMoGLosses(clip_image_losses="cosine")
+        SMoGLosses(LossConfig(clip_image_losses="cosine"), latent_dim=32, text_dim=FakeBackbone.dim)
 
 
 def test_foot_contact_penalises_decoded_feet_that_move_where_the_input_feet_stand():
@@ -428,7 +441,7 @@ def test_foot_contact_feet_are_world_positions_with_or_without_rcxyz_points():
         model = tiny_model(modelname=name, vertstrans=True, lambda_fc=1.0).eval()
         with torch.no_grad():
             out = model(batch)
-        feet[name] = (out["feet_target"], out["feet_recon"], model.losses(out)[1]["fc"])
+        feet[name] = (out.feet_target, out.feet_recon, model.losses(out)[1]["fc"])
     (a_target, a_recon, a_fc), (b_target, b_recon, b_fc) = feet.values()
     torch.testing.assert_close(a_target, b_target)
     torch.testing.assert_close(a_recon, b_recon)
@@ -477,8 +490,8 @@ def test_real_minilm_backbone():
 
     backbone = get_text_backbone("minilm")
     torch.manual_seed(0)
-    model = build_model(dict(TINY), None, text_backbone=backbone)
-    assert model.config["text_dim"] == 384 and model.config["text_backbone"] == "minilm"
+    model = build_model(dict(TINY), None, Backbones(backbone))
+    assert model.config.text.dim == 384 and model.config.text.backbone == "minilm"
     loss, logs = model.compute_loss(make_batch([20, 16], texts=["a person waves the left hand",
                                                                 "a person waves the right hand"]))
     loss.backward()
@@ -497,7 +510,7 @@ def test_overfit_a_handful_of_motions():
     batch = make_batch(lengths, texts=texts)
     real = batch["x"][batch["mask"]]  # (N, 25, 6)
     stats = {"mean": real.mean(0), "std": real.std(0)}
-    model = build_model({**TINY, "dropout": 0.0}, stats, text_backbone=FakeBackbone()).train()
+    model = build_model({**TINY, "dropout": 0.0}, stats, Backbones(FakeBackbone())).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=4e-3)
     first = None
     for _ in range(150):
@@ -526,7 +539,7 @@ def test_export_strips_training_state_and_keeps_outputs(tmp_path):
     full = save_checkpoint(tmp_path / "full.pth.tar", model, optimizer, None, epoch=3, opt={"seed": 1})
     small = export(full, tmp_path / "small.pth.tar")
     assert small.stat().st_size < 0.6 * full.stat().st_size  # AdamW keeps two moments per weight
-    loaded, ckpt = load_checkpoint(small, text_backbone=FakeBackbone())
+    loaded, ckpt = SMoGModel.from_checkpoint(small, text_backbone=FakeBackbone())
     assert ckpt["optimizer"] is None and ckpt["epoch"] == 3 and ckpt["seed"] == 1
     batch = make_batch([20, 30])
     model.eval()
@@ -539,16 +552,18 @@ def test_text_dropout_is_separate_and_old_configs_fall_back_to_dropout():
         return {m.p for m in model.text_encoder.modules() if isinstance(m, torch.nn.Dropout)}
 
     model = tiny_model(dropout=0.0, text_dropout=0.25)
-    assert model.config["text_dropout"] == 0.25 and text_dropouts(model) == {0.25}
+    assert model.config.text.dropout == 0.25 and text_dropouts(model) == {0.25}
     assert {m.p for m in model.motion_decoder.modules() if isinstance(m, torch.nn.Dropout)} == {0.0}
-    assert tiny_model(dropout=0.2).config["text_dropout"] == 0.2  # default: --dropout
-    old_config = {k: v for k, v in model.config.items() if k != "text_dropout"}  # a checkpoint from before the option
-    assert text_dropouts(build_model_from_config(old_config, text_backbone=FakeBackbone())) == {0.0}
+    assert tiny_model(dropout=0.2).config.text.dropout == 0.2  # default: --dropout
+    old_config = {k: v for k, v in LEGACY_CONFIGS["text_dropout"].items()
+                  if k != "text_dropout"}  # a checkpoint from before the option
+    old = SMoGModel(ModelConfig.from_dict(old_config), None, Backbones(FakeBackbone()))
+    assert text_dropouts(old) == {0.0}
 
 
 def test_variational_encoders_read_sigma_through_a_head_that_can_shrink_it():
     model = tiny_model(variational=True)
-    assert model.config["logvar_head"] is True
+    assert model.config.sizes.logvar_head is True
     batch = make_batch([20, 14])
     motion = model.encode_motion(batch["x"], batch["mask"])
     text = model.encode_text(batch["text"])
@@ -557,6 +572,7 @@ def test_variational_encoders_read_sigma_through_a_head_that_can_shrink_it():
     (motion["logvar"].sum() + text["logvar"].sum()).backward()
     assert model.motion_encoder.logvar_head.linear.bias.grad is not None
     assert model.text_encoder.logvar_head.linear.bias.grad is not None
-    old_config = {k: v for k, v in model.config.items() if k != "logvar_head"}  # checkpoints from before the head
-    old = build_model_from_config(old_config, text_backbone=FakeBackbone())
+    old_config = {k: v for k, v in LEGACY_CONFIGS["variational"].items()
+                  if k != "logvar_head"}  # checkpoints from before the head
+    old = SMoGModel(ModelConfig.from_dict(old_config), None, Backbones(FakeBackbone()))
     assert old.motion_encoder.logvar_head is None and not any("logvar_head" in k for k in old.state_dict())

@@ -227,7 +227,9 @@ def test_checkpoint_errors(ckpt, tmp_path, capsys):
     junk.write_bytes(b"\x00" * 100)
     saved = torch.load(ckpt, weights_only=True)
     no_backbone = tmp_path / "no_backbone.pth.tar"
-    torch.save({**saved, "model_config": {**saved["model_config"], "text_backbone": "no_such_encoder"}}, no_backbone)
+    config = saved["model_config"]
+    torch.save({**saved, "model_config": {**config, "text": {**config["text"], "backbone": "no_such_encoder"}}},
+               no_backbone)
     mismatch = tmp_path / "mismatch.pth.tar"
     state = dict(saved["state_dict"])
     state.pop(next(iter(state)))

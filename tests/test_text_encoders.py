@@ -214,7 +214,8 @@ def test_clip_checkpoint_without_text_projection_is_refused(tmp_path):
 # ---------------------------------------------------------------------- trainable encoder
 def _encoder(**kw) -> TextTransformerEncoder:
     torch.manual_seed(0)
-    args = dict(token_dim=12, latent_dim=16, ff_size=32, num_layers=2, num_heads=4)
+    args = dict(token_dim=12, latent_dim=16, ff_size=32, num_layers=2, num_heads=4, dropout=0.1, activation="gelu",
+                variational=False, logvar_head=False)
     return TextTransformerEncoder(**{**args, **kw})
 
 
@@ -274,6 +275,7 @@ def test_text_encoder_gradients_reach_every_parameter():
 def test_text_encoder_on_backbone_tokens(tiny_clip_dir):
     clip = get_text_backbone("clip", clip_path=tiny_clip_dir[0])
     tokens, mask = clip.encode_tokens(["a person kicks with the left leg", "a person kicks with the right leg"])
-    encoder = TextTransformerEncoder(clip.token_dim, latent_dim=16, ff_size=32, num_layers=1, num_heads=2)
+    encoder = TextTransformerEncoder(clip.token_dim, latent_dim=16, ff_size=32, num_layers=1, num_heads=2,
+                                     dropout=0.1, activation="gelu", variational=False, logvar_head=False)
     mu = encoder.eval()(tokens, mask)["mu"]
     assert mu.shape == (2, 16) and torch.isfinite(mu).all()

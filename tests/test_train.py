@@ -16,7 +16,10 @@ import torch
 import yaml
 
 from src.config import KITML_UNITS_PER_METRE
-from src.models.get_model import build_model, load_checkpoint, model_config_from_opt
+from src.models.backbones import Backbones
+from src.models.config import ModelConfig
+from src.models.factory import build_model
+from src.models.smog import SMoGModel
 from src.models.rotation2xyz import load_body_model
 from src.parser.training import parse_training_args
 from src.train.distributed import DistInfo, DistributedWeightedSampler
@@ -80,9 +83,9 @@ def test_loss_decreases(run):
 
 
 def test_checkpoint_is_self_describing(run):
-    model, ckpt = load_checkpoint(run / "checkpoint_0005.pth.tar")  # no dataset, no options
+    model, ckpt = SMoGModel.from_checkpoint(run / "checkpoint_0005.pth.tar")  # no dataset, no options
     assert ckpt["epoch"] == EPOCHS and ckpt["opt"]["latent_dim"] == 32
-    assert model.config["latent_dim"] == 32 and model.config["arch"] == "linear"
+    assert model.config.sizes.latent_dim == 32 and model.config.kan.arch == "linear"
     assert ckpt["optimizer"] is not None and ckpt["scheduler"] is not None
     assert torch.equal(model.mean, ckpt["stats"]["mean"]) and model.mean.shape == (25, 6)
     x = torch.randn(2, 30, 25, 6)
@@ -100,7 +103,7 @@ def test_resume_continues(run, db_path, tmp_path):
     rows = read_losses(folder)
     assert [r["epoch"] for r in rows] == list(range(1, EPOCHS + 3))
     assert rows[:EPOCHS] == before  # the history is kept
-    assert load_checkpoint(folder / f"checkpoint_{EPOCHS + 2:04d}.pth.tar")[1]["epoch"] == EPOCHS + 2
+    assert SMoGModel.from_checkpoint(folder / f"checkpoint_{EPOCHS + 2:04d}.pth.tar")[1]["epoch"] == EPOCHS + 2
     assert not (folder / "checkpoint_0001.pth.tar").exists()  # epochs 1..5 were not trained again
     assert "resumed from" in (folder / "training.log").read_text()
     # the first resumed epoch starts from the trained weights, not from the initial loss
@@ -114,7 +117,7 @@ def test_resume_with_another_architecture_fails_clearly(run, db_path, tmp_path, 
     argv = data_args(db_path) + TINY_ARGS + LEARNING_ARGS + ["--folder", str(tmp_path), "--num_epochs", "9",
                                                              "--resume", str(run / "checkpoint_0005.pth.tar")]
     argv[argv.index("--latent_dim") + 1] = "64"
-    assert main(argv) == 2
+    assert main(argv) == 3  # an unusable checkpoint (src.errors)
     err = capsys.readouterr().err
     assert "does not match" in err and "shape mismatches" in err
     assert "latent_dim: checkpoint 32 vs model 64" in err
@@ -131,10 +134,10 @@ def test_finetune_text_side_keeps_the_motion_autoencoder(run, db_path, tmp_path)
         "--lambda_latent", "3"]
     argv[argv.index("--latent_dim") + 1] = "64"
     assert main(argv) == 0
-    before, _ = load_checkpoint(start)
-    after, ckpt = load_checkpoint(folder / "checkpoint_0002.pth.tar")
-    assert ckpt["epoch"] == 2 and after.config["latent_dim"] == 32
-    assert after.config["losses"]["lambda_latent"] == 3.0 and before.config["losses"]["lambda_latent"] == 1.0
+    before, _ = SMoGModel.from_checkpoint(start)
+    after, ckpt = SMoGModel.from_checkpoint(folder / "checkpoint_0002.pth.tar")
+    assert ckpt["epoch"] == 2 and after.config.sizes.latent_dim == 32
+    assert after.config.losses.lambda_latent == 3.0 and before.config.losses.lambda_latent == 1.0
     old, new = before.state_dict(), after.state_dict()
     motion = [k for k in old if k.startswith(("motion_encoder.", "motion_decoder."))]
     text = [k for k in old if k.startswith("text_encoder.")]
@@ -153,10 +156,10 @@ def test_finetune_errors_are_clear(run, db_path, tmp_path, capsys):
     with pytest.raises(SystemExit):
         parse_training_args(base + ["--freeze", "motion"])  # nothing to keep frozen
     assert "--freeze motion needs trained weights" in capsys.readouterr().err
-    assert main(base + ["--init_from", str(tmp_path / "nope.pth.tar")]) == 2
+    assert main(base + ["--init_from", str(tmp_path / "nope.pth.tar")]) == 3  # unusable checkpoint
     assert "--init_from" in capsys.readouterr().err
     # the tiny run has the cosine alignment head; asking for none leaves its weights unexpected
-    assert main(base + ["--init_from", str(run / "checkpoint_0005.pth.tar"), "--clip_text_losses", ""]) == 2
+    assert main(base + ["--init_from", str(run / "checkpoint_0005.pth.tar"), "--clip_text_losses", ""]) == 3
     err = capsys.readouterr().err
     assert "--init_from" in err and "Traceback" not in err
 
@@ -182,7 +185,7 @@ def test_missing_inputs_are_named(tmp_path, capsys, db_path):
     assert main(["--dataset", "amass", "--datapath", str(missing), "--folder", str(tmp_path / "a")] + TINY_ARGS) == 2
     assert str(missing.with_name("amass_30fps_train.pt")) in capsys.readouterr().err
     checkpoint = tmp_path / "no_checkpoint.pth.tar"
-    assert main(data_args(db_path) + TINY_ARGS + ["--folder", str(tmp_path / "b"), "--resume", str(checkpoint)]) == 2
+    assert main(data_args(db_path) + TINY_ARGS + ["--folder", str(tmp_path / "b"), "--resume", str(checkpoint)]) == 3
     err = capsys.readouterr().err
     assert str(checkpoint) in err and "Traceback" not in err
 
@@ -204,10 +207,10 @@ def test_original_option_names_parse(tmp_path):
     assert (opt.batch_size, opt.num_frames, opt.num_layers, opt.latent_dim) == (20, 60, 8, 512)
     assert (opt.lr, opt.num_epochs, opt.snapshot, opt.device) == (1e-4, 100, 10, "0")
     assert (opt.lambda_vel, opt.lambda_rc, opt.lambda_rcxyz) == (100.0, 100.0, 100.0)
-    config = model_config_from_opt(opt)
-    assert config["losses"]["lambda_rc"] == 100.0 and config["losses"]["clip_text_losses"] == ["cosine"]
-    assert config["losses"]["clip_image_losses"] == ["cosine"]
-    assert config["jointstype"] == "vertices" and config["latent_dim"] == 512
+    config = ModelConfig.from_options(vars(opt))
+    assert config.losses.lambda_rc == 100.0 and list(config.losses.clip_text_losses) == ["cosine"]
+    assert list(config.losses.clip_image_losses) == ["cosine"]
+    assert config.body.jointstype == "vertices" and config.sizes.latent_dim == 512
 
 
 def test_original_command_without_clip_weights_stops_before_reading_data(tmp_path, capsys, monkeypatch):
@@ -233,8 +236,8 @@ def test_original_command_trains_with_the_image_alignment(db_path, tmp_path, tin
     assert rows[-1]["train/clip_image_cosine"] < rows[0]["train/clip_image_cosine"]
     # the checkpoint needs no CLIP to load and generate: the image tower is a training target only
     monkeypatch.setenv("SMOG_CLIP_PATH", str(tmp_path / "no_clip_here"))
-    model, _ = load_checkpoint(folder / "checkpoint_0002.pth.tar")
-    assert model.config["image_dim"] == 24
+    model, _ = SMoGModel.from_checkpoint(folder / "checkpoint_0002.pth.tar")
+    assert model.config.losses.image_dim == 24
     assert model.generate(["a person waves"], 20)["features"].shape[:2] == (1, 20)
 
 
@@ -328,9 +331,9 @@ def assert_joint_folder_trains(argv, root, run, fps, capsys):
     assert main(argv) == 2
     assert "use --pose_rep xyz" in capsys.readouterr().err
     assert main(argv + ["--pose_rep", "xyz", "--num_frames", "20"]) == 0
-    model, _ = load_checkpoint(run / "checkpoint_0001.pth.tar")
-    assert (model.config["pose_rep"], model.config["njoints"], model.config["nfeats"]) == ("xyz", 22, 3)
-    assert model.config["fps"] == fps and (root / "smog_stats.pt").is_file()
+    model, _ = SMoGModel.from_checkpoint(run / "checkpoint_0001.pth.tar")
+    assert (model.config.features.pose_rep, *model.feature_shape) == ("xyz", 22, 3)
+    assert model.config.features.fps == fps and (root / "smog_stats.pt").is_file()
     row = read_losses(run)[0]
     assert np.isfinite(row["train/total"]) and np.isfinite(row["val/total"])
 
@@ -375,8 +378,8 @@ def test_ddp_two_processes(db_path, tmp_path):
     log = (folder / "training.log").read_text()
     assert "world size 2" in log and log.count("epoch 1/1") == 1  # rank 0 alone writes
     assert done.stdout.count("checkpoint:") == 1
-    model, ckpt = load_checkpoint(folder / "checkpoint_0001.pth.tar")
-    assert ckpt["extra"]["world_size"] == 2 and model.config["arch"] == "kan"
+    model, ckpt = SMoGModel.from_checkpoint(folder / "checkpoint_0001.pth.tar")
+    assert ckpt["extra"]["world_size"] == 2 and model.config.kan.arch == "kan"
     assert [r["epoch"] for r in read_losses(folder)] == [1.0]
 
 
@@ -388,7 +391,7 @@ def test_bf16_autocast_forward_backward(arch):
     for key, value in TINY.items():
         setattr(opt, key, value)
     torch.manual_seed(0)
-    model = build_model(opt, None, text_backbone=FakeBackbone())
+    model = build_model(opt, None, Backbones(FakeBackbone()))
     x = torch.randn(3, 20, 25, 6) * 0.1
     x[..., :24, :] += torch.tensor([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])  # near-identity rotations
     lengths = torch.tensor([20, 15, 9])
@@ -401,3 +404,27 @@ def test_bf16_autocast_forward_backward(arch):
     grads = [p.grad for p in model.parameters() if p.requires_grad]
     assert all(g is not None and torch.isfinite(g).all() for g in grads)
     assert all(g.dtype == torch.float32 for g in grads)  # autocast keeps the master weights in float32
+
+
+# ------------------------------------------------------------------ validation
+def test_validation_encodes_each_batch_once(run, db_path, monkeypatch):
+    """The losses' forward pass already encoded motions and texts: validation ranks those latents."""
+    from src.datasets.get_dataset import get_datasets
+    from src.train.validation import validate
+
+    opt = parse_training_args(data_args(db_path) + TINY_ARGS + LEARNING_ARGS)
+    model, _ = SMoGModel.from_checkpoint(run / "checkpoint_0005.pth.tar")
+    dataset = get_datasets(opt)["val"]
+    expected = validate(model, dataset, opt, torch.device("cpu"))
+    calls = {"motion": 0, "text": 0}
+    for side in calls:
+        original = getattr(model, f"encode_{side}")
+
+        def counted(*args, _side=side, _original=original, **kwargs):
+            calls[_side] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(model, f"encode_{side}", counted)
+    assert validate(model, dataset, opt, torch.device("cpu")) == expected
+    batches = -(-len(dataset) // opt.batch_size)
+    assert calls == {"motion": batches, "text": batches}  # once each per batch: forward's own encodings

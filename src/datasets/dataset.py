@@ -10,7 +10,7 @@ draws a window):
      "lengths": (B,) long, "text": [B] str, "action_cat": [B] str, "name": [B] str,
      "betas": (B, 16), "fps": float}
 Features are raw; ``dataset.stats`` (mean / std per (J, C), from the train split) is what a
-model normalises with. ``add_dataset_args`` adds the options below to a command's parser;
+model normalises with. ``src.parser.dataset.add_dataset_args`` adds the options below to a command's parser;
 ``src.datasets.get_dataset.get_datasets`` builds the splits from them.
 
 Windows (original SMoG / ACTOR option meanings):
@@ -58,7 +58,6 @@ negates, and the words for sides in the caption swap (``captions.swap_left_right
 ``action_cat`` stays as it is). Statistics are computed on unmirrored windows.
 """
 
-import argparse
 import logging
 import math
 import random
@@ -69,6 +68,7 @@ from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import Dataset
 
 from src import config
+from src.config import DATASETS, SAMPLINGS, STD_FLOOR  # noqa: F401  (DATASETS re-exported)
 from src.datasets import captions as cap
 from src.datasets import db as db_schema
 from src.datasets.paraphrase import augment_caption
@@ -77,56 +77,13 @@ from src.utils import fileio, features, geometry, rotation
 
 logger = logging.getLogger(__name__)
 
-DATASETS = ("amass", "babel", "builtin", "bvh", "humanml3d", "kitml")  # --dataset names (get_dataset.py)
-SAMPLINGS = ("conseq", "random_conseq", "random")
 MIN_SEQUENCE_FRAMES = 2  # a velocity needs two frames
-STD_FLOOR = 1e-3  # normalisation never divides by less
 _FK_CHUNK = 4096  # frames per forward-kinematics chunk at construction
 
 # Mirroring through the YZ plane: positions negate x; a rotation R becomes M R M with
 # M = diag(-1, 1, 1), i.e. entry (i, j) times m_i m_j.
 _REFLECT_X = torch.tensor([-1.0, 1.0, 1.0])
 _REFLECT_ROTMAT = _REFLECT_X[:, None] * _REFLECT_X[None, :]  # (3, 3)
-
-
-def add_dataset_args(parser: argparse.ArgumentParser) -> None:
-    """Add the dataset options (original SMoG names) to ``parser``."""
-    g = parser.add_argument_group("dataset")
-    g.add_argument("--dataset", default="amass", choices=DATASETS,
-                   help="which data (src/datasets/get_dataset.py lists each one's default --datapath)")
-    g.add_argument("--datapath", default=None,
-                   help="a <prefix>_db.pt path (a folder for humanml3d); default per --dataset")
-    g.add_argument("--num_frames", type=int, default=60,
-                   help="window length in frames; -1 the whole sequence (cropped to --max_len), "
-                        "-2 a random length in [--min_len, --max_len]")
-    g.add_argument("--min_len", type=int, default=-1, help="shortest window for --num_frames -2")
-    g.add_argument("--max_len", type=int, default=-1, help="longest window for --num_frames -1/-2 (<= 0: no limit)")
-    g.add_argument("--sampling", default="conseq", choices=SAMPLINGS, help="how a window's frames are chosen")
-    g.add_argument("--sampling_step", type=int, default=1,
-                   help="frame step for conseq sampling (-1: the largest that fits)")
-    g.add_argument("--pose_rep", default="rot6d", choices=rotation.POSE_REPS, help="feature representation")
-    g.add_argument("--glob", default=True, action=argparse.BooleanOptionalAction,
-                   help="keep the root orientation (--no-glob replaces it with --glob_rot)")
-    g.add_argument("--glob_rot", type=float, nargs=3, default=[0.0, 0.0, 0.0],
-                   help="axis-angle root orientation used with --no-glob (the data is Y-up: identity stands upright)")
-    g.add_argument("--translation", default=True, action=argparse.BooleanOptionalAction,
-                   help="append the root-translation row to rotation features")
-    g.add_argument("--action_start_prob", type=float, default=0.0,
-                   help="probability that a training window starts where a labelled action starts "
-                        "(otherwise anywhere); see src/datasets/dataset.py")
-    g.add_argument("--mirror_prob", type=float, default=0.5,
-                   help="probability of mirroring a training window (left/right swapped in motion and caption)")
-    g.add_argument("--caption_augment", type=float, default=0.0,
-                   help="probability of paraphrasing a training caption (EDA-style: another subject, synonyms, "
-                        "a neutral modifier, dropped filler words; sides and counts kept; "
-                        "src/datasets/paraphrase.py); never in evaluation")
-    g.add_argument("--use_action_cat_as_text_labels", action="store_true",
-                   help="captions from BABEL action categories instead of texts")
-    g.add_argument("--only_60_classes", action="store_true", help="BABEL-60 category subset (not supported)")
-    g.add_argument("--use_only_15_classes", action="store_true", help="BABEL 15-category subset (not supported)")
-    g.add_argument("--sequence_weighting", default="none", choices=("none", "length"),
-                   help="draw training sequences uniformly, or in proportion to how many windows they hold")
-    g.add_argument("--num_workers", type=int, default=2, help="DataLoader worker processes")
 
 
 def mirror_rotmats(rotmats: torch.Tensor) -> torch.Tensor:

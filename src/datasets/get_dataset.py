@@ -1,6 +1,6 @@
 """The factory that builds the train / val / test datasets by ``--dataset`` name.
 
-    parser = argparse.ArgumentParser(); add_dataset_args(parser); opt = parser.parse_args()  # options: dataset.py
+    parser = argparse.ArgumentParser(); add_dataset_args(parser); opt = parser.parse_args()  # options: src/parser/dataset.py
     data = get_datasets(opt)                    # {"train": ..., "val": ..., "test": ...}
     loader = make_dataloader(data["train"], opt.batch_size, train=True, num_workers=opt.num_workers)
 
@@ -26,8 +26,9 @@ from torch.utils.data import DataLoader, WeightedRandomSampler
 from src import config
 from src.datasets import db
 from src.datasets.dataset import (DATASETS, JointsTextDataset, MotionTextDataset, WindowedTextDataset,
-                                  add_dataset_args, collate, load_or_compute_stats)
+                                  collate, load_or_compute_stats)
 from src.models.rotation2xyz import load_body_model
+from src.parser.dataset import add_dataset_args  # the option defaults (also re-exported for tests)
 
 logger = logging.getLogger(__name__)
 

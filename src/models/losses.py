@@ -1,10 +1,11 @@
 """Every training loss of SMoG, its weight and its command-line option.
 
-The model (``src.models.modeltype.smog``) fills an ``outputs`` dict; :class:`SMoGLosses`
-turns it into ``(total, logs)``. ``logs`` holds each *unweighted* term that was computed,
+The model (``src.models.smog``) fills a :class:`ModelOutputs` with what :meth:`SMoGLosses.needs`
+asks for; :class:`SMoGLosses` turns it into ``(total, logs)``. ``logs`` holds each *unweighted* term that was computed,
 as a float, plus ``total``. A term whose weight is zero is neither computed nor logged.
 
-Original MotionCLIP/SMoG terms (``--lambda_*`` and ``--clip_*`` keep their names):
+Original MotionCLIP/SMoG terms (``--lambda_*`` and ``--clip_*`` keep their names; weights and
+defaults: ``src.models.config.LossConfig``):
     rc        MSE between decoded and input features, normalised, real frames only
     rcxyz     MSE between forward-kinematics points of decoded and input features (SMPL
               vertices when ``--jointstype vertices`` and a real SMPL model is loaded, else
@@ -36,28 +37,57 @@ Text-encoder terms (TEMOS/TMR):
 """
 
 import math
+from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
-RECONSTRUCTION_TERMS = ("rc", "rcxyz", "vel", "velxyz")
-CLIP_LOSS_KINDS = ("cosine", "ce", "mse")
+from src.models.config import CLIP_LOSS_KINDS, RECONSTRUCTION_TERMS, LossConfig  # noqa: F401  (re-exported)
+from src.models.config import parse_clip_losses  # noqa: F401  (re-exported)
+
 CLIP_LOGIT_SCALE = 100.0  # CLIP's trained logit scale, used by the original "ce" alignment
 FOOT_CONTACT_SPEED = 0.2  # m/s: a foot of the training motion slower than this stands on the ground
 
 
-def parse_clip_losses(spec) -> tuple:
-    """``"cosine_ce"`` (or a list) -> ("cosine", "ce"); ``""`` / None -> ()."""
-    if spec is None:
-        return ()
-    names = [s for s in spec.split("_") if s] if isinstance(spec, str) else list(spec)
-    unknown = sorted(set(names) - set(CLIP_LOSS_KINDS))
-    if unknown:
-        raise ValueError(f"clip losses: unknown kind(s) {unknown}; use an underscore-joined subset of "
-                         f"{list(CLIP_LOSS_KINDS)}")
-    return tuple(k for k in CLIP_LOSS_KINDS if k in names)
+@dataclass
+class Needs:
+    """What the model must compute for the loss terms with a weight (``SMoGLosses.needs``)."""
+
+    text: bool = False        # text latents (contrastive, latent, cross-modal reconstruction)
+    crossmodal: bool = False  # the motion decoded from the text latent (rc_text, ...)
+    pooled: bool = False      # frozen pooled text embeddings (clip_text_*)
+    image: bool = False       # CLIP image embeddings of rendered frames (clip_image_*)
+    points: bool = False      # forward-kinematics points (rcxyz, velxyz)
+    feet: bool = False        # world foot positions (fc)
+    kan_reg: bool = False     # the KAN regulariser (kan_reg)
+
+
+@dataclass
+class ModelOutputs:
+    """What ``SMoGModel.forward`` computes for one batch; a field is None when no term needs it.
+
+    Shapes: B motions, T frames, (J, C) features, P points, D latent width.
+    """
+
+    mask: torch.Tensor                                  # (B, T) bool, True = real frame
+    target: torch.Tensor                                # (B, T, J, C) normalised input features, 0 at padding
+    motion: dict                                        # encode_motion's {latent, embedding, mu, logvar}
+    recon: Optional[torch.Tensor] = None                # (B, T, J, C) normalised; None when the motion side is frozen
+    text: Optional[dict] = None                         # encode_text's {latent, embedding, mu, logvar}
+    keys: Optional[Sequence[str]] = None                # B captions (identical captions are positives)
+    recon_text: Optional[torch.Tensor] = None           # (B, T, J, C) decoded from the text latent
+    pooled: Optional[torch.Tensor] = None               # (B, text_dim) frozen pooled text embeddings
+    image: Optional[torch.Tensor] = None                # (B, image_dim) CLIP image embeddings
+    points_target: Optional[torch.Tensor] = None        # (B, T, P, 3) forward kinematics of the input
+    points_recon: Optional[torch.Tensor] = None         # (B, T, P, 3) of recon
+    points_recon_text: Optional[torch.Tensor] = None    # (B, T, P, 3) of recon_text
+    feet_target: Optional[torch.Tensor] = None          # (B, T, 2, 3) world foot positions of the input
+    feet_recon: Optional[torch.Tensor] = None           # (B, T, 2, 3) of recon
+    feet_recon_text: Optional[torch.Tensor] = None      # (B, T, 2, 3) of recon_text
+    fps: Optional[float] = None                         # frame rate of the feet (fc is in m/s)
+    kan_reg: Optional[torch.Tensor] = None              # scalar KAN regulariser
 
 
 # ------------------------------------------------------------------ functions
@@ -143,95 +173,61 @@ class SMoGLosses(nn.Module):
     logit scale and the alignment head are saved with its weights).
 
     Args:
-        lambda_rc, lambda_rcxyz, lambda_vel, lambda_velxyz: reconstruction weights.
-        lambda_kl: KL weight (used only when the encoders are variational).
-        lambda_contrastive: InfoNCE weight between text and motion embeddings.
-        lambda_latent: text-to-motion embedding matching weight.
-        lambda_crossmodal: factor on the reconstruction terms of the motion decoded from text.
-        lambda_kan_reg: KAN regulariser weight.
-        lambda_fc: foot-contact weight (``fc``; ``fc_text`` is also scaled by ``lambda_crossmodal``).
-        clip_text_losses: subset of CLIP_LOSS_KINDS between the motion latent and the pooled text.
-        clip_lambda_cosine, clip_lambda_ce, clip_lambda_mse: their weights (text and image alike,
-            as in the original).
-        clip_image_losses: subset of CLIP_LOSS_KINDS between the motion latent and the CLIP image
-            embedding of a rendered frame.
+        config: the loss weights (``LossConfig``; a term whose weight is 0 is off). Its
+            ``clip_lambda_*`` weigh the text and image alignment alike, as in the original;
+            ``image_dim`` is needed with ``clip_image_losses``.
         latent_dim: width of the motion latent.
         text_dim: width of the frozen pooled text embedding (a linear head maps the latent to it
             when they differ).
-        image_dim: width of the image embedding (needed with ``clip_image_losses``; a head maps
-            the latent to it when they differ).
-        temperature: initial InfoNCE temperature (logit scale = 1 / temperature).
         max_logit_scale: clamp of the learnable logit scale.
-        detach_motion_latent: stop gradients into the motion side of the ``latent`` term.
     """
 
-    def __init__(self, lambda_rc: float = 1.0, lambda_rcxyz: float = 1.0, lambda_vel: float = 1.0,
-                 lambda_velxyz: float = 0.0, lambda_kl: float = 1e-5, lambda_contrastive: float = 0.1,
-                 lambda_latent: float = 1.0, lambda_crossmodal: float = 1.0, lambda_kan_reg: float = 0.0,
-                 clip_text_losses: Sequence[str] = ("cosine",), clip_lambda_cosine: float = 1.0,
-                 clip_lambda_ce: float = 1.0, clip_lambda_mse: float = 1.0, latent_dim: int = 256,
-                 text_dim: int = 384, temperature: float = 0.07, max_logit_scale: float = 100.0,
-                 detach_motion_latent: bool = True, clip_image_losses: Sequence[str] = (),
-                 image_dim: Optional[int] = None, lambda_fc: float = 0.0):
+    def __init__(self, config: LossConfig, latent_dim: int, text_dim: int, max_logit_scale: float = 100.0):
         super().__init__()
-        self.recon_lambdas = {"rc": lambda_rc, "rcxyz": lambda_rcxyz, "vel": lambda_vel, "velxyz": lambda_velxyz}
-        self.lambda_kl = lambda_kl
-        self.lambda_contrastive = lambda_contrastive
-        self.lambda_latent = lambda_latent
-        self.lambda_crossmodal = lambda_crossmodal
-        self.lambda_kan_reg = lambda_kan_reg
-        self.lambda_fc = lambda_fc
-        kind_lambdas = (("cosine", clip_lambda_cosine), ("ce", clip_lambda_ce), ("mse", clip_lambda_mse))
+        self.config = config
+        self.recon_lambdas = {t: getattr(config, f"lambda_{t}") for t in RECONSTRUCTION_TERMS}
+        self.lambda_kl = config.lambda_kl
+        self.lambda_contrastive = config.lambda_contrastive
+        self.lambda_latent = config.lambda_latent
+        self.lambda_crossmodal = config.lambda_crossmodal
+        self.lambda_kan_reg = config.lambda_kan_reg
+        self.lambda_fc = config.lambda_fc
+        kind_lambdas = [(kind, getattr(config, f"clip_lambda_{kind}")) for kind in CLIP_LOSS_KINDS]
         self.clip_lambdas = {kind: lam for kind, lam in kind_lambdas
-                             if kind in parse_clip_losses(clip_text_losses) and lam != 0}
+                             if kind in parse_clip_losses(config.clip_text_losses) and lam != 0}
         self.clip_image_lambdas = {kind: lam for kind, lam in kind_lambdas
-                                   if kind in parse_clip_losses(clip_image_losses) and lam != 0}
+                                   if kind in parse_clip_losses(config.clip_image_losses) and lam != 0}
+        image_dim = config.image_dim
         if self.clip_image_lambdas and not image_dim:
             raise ValueError("clip_image_losses need image_dim, the width of the image embedding")
         self.max_log_scale = math.log(max_logit_scale)
-        self.log_logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / temperature)))
+        self.log_logit_scale = nn.Parameter(torch.tensor(math.log(1.0 / config.temperature)))
         self.clip_head = (nn.Linear(latent_dim, text_dim)
                           if self.clip_lambdas and latent_dim != text_dim else nn.Identity())
         self.image_head = (nn.Linear(latent_dim, image_dim)
                            if self.clip_image_lambdas and latent_dim != image_dim else nn.Identity())
-        self.detach_motion_latent = detach_motion_latent
+        self.detach_motion_latent = config.detach_motion_latent
 
-    # What the model has to compute for these losses.
-    @property
-    def needs_points(self) -> bool:
-        """Forward kinematics needed (rcxyz / velxyz)."""
-        return any(self.recon_lambdas[k] != 0 for k in ("rcxyz", "velxyz"))
-
-    @property
-    def needs_crossmodal(self) -> bool:
-        return self.lambda_crossmodal != 0 and any(v != 0 for v in self.recon_lambdas.values())
-
-    @property
-    def needs_text(self) -> bool:
-        """Text latents needed."""
-        return self.lambda_contrastive != 0 or self.lambda_latent != 0 or self.needs_crossmodal
-
-    @property
-    def needs_pooled(self) -> bool:
-        """Frozen pooled text embeddings needed (original alignment)."""
-        return bool(self.clip_lambdas)
-
-    @property
-    def needs_feet(self) -> bool:
-        """World foot positions needed (``fc``)."""
-        return self.lambda_fc != 0
-
-    @property
-    def needs_image(self) -> bool:
-        """CLIP image embeddings of rendered frames needed (``clip_image_losses``)."""
-        return bool(self.clip_image_lambdas)
+    def needs(self) -> Needs:
+        """What the model has to compute for the terms with a weight (each line: the terms reading it)."""
+        recon_on = any(v != 0 for v in self.recon_lambdas.values())
+        crossmodal = self.lambda_crossmodal != 0 and recon_on                                # rc_text, ..., fc_text
+        return Needs(
+            text=self.lambda_contrastive != 0 or self.lambda_latent != 0 or crossmodal,      # contrastive, latent
+            crossmodal=crossmodal,
+            pooled=bool(self.clip_lambdas),                                                  # clip_text_*
+            image=bool(self.clip_image_lambdas),                                             # clip_image_*
+            points=any(self.recon_lambdas[k] != 0 for k in ("rcxyz", "velxyz")),             # rcxyz, velxyz
+            feet=self.lambda_fc != 0,                                                        # fc, fc_text
+            kan_reg=self.lambda_kan_reg != 0)                                                # kan_reg
 
     def logit_scale(self) -> torch.Tensor:
         return self.log_logit_scale.clamp(0.0, self.max_log_scale).exp()
 
-    def _reconstruction(self, recon: torch.Tensor, outputs: dict, points_key: str, suffix: str) -> dict:
-        """Unweighted rc/rcxyz/vel/velxyz of one decoded output, for the terms with a weight."""
-        mask, target = outputs["mask"], outputs["target"]
+    def _reconstruction(self, recon: torch.Tensor, points: Optional[torch.Tensor], outputs: ModelOutputs,
+                        suffix: str) -> dict:
+        """Unweighted rc/rcxyz/vel/velxyz of one decoded output (and its points), for the terms with a weight."""
+        mask, target = outputs.mask, outputs.target
         terms = {}
         lam = self.recon_lambdas
         if lam["rc"]:
@@ -240,9 +236,9 @@ class SMoGLosses(nn.Module):
             (v_pred, v_mask), (v_true, _) = velocity(recon, mask), velocity(target, mask)
             terms["vel" + suffix] = masked_mse(v_pred, v_true, v_mask)
         if lam["rcxyz"]:
-            terms["rcxyz" + suffix] = masked_mse(outputs[points_key], outputs["points_target"], mask)
+            terms["rcxyz" + suffix] = masked_mse(points, outputs.points_target, mask)
         if lam["velxyz"]:
-            (v_pred, v_mask), (v_true, _) = velocity(outputs[points_key], mask), velocity(outputs["points_target"], mask)
+            (v_pred, v_mask), (v_true, _) = velocity(points, mask), velocity(outputs.points_target, mask)
             terms["velxyz" + suffix] = masked_mse(v_pred, v_true, v_mask)
         return terms
 
@@ -261,41 +257,34 @@ class SMoGLosses(nn.Module):
             terms[f"{prefix}_{kind}"] = value
         return terms
 
-    def forward(self, outputs: dict):
+    def forward(self, outputs: ModelOutputs):
         """
         Args:
-            outputs: from ``SMoG.forward``:
-                mask (B, T) bool; target, recon (B, T, J, C) normalised features (recon optional);
-                points_target, points_recon (B, T, P, 3) when ``needs_points``;
-                motion {mu, logvar, embedding}; text {mu, logvar, embedding} and keys (captions)
-                when ``needs_text``; recon_text (+ points_recon_text) when ``needs_crossmodal``;
-                pooled (B, text_dim) when ``needs_pooled``; image (B, image_dim) when
-                ``needs_image``; kan_reg (scalar) when weighted; feet_target, feet_recon(_text)
-                (B, T, 2, 3) world foot positions and fps when ``needs_feet``.
+            outputs: from ``SMoGModel.forward``, holding what ``needs()`` asked for.
         Returns:
             total (scalar tensor), logs {name: float} of the unweighted terms and ``total``.
         """
         weighted, terms = [], {}
 
-        if "recon" in outputs:  # absent when the motion autoencoder is frozen
-            recon_terms = self._reconstruction(outputs["recon"], outputs, "points_recon", "")
+        if outputs.recon is not None:  # absent when the motion autoencoder is frozen
+            recon_terms = self._reconstruction(outputs.recon, outputs.points_recon, outputs, "")
             terms.update(recon_terms)
             weighted += [self.recon_lambdas[k] * v for k, v in recon_terms.items()]
 
-        if "recon_text" in outputs and self.lambda_crossmodal:
-            cross_terms = self._reconstruction(outputs["recon_text"], outputs, "points_recon_text", "_text")
+        if outputs.recon_text is not None and self.lambda_crossmodal:
+            cross_terms = self._reconstruction(outputs.recon_text, outputs.points_recon_text, outputs, "_text")
             terms.update(cross_terms)
             weighted += [self.lambda_crossmodal * self.recon_lambdas[k[: -len("_text")]] * v
                          for k, v in cross_terms.items()]
 
         if self.lambda_fc:
-            for suffix, scale in (("", 1.0), ("_text", self.lambda_crossmodal)):
-                if f"feet_recon{suffix}" in outputs and scale:
-                    terms["fc" + suffix] = foot_contact(outputs[f"feet_recon{suffix}"], outputs["feet_target"],
-                                                        outputs["mask"], outputs["fps"])
+            for suffix, feet, scale in (("", outputs.feet_recon, 1.0),
+                                        ("_text", outputs.feet_recon_text, self.lambda_crossmodal)):
+                if feet is not None and scale:
+                    terms["fc" + suffix] = foot_contact(feet, outputs.feet_target, outputs.mask, outputs.fps)
                     weighted.append(scale * self.lambda_fc * terms["fc" + suffix])
 
-        motion, text = outputs["motion"], outputs.get("text")
+        motion, text = outputs.motion, outputs.text
         if self.lambda_kl and motion["logvar"] is not None:
             kl = kl_to_standard_normal(motion["mu"], motion["logvar"])
             if text is not None and text["logvar"] is not None:
@@ -304,8 +293,7 @@ class SMoGLosses(nn.Module):
             weighted.append(self.lambda_kl * kl)
 
         if text is not None and self.lambda_contrastive:
-            terms["contrastive"] = info_nce(text["embedding"], motion["embedding"], self.logit_scale(),
-                                            outputs.get("keys"))
+            terms["contrastive"] = info_nce(text["embedding"], motion["embedding"], self.logit_scale(), outputs.keys)
             weighted.append(self.lambda_contrastive * terms["contrastive"])
 
         if text is not None and self.lambda_latent:
@@ -315,19 +303,19 @@ class SMoGLosses(nn.Module):
 
         if self.clip_lambdas:
             terms.update(self._clip_alignment("clip_text", self.clip_lambdas, self.clip_head(motion["mu"]),
-                                              outputs["pooled"], outputs.get("keys")))
+                                              outputs.pooled, outputs.keys))
         if self.clip_image_lambdas:  # every rendered frame is its own positive: no caption keys
             terms.update(self._clip_alignment("clip_image", self.clip_image_lambdas,
-                                              self.image_head(motion["mu"]), outputs["image"], None))
+                                              self.image_head(motion["mu"]), outputs.image, None))
         weighted += [lam * terms[f"{prefix}_{kind}"] for prefix, lambdas in
                      (("clip_text", self.clip_lambdas), ("clip_image", self.clip_image_lambdas))
                      for kind, lam in lambdas.items()]
 
-        if self.lambda_kan_reg and "kan_reg" in outputs:
-            terms["kan_reg"] = outputs["kan_reg"]
-            weighted.append(self.lambda_kan_reg * outputs["kan_reg"])
+        if self.lambda_kan_reg and outputs.kan_reg is not None:
+            terms["kan_reg"] = outputs.kan_reg
+            weighted.append(self.lambda_kan_reg * outputs.kan_reg)
 
-        total = torch.stack([w.float() for w in weighted]).sum() if weighted else outputs["target"].sum() * 0.0
+        total = torch.stack([w.float() for w in weighted]).sum() if weighted else outputs.target.sum() * 0.0
         logs = {k: float(v.detach()) for k, v in terms.items()}
         logs["total"] = float(total.detach())
         return total, logs

@@ -1,12 +1,14 @@
-"""Options of ``python -m src.train.train``: the original SMoG's names plus this project's additions."""
+"""Options of ``python -m src.train.train``: the original SMoG's names plus this project's additions.
+
+Parsing imports no torch (``python -X importtime`` shows none), so option errors come fast."""
 
 import argparse
 from pathlib import Path
 
 from src import config
-from src.datasets.dataset import add_dataset_args
-from src.models.get_model import add_model_args
 from src.parser.base import add_device_args, add_seed_arg
+from src.parser.dataset import add_dataset_args
+from src.parser.model import add_model_args
 
 
 def training_parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ import math
 import os
 from pathlib import Path
 
+from src.errors import BadInputError
 from src.utils.fileio import atomic_path
 
 
@@ -46,13 +47,13 @@ class LossLog:
             try:
                 from torch.utils.tensorboard import SummaryWriter
             except ImportError as err:
-                raise SystemExit(f"--tensorboard needs the tensorboard package: pip install tensorboard ({err})")
+                raise BadInputError(f"--tensorboard needs the tensorboard package: pip install tensorboard ({err})")
             self.tb = SummaryWriter(self.folder / "tensorboard")
         if wandb_project:
             try:
                 import wandb
             except ImportError as err:
-                raise SystemExit(f"--wandb_project needs the wandb package: pip install wandb ({err})")
+                raise BadInputError(f"--wandb_project needs the wandb package: pip install wandb ({err})")
             self.wandb = wandb.init(project=wandb_project, name=run_name, config=config, dir=str(self.folder),
                                     mode=os.environ.get("WANDB_MODE", "offline"))
 

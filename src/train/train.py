@@ -1,41 +1,38 @@
 """Train SMoG: ``python -m src.train.train --dataset builtin --folder exps/smog ...``.
 
 Multi-GPU: ``torchrun --nproc_per_node N -m src.train.train ...`` (gloo on CPUs).
-Exit codes: 0 done, 2 unusable options or inputs (bad device, missing data or checkpoint,
-a --resume checkpoint of another architecture, an --init_from checkpoint without the asked loss
-modules), with the reason on stderr. Set SMOG_DEBUG=1 to get the full traceback instead (these
-error types can also come from a bug).
+Exit codes (``src.errors``): 0 done; 2 unusable options or inputs (bad device, missing data), 3 an
+unusable checkpoint (--resume or --init_from missing, unreadable, of another architecture, or
+without the asked loss modules); 1 a bug. The reason goes to stderr in one line; SMOG_DEBUG=1
+shows the full traceback of a data error instead (those error types can also come from a bug).
 """
 
 import os
 import sys
 
+from src.errors import BadInputError, run_command
 from src.parser.training import parse_training_args
 
+PROG = "python -m src.train.train"
 
-def main(argv=None) -> int:
-    opt = parse_training_args(argv)
-    from src.models.get_model import CheckpointMismatchError  # heavy imports after argument errors are reported
+
+def _main(argv=None) -> None:
+    opt = parse_training_args(argv)  # no torch yet: option errors come at once
+    # The model stack (torch, seconds to import) loads only once the options are known to be usable.
     from src.train.trainer import train
 
     try:
         last = train(opt)
-    except CheckpointMismatchError as err:
-        if opt.resume:
-            print(f"error: --resume {opt.resume}: {err}\n(resume with the options the checkpoint was trained with; "
-                  f"they are in its opt.yaml)", file=sys.stderr)
-        else:  # --init_from: the message names the checkpoint
-            print(f"error: {err}\n(a fine-tuning run keeps the checkpoint's loss modules: use its "
-                  f"--clip_text_losses)", file=sys.stderr)
-        return 2
-    except (FileNotFoundError, ValueError, NotImplementedError) as err:  # DeviceError is a ValueError
-        if os.environ.get("SMOG_DEBUG"):
+    except (FileNotFoundError, ValueError, NotImplementedError) as err:  # the data readers' errors
+        if os.environ.get("SMOG_DEBUG") or isinstance(err, BadInputError):
             raise
-        print(f"error: {err} ({type(err).__name__}; SMOG_DEBUG=1 shows the traceback)", file=sys.stderr)
-        return 2
+        raise BadInputError(f"{err} ({type(err).__name__}; SMOG_DEBUG=1 shows the traceback)") from err
     if last is not None:
         print(f"checkpoint: {last}\nlogs: {opt.folder}/training.log, losses.csv, loss_curve.png")
-    return 0
+
+
+def main(argv=None) -> int:
+    return run_command(_main, argv, prog=PROG)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,10 @@
 """The training loop: epochs, validation, checkpoints, logs; single process or DDP."""
 
 import math
-import random
 import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 import yaml
 from torch import nn
@@ -15,10 +13,13 @@ from tqdm import tqdm
 
 from src.datasets.get_dataset import get_datasets, make_dataloader
 from src.models.architectures.kan import compile_kan_layers
-from src.models.get_model import (build_model, build_model_from_init, load_checkpoint, model_config_from_opt,
-                                  save_checkpoint)
+from src.errors import BadInputError
+from src.models.backbones import load_backbones
+from src.models.checkpoint import CheckpointMismatchError, CheckpointNotFoundError, load_checkpoint, save_checkpoint
+from src.models.config import ModelConfig
+from src.models.factory import build_model, build_model_from_init
 from src.models.image_encoders import clip_image_source
-from src.parser.base import resolve_device
+from src.runtime import batch_to_device, resolve_device, seed_everything
 from src.train import distributed
 from src.train.logger import LossLog, make_text_logger
 from src.train.validation import validate
@@ -34,16 +35,6 @@ class LossWrapper(nn.Module):
 
     def forward(self, batch: dict):
         return self.model.compute_loss(batch)
-
-
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
-
-
-def to_device(batch: dict, device: torch.device) -> dict:
-    return {k: v.to(device, non_blocking=True) if torch.is_tensor(v) else v for k, v in batch.items()}
 
 
 def make_scheduler(optimizer, opt, steps_per_epoch: int):
@@ -78,13 +69,14 @@ def make_loader(dataset, opt, shuffle: bool, info) -> DataLoader:
 def train(opt) -> Path:
     """Run a training described by parsed options. Returns the path of the last checkpoint."""
     device = resolve_device(opt.device, getattr(opt, "force_device", None))
-    if model_config_from_opt(opt)["losses"]["clip_image_losses"]:  # model-option errors before any data is read
-        clip_image_source(getattr(opt, "clip_path", None))  # no CLIP weights: say so now, not after loading data
+    clip_path = getattr(opt, "clip_path", None)
+    if ModelConfig.from_options(vars(opt)).losses.clip_image_losses:  # model-option errors before any data is read
+        clip_image_source(clip_path)  # no CLIP weights: say so now, not after loading data
     if opt.resume and not Path(opt.resume).is_file():
-        raise FileNotFoundError(f"--resume {opt.resume}: checkpoint not found")
+        raise CheckpointNotFoundError(f"--resume {opt.resume}: checkpoint not found")
     init_from = getattr(opt, "init_from", None)
     if init_from and not Path(init_from).exists():
-        raise FileNotFoundError(f"--init_from {init_from}: no such checkpoint or directory")
+        raise CheckpointNotFoundError(f"--init_from {init_from}: no such checkpoint or directory")
     info, device = distributed.setup(device)
     folder = Path(opt.folder)
     if info.is_main:
@@ -95,15 +87,21 @@ def train(opt) -> Path:
 
     datasets = get_datasets(opt)
     if init_from:
-        model = build_model_from_init(init_from, opt, device)
+        try:
+            model = build_model_from_init(init_from, opt, device)
+        except CheckpointMismatchError as err:  # the message names --init_from and the keys
+            raise CheckpointMismatchError(f"{err}\n(a fine-tuning run keeps the checkpoint's loss modules: use its "
+                                          "--clip_text_losses)") from None
         if abs(model.fps - datasets["train"].fps) > 1e-6:
             raise ValueError(f"--init_from {init_from}: the model was trained at {model.fps:g} fps but the data is "
                              f"at {datasets['train'].fps:g} fps")
         log.info(f"initialised from {init_from} (its architecture and feature statistics; model options of the "
                  "command line other than loss weights and dropouts are ignored)")
     else:
-        model = build_model({**vars(opt), "fps": datasets["train"].fps}, datasets["train"].stats).to(device)
-    if model.losses.needs_image:
+        config = ModelConfig.from_options(vars(opt), fps=datasets["train"].fps)
+        backbones = load_backbones(config, device, clip_path, with_image=True)
+        model = build_model(config, datasets["train"].stats, backbones, device)
+    if model.losses.needs().image:
         log.info(f"--clip_image_losses {'_'.join(model.losses.clip_image_lambdas)}: the motion latent is aligned "
                  f"with CLIP's embedding of one rendered frame per motion ({model.image_backbone.extra_repr()})")
     if getattr(opt, "freeze", "none") == "motion":
@@ -115,12 +113,16 @@ def train(opt) -> Path:
                                   weight_decay=opt.weight_decay)
     train_loader = make_loader(datasets["train"], opt, shuffle=True, info=info)
     if len(train_loader) == 0:
-        raise SystemExit(f"--batch_size {opt.batch_size} is larger than the training set "
+        raise BadInputError(f"--batch_size {opt.batch_size} is larger than the training set "
                          f"({len(datasets['train'])} sequences); lower it")
     scheduler = make_scheduler(optimizer, opt, len(train_loader))
     start_epoch = 1
     if opt.resume:
-        _, ckpt = load_checkpoint(opt.resume, device=device, strict=True, model=model)
+        try:
+            _, ckpt = load_checkpoint(opt.resume, model, device=device, strict=True)
+        except CheckpointMismatchError as err:
+            raise CheckpointMismatchError(f"--resume {opt.resume}: {err}\n(resume with the options the checkpoint "
+                                          "was trained with; they are in its opt.yaml)") from None
         optimizer.load_state_dict(ckpt["optimizer"])
         scheduler.load_state_dict(ckpt["scheduler"])
         start_epoch = int(ckpt["epoch"]) + 1
@@ -149,7 +151,7 @@ def train(opt) -> Path:
         sums, count, started = {}, 0, time.time()
         bar = tqdm(train_loader, desc=f"epoch {epoch}", disable=not (info.is_main and sys.stderr.isatty()), leave=False)
         for batch in bar:
-            batch = to_device(batch, device)
+            batch = batch_to_device(batch, device, non_blocking=True)
             with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_bf16):
                 loss, logs = wrapped(batch)
             if not torch.isfinite(loss):

@@ -3,6 +3,7 @@
 import torch
 
 from src.datasets.get_dataset import make_dataloader
+from src.runtime import batch_to_device
 from src.utils.retrieval import batched_recall_metrics, cosine_similarity_matrix, recall_metrics
 
 
@@ -20,13 +21,15 @@ def validate(model, dataset, opt, device, max_items: int = 1024) -> dict:
     loader = make_dataloader(dataset, opt.batch_size, train=False)
     sums, count, text_lat, motion_lat, texts = {}, 0, [], [], []
     for batch in loader:
-        batch = {k: v.to(device) if torch.is_tensor(v) else v for k, v in batch.items()}
-        _, logs = model.compute_loss(batch)
+        batch = batch_to_device(batch, device)
+        outputs = model(batch)  # in eval mode its latents are the unsampled ones retrieval ranks
+        _, logs = model.losses(outputs)
         for key, value in logs.items():
             sums[key] = sums.get(key, 0.0) + float(value)
         count += 1
-        motion_lat.append(model.encode_motion(batch["x"], batch["mask"])["latent"].float().cpu())
-        text_lat.append(model.encode_text(batch["text"])["latent"].float().cpu())
+        motion_lat.append(outputs.motion["latent"].float().cpu())
+        text = outputs.text if outputs.text is not None else model.encode_text(batch["text"])  # no text term on
+        text_lat.append(text["latent"].float().cpu())
         texts.extend(batch["text"])
         if len(texts) >= max_items:
             break

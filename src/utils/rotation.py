@@ -8,7 +8,8 @@ All functions are batched over leading axes and differentiable.
 import roma
 import torch
 
-POSE_REPS = ("rotvec", "rotmat", "rotquat", "rot6d", "xyz")
+from src.config import POSE_REPS  # noqa: F401  (re-exported: rotation.POSE_REPS)
+
 CHANNELS = {"rotvec": 3, "rotmat": 9, "rotquat": 4, "rot6d": 6, "xyz": 3}
 
 

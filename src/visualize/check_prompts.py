@@ -22,7 +22,8 @@ import json
 import sys
 from pathlib import Path
 
-from src.parser.base import add_device_args, add_seed_arg, resolve_device
+from src.parser.base import add_device_args, add_seed_arg
+from src.runtime import resolve_device
 from src.utils import kit_prompts, signatures
 
 

@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Callable, List, Optional, Sequence
 
 from src import api
-from src.parser.base import DeviceError, add_device_args, add_seed_arg, resolve_device
+from src.parser.base import add_device_args, add_seed_arg
+from src.runtime import DeviceError, resolve_device
 from src.visualize import exporters
 from src.visualize.prompts import MAX_DURATION_S, InputFileError, parse_duration, read_prompts
 

@@ -20,23 +20,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from src.models.architectures.kan import KANLayer
-
-LAYER_KINDS = ("linear", "kan")
-KAN_PLACES = ("embed", "final", "ffn")  # where --kan_layers may put KAN layers
-DEFAULT_KAN_LAYERS = ("embed", "final")  # the original SMoG layout
-
-# KANLayer keyword arguments a config may carry (JSON-safe; the activation travels by name).
-KAN_DEFAULTS = {
-    "grid_size": 5,
-    "spline_order": 3,
-    "scale_noise": 0.1,
-    "scale_base": 1.0,
-    "scale_spline": 1.0,
-    "enable_standalone_scale_spline": True,
-    "base_activation": "silu",
-    "grid_eps": 0.02,
-    "grid_range": [-1.0, 1.0],
-}
+from src.models.config import KAN_PLACES, LAYER_KINDS, parse_kan_layers  # noqa: F401  (re-exported)
 
 _ACTIVATION_MODULES = {"silu": nn.SiLU, "gelu": nn.GELU, "relu": nn.ReLU, "tanh": nn.Tanh}
 _SKIP_KAN_INIT = contextvars.ContextVar("skip_kan_init", default=False)
@@ -50,37 +34,17 @@ def get_activation(name: str):
     return _ACTIVATION_FUNCTIONS[name]
 
 
-def parse_kan_layers(spec) -> tuple:
-    """``"embed,final"`` (or a list) -> ("embed", "final"), in KAN_PLACES order; ``""`` -> ()."""
-    if isinstance(spec, str):
-        names = [s.strip() for s in spec.split(",") if s.strip()]
-    else:
-        names = list(spec or ())
-    unknown = sorted(set(names) - set(KAN_PLACES))
-    if unknown:
-        raise ValueError(f"--kan_layers: unknown place(s) {unknown}; choose a subset of {list(KAN_PLACES)}")
-    return tuple(p for p in KAN_PLACES if p in names)
-
-
-def layer_kind(arch: str, kan_layers, place: str) -> str:
-    """The kind ("linear" or "kan") of the layer at ``place`` for ``--arch`` and ``--kan_layers``."""
-    if arch not in LAYER_KINDS:
-        raise ValueError(f"--arch {arch!r}: choose one of {list(LAYER_KINDS)}")
-    assert place in KAN_PLACES, place
-    return "kan" if arch == "kan" and place in parse_kan_layers(kan_layers) else "linear"
-
-
 def kan_layer_kwargs(kan_kwargs: Optional[dict]) -> dict:
-    """Config-style KAN options (defaults filled in, activation by name) -> ``KANLayer`` keywords."""
-    options = dict(KAN_DEFAULTS, **(kan_kwargs or {}))
-    unknown = sorted(set(options) - set(KAN_DEFAULTS))
-    if unknown:
-        raise ValueError(f"unknown KAN option(s) {unknown}; known: {sorted(KAN_DEFAULTS)}")
-    activation = options.pop("base_activation")
-    if activation not in _ACTIVATION_MODULES:
-        raise ValueError(f"KAN base_activation {activation!r}: choose one of {sorted(_ACTIVATION_MODULES)}")
-    options["base_activation"] = _ACTIVATION_MODULES[activation]
-    options["grid_range"] = list(options["grid_range"])
+    """KAN options of a config (``KANConfig.layer_options``: activation by name) -> ``KANLayer`` keywords;
+    options left out take ``KANLayer``'s defaults (which ``tests/test_model.py`` checks equal KANConfig's)."""
+    options = dict(kan_kwargs or {})
+    activation = options.pop("base_activation", None)
+    if activation is not None:
+        if activation not in _ACTIVATION_MODULES:
+            raise ValueError(f"KAN base_activation {activation!r}: choose one of {sorted(_ACTIVATION_MODULES)}")
+        options["base_activation"] = _ACTIVATION_MODULES[activation]
+    if "grid_range" in options:
+        options["grid_range"] = list(options["grid_range"])
     return options
 
 
@@ -102,7 +66,7 @@ def make_linear(kind: str, in_features: int, out_features: int, **kan_kwargs) ->
 
     Args:
         kind: "linear" or "kan".
-        kan_kwargs: KAN options as in ``KAN_DEFAULTS`` (ignored for "linear").
+        kan_kwargs: ``KANConfig.layer_options()`` (ignored for "linear").
     """
     if kind == "linear":
         return nn.Linear(in_features, out_features)

@@ -18,7 +18,8 @@ class TextTransformerEncoder(nn.Module):
     Token features are projected to ``latent_dim``; a learned ``mu`` token (and a
     ``sigma`` token when variational) is prepended; sinusoidal positions are added;
     the output at the ``mu`` (``sigma``) position is the latent mean (log-variance).
-    Padding tokens are masked out of attention, so they never change the result.
+    Padding tokens are masked out of attention, so they never change the result. Its settings
+    and their defaults are ``ModelConfig``'s (``src.models.config``: sizes and text).
 
     Args:
         token_dim: size of the input token features (the frozen backbone's ``token_dim``).
@@ -34,9 +35,8 @@ class TextTransformerEncoder(nn.Module):
             directly from the ``sigma`` token's output (older checkpoints).
     """
 
-    def __init__(self, token_dim: int, latent_dim: int = 256, ff_size: int = 1024, num_layers: int = 4,
-                 num_heads: int = 4, dropout: float = 0.1, activation: str = "gelu",
-                 variational: bool = False, logvar_head: bool = False):
+    def __init__(self, token_dim: int, latent_dim: int, ff_size: int, num_layers: int, num_heads: int,
+                 dropout: float, activation: str, variational: bool, logvar_head: bool):
         super().__init__()
         if latent_dim % 2 or latent_dim % num_heads:
             raise ValueError(f"latent_dim={latent_dim} must be even and divisible by num_heads={num_heads}")

@@ -1,7 +1,7 @@
 """Motion encoder and decoder (the MotionCLIP/ACTOR Transformer autoencoder, SPEC §3).
 
 Both work on *normalised* flattened features ``(B, T, D_in)`` with ``D_in = J * C``; the
-model (``src.models.modeltype.smog``) normalises and reshapes. Masks are ``(B, T)`` bool,
+model (``src.models.smog``) normalises and reshapes. Masks are ``(B, T)`` bool,
 True = real frame. Layers are post-norm, as in the original.
 """
 
@@ -20,6 +20,8 @@ class MotionEncoder(nn.Module):
     prepended, sinusoidal frame positions, a stack of post-norm Transformer layers with
     the padded frames masked out; the latent is the output at the ``mu`` token.
 
+    Built by ``src.models.factory`` from a ``ModelConfig`` (the only place the sizes' defaults live).
+
     Args:
         input_dim: D_in = J * C.
         latent_dim: width of the latent and of the Transformer.
@@ -32,10 +34,9 @@ class MotionEncoder(nn.Module):
         kan_kwargs: KAN options for KAN layers.
     """
 
-    def __init__(self, input_dim: int, latent_dim: int = 256, ff_size: int = 1024, num_layers: int = 4,
-                 num_heads: int = 4, dropout: float = 0.1, activation: str = "gelu", variational: bool = False,
-                 embed_kind: str = "linear", ffn_kind: str = "linear", kan_kwargs: Optional[dict] = None,
-                 logvar_head: bool = False):
+    def __init__(self, input_dim: int, latent_dim: int, ff_size: int, num_layers: int, num_heads: int,
+                 dropout: float, activation: str, variational: bool, embed_kind: str, ffn_kind: str,
+                 kan_kwargs: Optional[dict], logvar_head: bool):
         super().__init__()
         self.input_dim = input_dim
         self.latent_dim = latent_dim
@@ -93,10 +94,9 @@ class MotionDecoder(nn.Module):
         num_memory_tokens: memory tokens made from the latent (1 = the latent itself, as ACTOR).
     """
 
-    def __init__(self, output_dim: int, latent_dim: int = 256, ff_size: int = 1024, num_layers: int = 4,
-                 num_heads: int = 4, dropout: float = 0.1, activation: str = "gelu", final_kind: str = "linear",
-                 ffn_kind: str = "linear", kan_kwargs: Optional[dict] = None, duration_encoding: bool = True,
-                 num_memory_tokens: int = 1):
+    def __init__(self, output_dim: int, latent_dim: int, ff_size: int, num_layers: int, num_heads: int,
+                 dropout: float, activation: str, final_kind: str, ffn_kind: str, kan_kwargs: Optional[dict],
+                 duration_encoding: bool, num_memory_tokens: int):
         super().__init__()
         self.output_dim = output_dim
         self.latent_dim = latent_dim

@@ -1,11 +1,17 @@
-"""SMoG: a Transformer motion autoencoder (KAN at chosen places) with a text encoder into
+"""SMoGModel: a Transformer motion autoencoder (KAN at chosen places) with a text encoder into
 its latent space (SPEC §3; TEMOS/TMR text side).
+
+The model builds its parts from its ``ModelConfig`` (``src.models.config``; the diffusers pattern:
+the constructor's arguments are the config). ``src.models.factory.build_model`` makes a fresh one
+from options or a config plus the injected backbones; ``SMoGModel.from_pretrained`` rebuilds a saved
+one (``src.models.checkpoint`` reads and writes the files).
 
 Features are ``(B, T, J, C)`` raw values as the datasets give them (``src.utils.features``);
 masks ``(B, T)`` bool, True = real frame. The model normalises with the training-set
 mean/std it stores as buffers, and returns raw features again.
 """
 
+import contextlib
 import math
 from typing import Optional, Sequence
 
@@ -15,12 +21,17 @@ from torch import nn
 from torch.nn import functional as F
 
 from src import config as conventions
+from src.models import checkpoint
+from src.models.architectures.blocks import PooledTextProjection, skip_kan_init
 from src.models.architectures.kan import KANLayer
+from src.models.architectures.text_transformer import TextTransformerEncoder
+from src.models.architectures.transformer import MotionDecoder, MotionEncoder
+from src.models.backbones import Backbones
+from src.models.config import ModelConfig
+from src.models.losses import ModelOutputs, SMoGLosses
+from src.models.rotation2xyz import load_body_model
 from src.utils import features as feature_utils
-
-LATENT_NORMS = ("layernorm", "l2", "none")
-TEXT_CONDITIONINGS = ("learned", "frozen")
-STD_EPS = 1e-4  # channels with a smaller std (constant ones, e.g. the zero padding of the translation row) keep std 1
+from src.utils.raster import render_pose_images
 
 
 def lengths_to_mask(lengths: torch.Tensor, num_frames: Optional[int] = None) -> torch.Tensor:
@@ -29,64 +40,95 @@ def lengths_to_mask(lengths: torch.Tensor, num_frames: Optional[int] = None) -> 
     return torch.arange(num_frames, device=lengths.device)[None, :] < lengths[:, None]
 
 
-class SMoG(nn.Module):
+def _stats_tensors(statistics) -> tuple:
+    """Feature statistics ({"mean", "std"} dict, object with .mean/.std, (mean, std) or None)
+    -> (mean, std) float32 tensors or (None, None)."""
+    if statistics is None:
+        return None, None
+    if isinstance(statistics, dict):
+        mean, std = statistics["mean"], statistics["std"]
+    elif isinstance(statistics, (tuple, list)):
+        mean, std = statistics
+    else:
+        mean, std = statistics.mean, statistics.std
+    as_tensor = lambda a: torch.as_tensor(np.asarray(a) if not torch.is_tensor(a) else a, dtype=torch.float32)
+    return as_tensor(mean), as_tensor(std)
+
+
+class SMoGModel(nn.Module):
     """Text-to-motion model: motion autoencoder plus text encoder into the same latent space.
 
+    Parts built from ``config``: ``motion_encoder`` (``MotionEncoder``: (B, T, J*C) normalised
+    features -> mu (, logvar)), ``motion_decoder`` (``MotionDecoder``: (B, D) latent + (B, T) mask ->
+    (B, T, J*C)), ``text_encoder`` (``TextTransformerEncoder`` over the backbone's token features
+    with ``text.conditioning == "learned"``, else ``PooledTextProjection`` of its pooled embedding,
+    the original SMoG) and ``losses`` (``SMoGLosses``: weights, learnable logit scale, heads).
+
     Args:
-        motion_encoder: ``MotionEncoder``: (B, T, J*C) normalised features -> mu (, logvar).
-        motion_decoder: ``MotionDecoder``: (B, D) latent + (B, T) mask -> (B, T, J*C) normalised features.
-        text_encoder: ``TextTransformerEncoder`` over the backbone's token features
-            (``text_conditioning="learned"``) or ``PooledTextProjection`` of its pooled embedding
-            (``"frozen"``, the original SMoG); either returns {"mu", "logvar"}.
-        losses: ``SMoGLosses`` (holds the loss weights and the learnable logit scale).
-        config: the flat model configuration this model was built from
-            (``src.models.get_model.model_config_from_opt``); saved with the weights.
-        mean, std: (J, C) feature statistics of the training set (None: 0 and 1).
-        body_model: forward-kinematics module (``load_body_model``); needed by ``joints`` and
-            the rcxyz / velxyz losses of rotation features.
-        text_backbone: the frozen text backbone (``get_text_backbone``); never saved; loaded
-            by ``config["text_backbone"]`` on first use when not given.
-        image_backbone: the frozen CLIP image tower (``load_clip_image``) of the optional image
-            alignment; never saved; loaded from the default places on first use when not given.
+        config: a complete ``ModelConfig`` (text widths, and ``image_dim`` with image losses, set:
+            ``factory.build_model`` fills them from the backbones).
+        statistics: (J, C) feature mean/std of the training set ({"mean", "std"}, (mean, std) or
+            None: 0 and 1, for weights that are loaded next).
+        backbones: the frozen text backbone and CLIP image tower (``load_backbones``); never saved.
+        body_model: forward-kinematics module (default ``load_body_model(config.body.body_model)``
+            for rotation features); needed by ``joints`` and the rcxyz / velxyz losses.
     """
 
-    def __init__(self, motion_encoder: nn.Module, motion_decoder: nn.Module, text_encoder: nn.Module,
-                 losses: nn.Module, config: dict, mean: Optional[torch.Tensor] = None,
-                 std: Optional[torch.Tensor] = None, body_model: Optional[nn.Module] = None,
-                 text_backbone=None, image_backbone=None):
+    def __init__(self, config: ModelConfig, statistics=None, backbones: Optional[Backbones] = None,
+                 body_model: Optional[nn.Module] = None):
         super().__init__()
-        self.config = dict(config)
-        self.pose_rep = config["pose_rep"]
-        self.translation = bool(config["translation"])
+        if config.text.dim is None or config.text.token_dim is None:
+            raise ValueError("model config has no text widths; build fresh models with factory.build_model")
+        self.config = config
+        self.pose_rep = config.features.pose_rep
+        self.translation = bool(config.features.translation)
         self.feature_shape = tuple(feature_utils.feature_shape(self.pose_rep, self.translation))
-        assert self.feature_shape == (config["njoints"], config["nfeats"]), (self.feature_shape, config)
-        self.latent_dim = int(config["latent_dim"])
-        self.latent_norm = config["latent_norm"]
-        if self.latent_norm not in LATENT_NORMS:
-            raise ValueError(f"latent_norm {self.latent_norm!r}: choose one of {list(LATENT_NORMS)}")
-        self.text_conditioning = config["text_conditioning"]
-        if self.text_conditioning not in TEXT_CONDITIONINGS:
-            raise ValueError(f"text_conditioning {self.text_conditioning!r}: choose one of {list(TEXT_CONDITIONINGS)}")
-        self.use_vertices = config.get("jointstype", "vertices") == "vertices"
-        self.vertstrans = bool(config.get("vertstrans", False))
+        sizes = config.sizes
+        self.latent_dim = int(sizes.latent_dim)
+        self.latent_norm = sizes.latent_norm
+        self.text_conditioning = config.text.conditioning
+        self.use_vertices = config.body.jointstype == "vertices"
+        self.vertstrans = bool(config.body.vertstrans)
 
-        self.motion_encoder = motion_encoder
-        self.motion_decoder = motion_decoder
-        self.text_encoder = text_encoder
-        self.losses = losses
+        input_dim = self.feature_shape[0] * self.feature_shape[1]
+        kan = config.kan.layer_options()
+        shared = dict(latent_dim=sizes.latent_dim, ff_size=sizes.ff_size, num_layers=sizes.num_layers,
+                      num_heads=sizes.num_heads, dropout=sizes.dropout, activation=sizes.activation,
+                      ffn_kind=config.kan.kind("ffn"), kan_kwargs=kan)
+        self.motion_encoder = MotionEncoder(input_dim, variational=sizes.variational,
+                                            embed_kind=config.kan.kind("embed"), logvar_head=sizes.logvar_head,
+                                            **shared)
+        self.motion_decoder = MotionDecoder(input_dim, final_kind=config.kan.kind("final"),
+                                            duration_encoding=sizes.duration_encoding,
+                                            num_memory_tokens=sizes.num_memory_tokens, **shared)
+        text = config.text
+        if text.conditioning == "learned":
+            self.text_encoder = TextTransformerEncoder(text.token_dim, sizes.latent_dim, text.ff_size, text.num_layers,
+                                                       text.num_heads, text.dropout, sizes.activation,
+                                                       sizes.variational, sizes.logvar_head)
+        else:
+            self.text_encoder = PooledTextProjection(text.dim, sizes.latent_dim)
+        self.losses = SMoGLosses(config.losses, latent_dim=sizes.latent_dim, text_dim=text.dim)
+        if body_model is None and self.pose_rep != "xyz":
+            body_model = load_body_model(config.body.body_model)
         self.body_model = body_model
 
-        mean = torch.zeros(self.feature_shape) if mean is None else torch.as_tensor(mean, dtype=torch.float32)
-        std = torch.ones(self.feature_shape) if std is None else torch.as_tensor(std, dtype=torch.float32)
+        mean, std = _stats_tensors(statistics)
+        mean = torch.zeros(self.feature_shape) if mean is None else mean
+        std = torch.ones(self.feature_shape) if std is None else std
         assert mean.shape == self.feature_shape and std.shape == self.feature_shape, (mean.shape, std.shape)
         self.register_buffer("mean", mean.clone())  # (J, C)
-        self.register_buffer("std", torch.where(std < STD_EPS, torch.ones_like(std), std))  # (J, C)
+        # Channels that never vary (the translation row's zero padding) are not divided by their std.
+        self.register_buffer("std", torch.where(std < conventions.STD_FLOOR, torch.ones_like(std), std))  # (J, C)
         # A valid frame (identity rotations, zero translation) put in place of padding before
         # forward kinematics, whose rotation conversions are not defined at zero features.
         self.register_buffer("neutral_frame", self._neutral_frame(), persistent=False)  # (J, C)
-        # The frozen backbone stays outside the module tree: not in the state_dict, not trained.
-        object.__setattr__(self, "_text_backbone", text_backbone)
-        self.set_image_backbone(image_backbone)
+        # The frozen backbones stay outside the module tree: not in the state_dict, not trained.
+        backbones = backbones or Backbones()
+        object.__setattr__(self, "_text_backbone", None)
+        if backbones.text is not None:
+            self.set_text_backbone(backbones.text)
+        self.set_image_backbone(backbones.image)
         self.motion_frozen = False  # a training choice (``freeze_motion``), not part of the config
 
     def _neutral_frame(self) -> torch.Tensor:
@@ -102,21 +144,20 @@ class SMoG(nn.Module):
 
     @property
     def variational(self) -> bool:
-        return bool(self.config.get("variational", False))
+        return bool(self.config.sizes.variational)
 
     @property
     def fps(self) -> float:
         """Frame rate of the motions this model was trained on (and generates)."""
-        return float(self.config["fps"])
+        return float(self.config.features.fps)
 
     @property
     def text_backbone(self):
-        """The frozen text backbone, loaded by name on first use and kept on the model's device
-        (it is outside the module tree, so ``model.to`` alone does not move it)."""
+        """The attached frozen text backbone, kept on the model's device (it is outside the module
+        tree, so ``model.to`` alone does not move it)."""
         if self._text_backbone is None:
-            from src.models.text_encoders import get_text_backbone
-
-            self.set_text_backbone(get_text_backbone(self.config["text_backbone"], device=self.device))
+            raise RuntimeError(f"no text backbone attached: load it with src.models.backbones.load_backbones "
+                               f"({self.config.text.backbone!r}) and pass it to the factory or set_text_backbone")
         backbone = self._text_backbone
         if isinstance(backbone, nn.Module) and getattr(backbone, "device", self.device) != self.device:
             backbone.to(self.device)
@@ -124,29 +165,27 @@ class SMoG(nn.Module):
 
     def set_text_backbone(self, backbone) -> None:
         """Attach a frozen text backbone; its widths must be those the model was built for."""
-        expected = (self.config["text_dim"], self.config["text_token_dim"])
+        expected = (self.config.text.dim, self.config.text.token_dim)
         if (backbone.dim, backbone.token_dim) != expected:
             raise ValueError(f"text backbone {backbone.name!r} has dim/token_dim {(backbone.dim, backbone.token_dim)}, "
-                             f"but this model was built for {self.config['text_backbone']!r} with {expected}")
+                             f"but this model was built for {self.config.text.backbone!r} with {expected}")
         object.__setattr__(self, "_text_backbone", backbone)
 
     @property
     def image_backbone(self):
-        """The frozen CLIP image tower of ``--clip_image_losses``, loaded on first use (local
-        files only) and kept on the model's device."""
+        """The attached frozen CLIP image tower of ``--clip_image_losses``, kept on the model's device."""
         if self._image_backbone is None:
-            from src.models.image_encoders import load_clip_image
-
-            self.set_image_backbone(load_clip_image(device=self.device))
+            raise RuntimeError("no CLIP image tower attached: --clip_image_losses needs it "
+                               "(src.models.backbones.load_backbones(config, with_image=True))")
         if self._image_backbone.device != self.device:
             self._image_backbone.to(self.device)
         return self._image_backbone
 
     def set_image_backbone(self, backbone) -> None:
         """Attach the frozen image tower; its width must be the one the model was built for."""
-        if backbone is not None and backbone.dim != self.config.get("image_dim"):
+        if backbone is not None and backbone.dim != self.config.losses.image_dim:
             raise ValueError(f"image backbone has dim {backbone.dim}, but this model was built for "
-                             f"image_dim {self.config.get('image_dim')}")
+                             f"image_dim {self.config.losses.image_dim}")
         object.__setattr__(self, "_image_backbone", backbone)
 
     def freeze_motion(self) -> None:
@@ -158,7 +197,7 @@ class SMoG(nn.Module):
             module.requires_grad_(False)
             module.eval()
 
-    def train(self, mode: bool = True) -> "SMoG":
+    def train(self, mode: bool = True) -> "SMoGModel":
         super().train(mode)
         if self.motion_frozen:
             self.motion_encoder.eval()
@@ -263,62 +302,66 @@ class SMoG(nn.Module):
         return self._raw(self._decode_normalised(latent, mask), mask), mask
 
     # ------------------------------------------------------------------ forward / losses
-    def forward(self, batch: dict) -> dict:
-        """Everything the losses need for one batch.
+    def forward(self, batch: dict) -> ModelOutputs:
+        """What the loss terms with a weight need (``self.losses.needs()``) for one batch.
 
         Args:
             batch: {"x": (B, T, J, C) raw features, "mask": (B, T) bool, "text": B captions,
                 "betas": (B, K) optional}.
         Returns:
-            dict, see ``SMoGLosses.forward``; ``recon``/``recon_text`` are normalised features
-            (no ``recon`` when the motion branch is frozen).
+            ``ModelOutputs``; ``recon``/``recon_text`` are normalised features (no ``recon`` when the
+            motion branch is frozen).
         """
         x, mask = batch["x"], batch["mask"]
         sample = self.training
+        needs = self.losses.needs()
         target = torch.where(mask[..., None, None], self.normalize(x), torch.zeros((), device=x.device))
         frozen = self.motion_frozen
         with torch.set_grad_enabled(torch.is_grad_enabled() and not frozen):  # a frozen branch needs no graph
             motion = self.encode_motion(x, mask, sample=sample and not frozen)
-        out = {"mask": mask, "target": target, "motion": motion}
+        out = ModelOutputs(mask=mask, target=target, motion=motion)
         if not frozen:  # a frozen autoencoder's own reconstruction would teach nothing
-            out["recon"] = self._decode_normalised(motion["latent"], mask)
-        losses = self.losses
+            out.recon = self._decode_normalised(motion["latent"], mask)
         texts = batch.get("text")
-        if texts is not None and losses.needs_text:
-            out["text"] = self.encode_text(texts, sample=sample)
-            out["keys"] = list(texts)
-            if losses.needs_crossmodal:
-                out["recon_text"] = self._decode_normalised(out["text"]["latent"], mask)
-        if texts is not None and losses.needs_pooled:
-            out["pooled"] = self.text_backbone.encode_pooled(list(texts)).to(self.device, torch.float32)
-        if losses.needs_image:
-            out["image"] = self.frame_image_embeddings(x, mask)
-        if losses.needs_points:
-            betas = batch.get("betas")
+        if texts is not None and needs.text:
+            out.text = self.encode_text(texts, sample=sample)
+            out.keys = list(texts)
+            if needs.crossmodal:
+                out.recon_text = self._decode_normalised(out.text["latent"], mask)
+        if texts is not None and needs.pooled:
+            out.pooled = self.text_backbone.encode_pooled(list(texts)).to(self.device, torch.float32)
+        if needs.image:
+            out.image = self.frame_image_embeddings(x, mask)
+        betas = batch.get("betas")
+        if needs.points:
             with torch.no_grad():
-                out["points_target"] = self._points(x, mask, betas, self.use_vertices, self.vertstrans)
-            for key in ("recon", "recon_text"):
-                if key in out:
-                    out[f"points_{key}"] = self._points(self.unnormalize(out[key]), mask, betas,
-                                                        self.use_vertices, self.vertstrans)
-        if losses.needs_feet:
-            feet = list(conventions.FOOT_JOINTS)
-            betas = batch.get("betas")
-            # The rcxyz points already hold the world joints when they are joints with translation.
-            reuse = "points_target" in out and self.vertstrans and \
-                out["points_target"].shape[2] == conventions.NUM_BODY_JOINTS
-            with torch.no_grad():
-                target = out["points_target"] if reuse else self._points(x, mask, betas, False, True)
-            out["feet_target"] = target[:, :, feet]
-            for key in ("recon", "recon_text"):
-                if key in out:
-                    points = out[f"points_{key}"] if reuse else \
-                        self._points(self.unnormalize(out[key]), mask, betas, False, True)
-                    out[f"feet_{key}"] = points[:, :, feet]
-            out["fps"] = self.fps
-        if losses.lambda_kan_reg:
-            out["kan_reg"] = self.kan_regularization()
+                out.points_target = self._points(x, mask, betas, self.use_vertices, self.vertstrans)
+            out.points_recon, out.points_recon_text = (
+                None if feats is None else self._points(self.unnormalize(feats), mask, betas, self.use_vertices,
+                                                        self.vertstrans)
+                for feats in (out.recon, out.recon_text))
+        if needs.feet:
+            self._feet(out, x, betas)
+        if needs.kan_reg:
+            out.kan_reg = self.kan_regularization()
         return out
+
+    def _feet(self, out: ModelOutputs, x: torch.Tensor, betas: Optional[torch.Tensor]) -> None:
+        """Fill the world foot positions (B, T, 2, 3) of the input and of each decoded output."""
+        feet = list(conventions.FOOT_JOINTS)
+        mask = out.mask
+        # The rcxyz points already hold the world joints when they are joints with translation.
+        reuse = out.points_target is not None and self.vertstrans and \
+            out.points_target.shape[2] == conventions.NUM_BODY_JOINTS
+        with torch.no_grad():
+            target = out.points_target if reuse else self._points(x, mask, betas, False, True)
+        out.feet_target = target[:, :, feet]
+        for feats, points, name in ((out.recon, out.points_recon, "feet_recon"),
+                                    (out.recon_text, out.points_recon_text, "feet_recon_text")):
+            if feats is not None:
+                world = points if reuse else self._points(self.unnormalize(feats), mask, betas, False, True)
+                setattr(out, name, world[:, :, feet])
+        out.fps = self.fps
 
     @torch.no_grad()
     def frame_image_embeddings(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -332,8 +375,6 @@ class SMoG(nn.Module):
         Returns:
             (B, image_dim) unit embeddings.
         """
-        from src.utils.raster import render_pose_images
-
         lengths = mask.sum(1)
         if self.training:
             index = (torch.rand(lengths.shape, device=x.device) * lengths).long().clamp_max(lengths - 1)
@@ -436,21 +477,49 @@ class SMoG(nn.Module):
 
     # ------------------------------------------------------------------ save / load
     def save_pretrained(self, directory, half: bool = False) -> None:
-        """Write ``config.json`` and ``model.pt`` to ``directory`` (see ``src.models.get_model``);
+        """Write ``config.json`` and ``model.pt`` to ``directory`` (``checkpoint.save_pretrained``);
         ``half`` stores floating parameters as float16 (loaded back as float32)."""
-        from src.models.get_model import save_pretrained
-
-        save_pretrained(self, directory, half=half)
+        checkpoint.save_pretrained(self, directory, half=half)
 
     @classmethod
-    def from_pretrained(cls, path, device="cpu", text_backbone=None, strict: bool = True) -> "SMoG":
-        """Rebuild a model from a ``save_pretrained`` directory or a training checkpoint, with no
-        dataset and no other file (the frozen text backbone is loaded by name when needed)."""
-        from src.models.get_model import load_pretrained
+    def from_pretrained(cls, path, device="cpu", text_backbone=None, strict: bool = True,
+                        backbones: Optional[Backbones] = None) -> "SMoGModel":
+        """Rebuild a model in eval mode from a ``save_pretrained`` directory or a training checkpoint,
+        with no dataset and no other file (the frozen text backbone is loaded by its stored name
+        unless ``text_backbone`` or ``backbones`` is given).
 
-        return load_pretrained(path, device=device, text_backbone=text_backbone, strict=strict)
+        Raises:
+            ModelFilesError: the files are missing, unreadable or do not fit (naming the file).
+        """
+        return cls.from_files(checkpoint.read_model_files(path, device), device, text_backbone, strict, backbones)
+
+    @classmethod
+    def from_checkpoint(cls, path, device="cpu", text_backbone=None, strict: bool = True,
+                        backbones: Optional[Backbones] = None) -> tuple:
+        """(model in eval mode, checkpoint dict) of a ``save_checkpoint`` file (see ``from_pretrained``)."""
+        files = checkpoint.read_model_files(path, device)
+        if files.checkpoint is None:
+            raise checkpoint.CheckpointFormatError(f"{path} is a pretrained folder, not a training checkpoint")
+        return cls.from_files(files, device, text_backbone, strict, backbones), files.checkpoint
+
+    @classmethod
+    def from_files(cls, files: "checkpoint.ModelFiles", device="cpu", text_backbone=None, strict: bool = True,
+                   backbones: Optional[Backbones] = None) -> "SMoGModel":
+        """The model of files read by ``checkpoint.read_model_files`` (see ``from_pretrained``)."""
+        if backbones is None:
+            backbones = Backbones(text=text_backbone) if text_backbone is not None else \
+                checkpoint.backbones_for(files, device)
+        # With ``strict`` every weight is overwritten next (or loading fails): skip the KAN initialisation.
+        try:
+            with skip_kan_init() if strict else contextlib.nullcontext():
+                model = cls(files.config, None, backbones)
+        except (ValueError, OSError, KeyError, TypeError) as err:  # e.g. its body model file is absent here
+            raise checkpoint.CheckpointFormatError(f"{files.source}: cannot build its model here: {err}") from None
+        checkpoint.load_state_dict_checked(model, files.state_dict, strict, source=files.source,
+                                           saved_config=files.config)
+        return model.to(device).float().eval()
 
     def extra_repr(self) -> str:
         return (f"pose_rep={self.pose_rep}, features={self.feature_shape}, latent_dim={self.latent_dim}, "
-                f"arch={self.config.get('arch')}, kan_layers={self.config.get('kan_layers')}, "
-                f"text={self.config.get('text_backbone')}/{self.text_conditioning}, variational={self.variational}")
+                f"arch={self.config.kan.arch}, kan_layers={list(self.config.kan.layers)}, "
+                f"text={self.config.text.backbone}/{self.text_conditioning}, variational={self.variational}")

@@ -1,0 +1,399 @@
+"""The one model configuration: every size, KAN, text, body and loss setting, its default and its check.
+
+A ``ModelConfig`` is what a model is built from (``src.models.factory.build_model``) and what is
+saved with its weights (``to_dict``); ``from_dict`` reads it back, and also reads the flat dicts
+that checkpoints written before this module hold (``exps/smog_builtin``). Command-line options are
+generated from the fields' metadata by ``src.parser.model``:
+
+    metadata = option(name, help, choices=..., option_default=...)
+
+A field without that metadata is derived (feature layout from the dataset options, widths read
+from the backbones). Adding a model option = one field here plus its test. No torch here, so
+parsing a command's arguments stays fast.
+"""
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, List, Mapping, Optional, Tuple
+
+from src.errors import BadInputError
+
+CONFIG_VERSION = 2  # 1: the flat dicts of get_model.model_config_from_opt (read by from_dict)
+MODELTYPES = ("motionclip", "smog")
+ARCHITECTURES = ("transformer",)
+DEFAULT_MODELNAME = "motionclip_transformer_rc_rcxyz_vel"
+RECONSTRUCTION_TERMS = ("rc", "rcxyz", "vel", "velxyz")
+CLIP_LOSS_KINDS = ("cosine", "ce", "mse")
+LAYER_KINDS = ("linear", "kan")
+KAN_PLACES = ("embed", "final", "ffn")  # where --kan_layers may put KAN layers
+LATENT_NORMS = ("layernorm", "l2", "none")
+TEXT_CONDITIONINGS = ("learned", "frozen")
+JOINTSTYPES = ("a2m", "a2mpl", "smpl", "vibe", "vertices")
+
+
+def option(name: str, help: str = "", option_default: Any = dataclasses.MISSING, **argparse_kwargs) -> dict:
+    """CLI metadata of a config field (read by ``src.parser.model``).
+
+    Args:
+        name: the option, e.g. ``"--latent_dim"``.
+        help: its help text.
+        option_default: the option's default when it differs from the field's (a loss weight that
+            only counts when ``--modelname`` lists its term).
+        argparse_kwargs: ``choices``, ``nargs``, ``metavar``, ``flag`` (True: ``--x/--no-x``).
+    """
+    return {"cli": {"name": name, "help": help, "option_default": option_default, **argparse_kwargs}}
+
+
+def parse_kan_layers(spec) -> tuple:
+    """``"embed,final"`` (or a list) -> ("embed", "final"), in KAN_PLACES order; ``""`` -> ()."""
+    names = [s.strip() for s in spec.split(",") if s.strip()] if isinstance(spec, str) else list(spec or ())
+    unknown = sorted(set(names) - set(KAN_PLACES))
+    if unknown:
+        raise BadInputError(f"--kan_layers: unknown place(s) {unknown}; choose from {list(KAN_PLACES)}")
+    return tuple(p for p in KAN_PLACES if p in names)
+
+
+def parse_clip_losses(spec) -> tuple:
+    """``"cosine_ce"`` (or a list) -> ("cosine", "ce"); ``""`` / None -> ()."""
+    if spec is None:
+        return ()
+    names = [s for s in spec.split("_") if s] if isinstance(spec, str) else list(spec)
+    unknown = sorted(set(names) - set(CLIP_LOSS_KINDS))
+    if unknown:
+        raise BadInputError(f"clip losses: unknown kind(s) {unknown}; use an underscore-joined subset of "
+                            f"{list(CLIP_LOSS_KINDS)}")
+    return tuple(k for k in CLIP_LOSS_KINDS if k in names)
+
+
+def parse_modelname(modelname: str) -> tuple:
+    """``motionclip_transformer_rc_rcxyz_vel`` -> ("motionclip", "transformer", ("rc", "rcxyz", "vel")).
+
+    The modeltype and architecture parts are accepted and ignored (there is one model); they are
+    checked only so that the original command lines keep their meaning. The losses part switches
+    the reconstruction terms on.
+    """
+    parts = modelname.split("_")
+    if len(parts) < 3 or parts[0] not in MODELTYPES or parts[1] not in ARCHITECTURES:
+        raise BadInputError(f"--modelname {modelname!r}: expected <{'|'.join(MODELTYPES)}>_"
+                            f"<{'|'.join(ARCHITECTURES)}>_<losses>, e.g. {DEFAULT_MODELNAME}")
+    terms = tuple(parts[2:])
+    unknown = sorted(set(terms) - set(RECONSTRUCTION_TERMS))
+    if unknown:
+        raise BadInputError(f"--modelname {modelname!r}: unknown loss(es) {unknown}; choose from "
+                            f"{list(RECONSTRUCTION_TERMS)}")
+    return parts[0], parts[1], terms
+
+
+def _check_choice(name: str, value, choices) -> None:
+    if value not in choices:
+        raise BadInputError(f"{name} {value!r}: choose one of {list(choices)}")
+
+
+@dataclass
+class FeatureConfig:
+    """Feature layout, set by the dataset options (``src.parser.dataset``); fps from the data."""
+
+    pose_rep: str = "rot6d"
+    translation: bool = True
+    glob: bool = True
+    glob_rot: Optional[List[float]] = None
+    fps: Optional[float] = None  # filled by the factory (src.config.SMOG_FPS) when the data gives none
+
+
+@dataclass
+class SizeConfig:
+    """Motion encoder/decoder (Transformer) sizes and latent handling."""
+
+    latent_dim: int = field(default=256, metadata=option("--latent_dim", "latent and Transformer width (original 512)"))
+    num_layers: int = field(default=4, metadata=option("--num_layers", "layers of the motion encoder and of the "
+                                                                       "decoder (original 8)"))
+    ff_size: int = field(default=1024, metadata=option("--ff_size"))
+    num_heads: int = field(default=4, metadata=option("--num_heads"))
+    dropout: float = field(default=0.1, metadata=option("--dropout"))
+    activation: str = field(default="gelu", metadata=option("--activation", choices=("gelu", "relu")))
+    variational: bool = field(default=False, metadata=option(
+        "--variational", "TEMOS-style encoders with mu/logvar, sampling and a KL term", flag=True))
+    latent_norm: str = field(default="layernorm", metadata=option(
+        "--latent_norm", "normalisation of motion and text latents before decoding (SMoG: layernorm)",
+        choices=LATENT_NORMS))
+    duration_encoding: bool = field(default=True, metadata=option(
+        "--duration_encoding", "decoder queries also encode the motion's total length", flag=True))
+    num_memory_tokens: int = field(default=1, metadata=option(
+        "--num_memory_tokens", "memory tokens the decoder attends to, projected from the latent (1 = the latent)"))
+    logvar_head: bool = True  # False only in checkpoints from before the head (sigma read directly)
+
+
+@dataclass
+class KANConfig:
+    """Where KAN layers go and the ``KANLayer`` options (its constructor has no defaults of its own here)."""
+
+    arch: str = field(default="kan", metadata=option(
+        "--arch", "kan: KAN layers at the --kan_layers places (SMoG); linear: MotionCLIP", choices=LAYER_KINDS))
+    layers: Tuple[str, ...] = field(default=("embed", "final"), metadata=option(
+        "--kan_layers", "comma list, subset of embed,final,ffn (default: SMoG's embed,final)"))
+    grid_size: int = field(default=5, metadata=option("--kan_grid_size"))
+    spline_order: int = field(default=3, metadata=option("--kan_spline_order"))
+    scale_noise: float = field(default=0.1, metadata=option("--kan_scale_noise"))
+    scale_base: float = field(default=1.0, metadata=option("--kan_scale_base"))
+    scale_spline: float = field(default=1.0, metadata=option("--kan_scale_spline"))
+    enable_standalone_scale_spline: bool = field(default=True, metadata=option(
+        "--kan_standalone_scale_spline", flag=True))
+    base_activation: str = field(default="silu", metadata=option(
+        "--kan_base_activation", choices=("silu", "gelu", "relu", "tanh")))
+    grid_eps: float = field(default=0.02, metadata=option("--kan_grid_eps"))
+    grid_range: Tuple[float, float] = field(default=(-1.0, 1.0), metadata=option(
+        "--kan_grid_range", nargs=2, metavar=("LOW", "HIGH")))
+
+    def layer_options(self) -> dict:
+        """Keyword arguments of ``KANLayer`` (the activation by name; ``blocks`` resolves it)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name not in ("arch", "layers")}
+
+    def kind(self, place: str) -> str:
+        """"kan" or "linear" for a place of ``KAN_PLACES``."""
+        return "kan" if self.arch == "kan" and place in self.layers else "linear"
+
+
+@dataclass
+class TextConfig:
+    """The frozen text backbone (by name) and the trainable text encoder on top of it."""
+
+    backbone: str = field(default="minilm", metadata=option(
+        "--text_backbone", "frozen text model (never trained; stored by name)", choices=("minilm", "clip")))
+    conditioning: str = field(default="learned", metadata=option(
+        "--text_conditioning", "learned: decode from the trainable text encoder (TEMOS/TMR); frozen: from the "
+        "frozen pooled embedding (the original SMoG)", choices=TEXT_CONDITIONINGS))
+    num_layers: int = field(default=4, metadata=option("--text_num_layers"))
+    ff_size: int = field(default=1024, metadata=option("--text_ff_size"))
+    num_heads: int = field(default=4, metadata=option("--text_num_heads"))
+    dropout: Optional[float] = field(default=None, metadata=option(
+        "--text_dropout", "dropout of the text encoder (default: --dropout); captions are few and short, so it "
+        "can stay on where the motion side trains without dropout", type=float))
+    dim: Optional[int] = None  # pooled embedding width, read from the backbone by the factory
+    token_dim: Optional[int] = None  # token feature width, read from the backbone by the factory
+
+
+@dataclass
+class BodyConfig:
+    """Forward kinematics and the points of the rcxyz/velxyz losses."""
+
+    body_model: str = field(default="auto", metadata=option(
+        "--body_model", "forward kinematics for rcxyz/velxyz and joints (auto: SMPL file if present)",
+        choices=("auto", "builtin", "smpl", "smplh")))
+    jointstype: str = field(default="vertices", metadata=option(
+        "--jointstype", "points of the rcxyz/velxyz losses: vertices (SMPL vertices when a real SMPL model is "
+        "loaded, else the 22 joints); any other value: the 22 joints", choices=JOINTSTYPES))
+    vertstrans: bool = field(default=False, metadata=option(
+        "--vertstrans", "include the root translation in the rcxyz/velxyz points (original default off)", flag=True))
+
+
+def _recon_help(what: str) -> str:
+    return f"{what} (on only when listed in --modelname)"
+
+
+@dataclass
+class LossConfig:
+    """Loss weights as the loss module uses them: a term that is off has weight 0 (``from_options``
+    applies ``--modelname``'s terms, ``--variational`` to ``kl`` and the KAN layout to ``kan_reg``)."""
+
+    lambda_rc: float = field(default=1.0, metadata=option("--lambda_rc", _recon_help("MSE on normalised features")))
+    lambda_rcxyz: float = field(default=1.0, metadata=option(
+        "--lambda_rcxyz", _recon_help("MSE on forward-kinematics points")))
+    lambda_vel: float = field(default=1.0, metadata=option("--lambda_vel", _recon_help("MSE on feature velocities")))
+    lambda_velxyz: float = field(default=0.0, metadata=option(
+        "--lambda_velxyz", _recon_help("MSE on point velocities"), option_default=1.0))
+    lambda_kl: float = field(default=0.0, metadata=option(
+        "--lambda_kl", "KL to N(0, I) (--variational)", option_default=1e-5))
+    lambda_contrastive: float = field(default=0.1, metadata=option("--lambda_contrastive", "text-motion InfoNCE"))
+    lambda_latent: float = field(default=1.0, metadata=option("--lambda_latent", "text-to-motion latent matching"))
+    lambda_crossmodal: float = field(default=1.0, metadata=option(
+        "--lambda_crossmodal", "factor on the reconstruction losses of the motion decoded from text"))
+    lambda_kan_reg: float = field(default=0.0, metadata=option("--lambda_kan_reg", "KAN L1 + entropy regulariser"))
+    lambda_fc: float = field(default=0.0, metadata=option(
+        "--lambda_fc", "foot contact: squared world speed (m/s) of the decoded feet where the input's feet stand "
+        "still (MDM's foot-contact loss); against gliding feet"))
+    temperature: float = field(default=0.07, metadata=option(
+        "--contrastive_temperature", "initial InfoNCE temperature (learnable, clamped at logit scale 100)"))
+    detach_motion_latent: bool = field(default=True, metadata=option(
+        "--latent_detach_motion", "the latent-matching loss moves only the text latent", flag=True))
+    clip_text_losses: Tuple[str, ...] = field(default=("cosine",), metadata=option(
+        "--clip_text_losses", "underscore-joined subset of mse, ce, cosine between the motion latent and the "
+        "frozen pooled text embedding ('' = off)"))
+    clip_image_losses: Tuple[str, ...] = field(default=(), metadata=option(
+        "--clip_image_losses", "underscore-joined subset of mse, ce, cosine between the motion latent and CLIP's "
+        "image embedding of a rendered frame (needs CLIP's weights, see --clip_path); '' = off"))
+    clip_lambda_mse: float = field(default=1.0, metadata=option("--clip_lambda_mse"))
+    clip_lambda_ce: float = field(default=1.0, metadata=option("--clip_lambda_ce"))
+    clip_lambda_cosine: float = field(default=1.0, metadata=option("--clip_lambda_cosine"))
+    image_dim: Optional[int] = None  # CLIP image embedding width, read from the image tower by the factory
+
+
+# Options that are no config field: read by from_options or by the commands.
+MODELNAME_OPTION = option(
+    "--modelname", "modeltype_architecture_losses, as the original: the modeltype and architecture parts are "
+    "accepted and ignored (one model); the losses listed (rc, rcxyz, vel, velxyz) are the reconstruction terms "
+    "switched on", option_default=DEFAULT_MODELNAME)["cli"]
+
+
+@dataclass
+class ModelConfig:
+    """Everything a SMoG model is built from; saved with its weights.
+
+    Args:
+        modelname: the original ``--modelname`` (its losses part made the loss weights).
+        features, sizes, kan, text, body, losses: the groups above.
+    """
+
+    modelname: str = DEFAULT_MODELNAME
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    sizes: SizeConfig = field(default_factory=SizeConfig)
+    kan: KANConfig = field(default_factory=KANConfig)
+    text: TextConfig = field(default_factory=TextConfig)
+    body: BodyConfig = field(default_factory=BodyConfig)
+    losses: LossConfig = field(default_factory=LossConfig)
+
+    def __post_init__(self):
+        self.kan.layers = parse_kan_layers(self.kan.layers)
+        self.kan.grid_range = tuple(float(v) for v in self.kan.grid_range)
+        self.losses.clip_text_losses = parse_clip_losses(self.losses.clip_text_losses)
+        self.losses.clip_image_losses = parse_clip_losses(self.losses.clip_image_losses)
+        if self.features.glob_rot is not None:
+            self.features.glob_rot = [float(v) for v in self.features.glob_rot]
+        if self.text.dropout is None:  # one dropout unless the text side asks for its own
+            self.text.dropout = self.sizes.dropout
+        self.validate()
+
+    def validate(self) -> None:
+        """Raises BadInputError naming the option of the first inconsistent setting."""
+        parse_modelname(self.modelname)
+        sizes = self.sizes
+        if sizes.latent_dim % 2 or sizes.latent_dim % sizes.num_heads:
+            raise BadInputError(f"--latent_dim {sizes.latent_dim} must be even and divisible by --num_heads "
+                                f"{sizes.num_heads}")
+        _check_choice("latent_norm", sizes.latent_norm, LATENT_NORMS)
+        _check_choice("--arch", self.kan.arch, LAYER_KINDS)
+        _check_choice("text_conditioning", self.text.conditioning, TEXT_CONDITIONINGS)
+        if self.losses.clip_image_losses and self.losses.image_dim is not None and self.losses.image_dim <= 0:
+            raise BadInputError(f"image_dim must be positive, got {self.losses.image_dim}")
+
+    # ------------------------------------------------------------------ (de)serialisation
+    def to_dict(self) -> dict:
+        """JSON-safe nested dict (tuples as lists) with ``version``."""
+        return {"version": CONFIG_VERSION, **_plain(dataclasses.asdict(self))}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> "ModelConfig":
+        """Read ``to_dict``'s output, or the flat config of a checkpoint written before this module.
+
+        Raises:
+            BadInputError: unknown keys or invalid values (naming them).
+        """
+        data = dict(data)
+        if data.get("version") != CONFIG_VERSION:
+            data = _from_flat(data)
+        data.pop("version", None)
+        groups = {f.name: f.type for f in dataclasses.fields(cls) if f.name != "modelname"}
+        unknown = sorted(set(data) - set(groups) - {"modelname"})
+        if unknown:
+            raise BadInputError(f"model config: unknown key(s) {unknown}")
+        kwargs = {"modelname": data.get("modelname", DEFAULT_MODELNAME)}
+        for name, group in groups.items():
+            values = dict(data.get(name, {}))
+            known = {f.name for f in dataclasses.fields(group)}
+            if set(values) - known:
+                raise BadInputError(f"model config: unknown key(s) {sorted(set(values) - known)} in {name!r}")
+            kwargs[name] = group(**values)
+        return cls(**kwargs)
+
+    @classmethod
+    def from_options(cls, options: Mapping, fps: Optional[float] = None) -> "ModelConfig":
+        """Parsed command-line options (a Namespace's ``vars`` or a dict; missing ones take their
+        defaults) -> config. Applies the rules between options: ``--modelname`` switches the
+        reconstruction terms, ``kl`` needs ``--variational``, ``kan_reg`` needs KAN layers.
+
+        Args:
+            options: option name (without dashes) -> value, as ``src.parser`` produces.
+            fps: frame rate of the data (else ``options["fps"]``, else filled by the factory).
+        """
+        options = {k: v for k, v in dict(options).items() if v is not None}  # None: not given
+        if options.get("clip_training"):
+            raise BadInputError(f"--clip_training {options['clip_training']!r}: the text backbone is always frozen "
+                                "here; the trainable part is the text encoder (--text_conditioning learned)")
+        modelname = options.get("modelname", DEFAULT_MODELNAME)
+        _, _, terms = parse_modelname(modelname)
+        groups = {}
+        for group_field in dataclasses.fields(cls):
+            if group_field.name == "modelname":
+                continue
+            values = {}
+            for f in dataclasses.fields(group_field.type):
+                cli = f.metadata.get("cli")
+                key = cli["name"][2:] if cli else f.name
+                if key in options:
+                    values[f.name] = options[key]
+                elif cli and cli["option_default"] is not dataclasses.MISSING:
+                    values[f.name] = cli["option_default"]
+            groups[group_field.name] = group_field.type(**values)
+        losses, kan = groups["losses"], groups["kan"]
+        for term in RECONSTRUCTION_TERMS:
+            if term not in terms:
+                setattr(losses, f"lambda_{term}", 0.0)
+        if not groups["sizes"].variational:
+            losses.lambda_kl = 0.0
+        if kan.arch != "kan" or not parse_kan_layers(kan.layers):
+            losses.lambda_kan_reg = 0.0
+        features = groups["features"]
+        features.fps = fps if fps is not None else features.fps
+        return cls(modelname=modelname, **groups)
+
+
+def cli_fields() -> List[Tuple[str, dataclasses.Field]]:
+    """(group name, field) of every config field with CLI metadata, in declaration order."""
+    return [(g.name, f) for g in dataclasses.fields(ModelConfig) if g.name != "modelname"
+            for f in dataclasses.fields(g.type) if "cli" in f.metadata]
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+# Flat (version 1) key -> (group, field) where the name changed; other group fields kept their flat name.
+_FLAT_RENAMES = {
+    "text_backbone": ("text", "backbone"), "text_conditioning": ("text", "conditioning"),
+    "text_num_layers": ("text", "num_layers"), "text_ff_size": ("text", "ff_size"),
+    "text_num_heads": ("text", "num_heads"), "text_dropout": ("text", "dropout"), "text_dim": ("text", "dim"),
+    "text_token_dim": ("text", "token_dim"), "image_dim": ("losses", "image_dim"), "kan_layers": ("kan", "layers"),
+}
+_FLAT_IGNORED = ("modeltype", "njoints", "nfeats", "text_backbone_kwargs")  # derived or never used
+
+
+def _from_flat(flat: dict) -> dict:
+    """The one conversion from a version-1 flat config (``get_model.model_config_from_opt`` before this
+    module) to ``to_dict``'s layout. Keys missing in older files take what that code then assumed:
+    no log-variance head, text dropout = dropout."""
+    out = {name: {} for name in ("features", "sizes", "kan", "text", "body", "losses")}
+    # Top-level flat keys of these groups kept their names (text and KAN options had prefixes).
+    where = {f.name: g.name for g in dataclasses.fields(ModelConfig) if g.name in ("features", "sizes", "body")
+             for f in dataclasses.fields(g.type)}
+    where["arch"] = "kan"
+    out["sizes"]["logvar_head"] = False
+    for key, value in flat.items():
+        if key in _FLAT_IGNORED or key == "version":
+            continue
+        if key == "modelname":
+            out["modelname"] = value
+        elif key == "kan_kwargs":
+            out["kan"].update(value)
+        elif key == "losses":
+            out["losses"].update(value)
+        elif key in _FLAT_RENAMES:
+            group, name = _FLAT_RENAMES[key]
+            out[group][name] = value
+        elif key in where:
+            out[where[key]][key] = value
+        else:
+            raise BadInputError(f"model config: unknown key {key!r}")
+    return out
