@@ -15,7 +15,7 @@ Motions going in (``encode_motion``, ``compute_similarity``, ``retrieve_*``, ``c
   (its ``fps`` is used when the call gives none);
 * a tuple ``(rotvec, trans)``: SMPL axis-angle (T, 24, 3) (or the 22 body joints) and root
   translation (T, 3) in metres, Y-up;
-* a :class:`~src.visualize.exporters.MotionClip` (what ``generate_clips`` returns);
+* a :class:`~src.motion.MotionClip` (what ``generate_clips`` returns);
 * joint positions (T, 22, 3), Y-up metres, only for a model trained with ``pose_rep xyz``
   (rotation models read rotations, which positions do not determine).
 
@@ -40,7 +40,7 @@ from src import config
 from src.datasets.amass_io import AmassReadError, load_amass_npz, resample
 from src.utils import features as feature_utils
 from src.utils import rotation
-from src.visualize.exporters import MotionClip, clip_from_joints, clip_from_params, resample_clip, rest_joints_of
+from src.motion import MotionClip, clip_from_joints, clip_from_params, resample_clip, resampled_num_frames, rest_joints_of
 
 DEFAULT_CHECKPOINT = config.DEFAULT_CHECKPOINT  # re-exported: tests monkeypatch it here
 DEFAULT_DURATION_S = 4.0
@@ -244,8 +244,7 @@ class SMoG:
     def _to_model_rate(self, clip: MotionClip) -> MotionClip:
         if abs(clip.fps - self.fps) < 1e-9:
             return clip
-        duration = (clip.num_frames - 1) / clip.fps
-        return resample_clip(clip, self.fps, int(math.floor(duration * self.fps + 1e-6)) + 1)
+        return resample_clip(clip, self.fps, resampled_num_frames(clip.num_frames, clip.fps, self.fps))
 
     def motion_features(self, motion: Motion, fps: Optional[float] = None) -> torch.Tensor:
         """(T, J, C) raw features of a motion, made as the training windows were."""

@@ -10,8 +10,8 @@ have no AMASS counterpart and are set to identity. Shape-only files (``shape.npz
 ``*_stagei.npz``) hold no motion.
 
 Resampling: source frame i is at time i / source_fps; output frame k is at k / target_fps for
-every k with k / target_fps <= duration = (T - 1) / source_fps (to within 1% of an output frame,
-so that 2.0 s at 59.99998856 fps gives 61 frames at 30 fps). Rotations are slerped, translations
+every k with k / target_fps <= duration = (T - 1) / source_fps (``src.motion.resampled_num_frames``,
+the project's one frame-count rule). Rotations are slerped, translations
 linearly interpolated. Then the root orientation and translation are turned from Z-up to Y-up
 (``geometry.zup_to_yup``, which turns the posed pelvis, not ``trans`` alone).
 """
@@ -24,13 +24,11 @@ import numpy as np
 import torch
 
 from src import config
+from src.motion import resampled_num_frames
 from src.utils import geometry, rotation
 
 FPS_KEYS = ("mocap_framerate", "mocap_frame_rate")
 SHAPE_ONLY_SUFFIXES = ("shape.npz", "_stagei.npz")
-# An output frame this close (in output frames) past the last source frame still counts, so that
-# rates such as 59.99998856 keep their nominal frame count.
-_END_TOLERANCE = 1e-2
 
 
 class AmassReadError(ValueError):
@@ -135,12 +133,6 @@ def _validate(path, body, trans, betas, fps, gender) -> dict:
         "gender": gender,
         "source_fps": fps,
     }
-
-
-def resampled_num_frames(num_frames: int, source_fps: float, target_fps: float) -> int:
-    """How many output frames ``resample`` gives for ``num_frames`` source frames."""
-    duration = (num_frames - 1) / source_fps
-    return int(math.floor(duration * target_fps + _END_TOLERANCE)) + 1
 
 
 def resample(rotvec: torch.Tensor, trans: torch.Tensor, source_fps: float, target_fps: float):

@@ -19,7 +19,7 @@ Reconstruction (SPEC §4 "Reconstruction"):
 import numpy as np
 
 from src import config
-from src.datasets.amass_io import resampled_num_frames
+from src.motion import resampled_num_frames
 
 CONTACT_HEIGHT = 0.05      # m: a foot is in contact below this height (SPEC §4)
 SKATING_SPEED = 0.5        # m/s: a contact foot moving faster than this skates (SPEC §4)
@@ -49,7 +49,7 @@ def resample_joints(joints, fps: float, target_fps: float = config.METRIC_FPS) -
     """Joints at ``target_fps`` by linear interpolation in time.
 
     Frame k of the output is at time k / target_fps (clamped to the last source frame); the number
-    of output frames follows ``amass_io.resampled_num_frames`` so all resampling in the project
+    of output frames follows ``src.motion.resampled_num_frames`` so all resampling in the project
     agrees. No re-canonicalisation (the metrics must see the motion as given).
 
     Args:
