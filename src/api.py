@@ -43,7 +43,7 @@ from src.utils import rotation
 from src.motion import MotionClip, clip_from_joints, clip_from_params, resample_clip, resampled_num_frames, rest_joints_of
 
 DEFAULT_CHECKPOINT = config.DEFAULT_CHECKPOINT  # re-exported: tests monkeypatch it here
-DEFAULT_DURATION_S = 4.0
+DEFAULT_DURATION_S = config.DEFAULT_DURATION_S  # re-exported: the api's callers name it here
 
 _BACKBONES = {}  # (name, device, options) -> frozen text backbone, shared by the models of a process
 

@@ -99,6 +99,9 @@ KITML_UNITS_PER_METRE = 640.0  # KIT-ML joint units are about 640 x metres (SPEC
 CMU_BVH_UNITS_TO_METRES = 0.056444
 METRIC_FPS = 20.0      # physical metrics are defined at 20 fps (SPEC §4)
 
+# Seconds of a generated motion when neither the prompt nor --duration says.
+DEFAULT_DURATION_S = 4.0
+
 # --------------------------------------------------------------------- paths
 ROOT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT_DIR / "data"

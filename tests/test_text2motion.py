@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from src import api, config
+from src import api, config, errors
 from src.datasets.amass_io import load_amass_npz
 from src.datasets.bvh import read_bvh, smpl_motion_from_bvh
 from src.models.rotation2xyz import BuiltinSkeleton
 from src.utils import geometry, rotation
-from src.visualize import exporters, motion_editing, motion_interpolation, prompts, text2motion
+from src.visualize import exporters, generation, motion_editing, motion_interpolation, prompts, text2motion
 from tests.test_api import make_tiny_checkpoint
 
 ASSETS = config.ASSETS_DIR
@@ -107,8 +107,8 @@ def test_shipped_asset_files():
 
     training = {c.lower() for caps in ACTION_CAPTIONS.values() for c in caps}
     assert not training & {t.lower() for t in texts}, "paper_texts.txt must hold paraphrases, not training captions"
-    assert len(motion_editing.read_edits(ASSETS / "paper_edits.csv")) >= 3
-    assert len(prompts.read_table(ASSETS / "paper_interps.csv", motion_interpolation.COLUMNS)) >= 2
+    assert len(generation.read_edits(ASSETS / "paper_edits.csv")) >= 3
+    assert len(prompts.read_table(ASSETS / "paper_interps.csv", generation.INTERPOLATION_COLUMNS)) >= 2
 
 
 # ------------------------------------------------------------------ text2motion
@@ -201,7 +201,7 @@ def test_long_prompt_warns_on_stderr(ckpt, tmp_path, capsys):
                                             ("61", "longer than the maximum of 60")])
 def test_bad_durations_name_the_line(ckpt, tmp_path, capsys, value, message):
     prompt_file = write(tmp_path / "p.txt", f"walk\n\nrun#{value}\n")
-    assert generate(ckpt, prompt_file, tmp_path / "o") == text2motion.EXIT_INPUT
+    assert generate(ckpt, prompt_file, tmp_path / "o") == errors.EXIT_BAD_INPUT
     err = capsys.readouterr().err
     assert f"{prompt_file}:3:" in err and message in err and "Traceback" not in err
     assert not (tmp_path / "o").exists()
@@ -217,7 +217,7 @@ def test_bad_options_name_the_option(ckpt, tmp_path, capsys, option, value):
 
 
 def test_missing_input_file(ckpt, tmp_path, capsys):
-    assert generate(ckpt, tmp_path / "absent.txt", tmp_path / "o") == text2motion.EXIT_INPUT
+    assert generate(ckpt, tmp_path / "absent.txt", tmp_path / "o") == errors.EXIT_BAD_INPUT
     assert "absent.txt: file not found" in capsys.readouterr().err
 
 
@@ -234,7 +234,7 @@ def test_checkpoint_errors(ckpt, tmp_path, capsys):
     torch.save({**saved, "state_dict": state}, mismatch)
     for path, message in ((tmp_path / "absent.pth.tar", "checkpoint not found"), (junk, "cannot load checkpoint"),
                           (no_backbone, "text backbone 'no_such_encoder'"), (mismatch, "missing in the checkpoint")):
-        assert generate(path, prompt_file, tmp_path / "o") == text2motion.EXIT_MODEL, path
+        assert generate(path, prompt_file, tmp_path / "o") == errors.EXIT_BAD_MODEL, path
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err, err
 
@@ -242,7 +242,7 @@ def test_checkpoint_errors(ckpt, tmp_path, capsys):
 def test_default_checkpoint(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(api, "DEFAULT_CHECKPOINT", tmp_path / "exps" / "smog_builtin" / "checkpoint.pth.tar")
     prompt_file = write(tmp_path / "p.txt", "walk#0.5\n")
-    assert run(text2motion.main, "--input_file", prompt_file, "--output_dir", tmp_path / "o") == text2motion.EXIT_MODEL
+    assert run(text2motion.main, "--input_file", prompt_file, "--output_dir", tmp_path / "o") == errors.EXIT_BAD_MODEL
     assert "shipped model" in capsys.readouterr().err
 
 
@@ -251,7 +251,7 @@ def test_refuses_to_overwrite(ckpt, tmp_path, capsys):
     out = tmp_path / "o"
     assert generate(ckpt, prompt_file, out) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    assert generate(ckpt, prompt_file, out, "--seed", 99) == text2motion.EXIT_INPUT
+    assert generate(ckpt, prompt_file, out, "--seed", 99) == errors.EXIT_BAD_INPUT
     assert "already exist" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert generate(ckpt, prompt_file, out, "--seed", 99, "--overwrite") == 0

@@ -137,6 +137,10 @@ class OutputPlan:
                 kinds.append("video")
         return cls(Path(out_dir), list(stems), tuple(kinds), grid=animation and bool(stems))
 
+    def positions_only(self) -> "OutputPlan":
+        """The plan of a position-only (``xyz``) model: the same files less ``.npz`` and ``.bvh``."""
+        return OutputPlan(self.out_dir, self.stems, tuple(k for k in self.kinds if k not in ("smpl", "bvh")), self.grid)
+
     def path(self, stem: str, kind: str) -> Path:
         return self.out_dir / f"{stem}{SUFFIXES[kind]}"
 
@@ -187,50 +191,69 @@ class ExportItem:
 _WRITERS = {"joints": save_joints, "smpl": save_amass, "bvh": save_bvh}
 
 
-def export_items(items: Sequence[ExportItem], plan: OutputPlan, header: dict,
-                 grid_items: Optional[Sequence[ExportItem]] = None, grid_ncols: Optional[int] = None,
-                 log: Callable[[str], None] = print) -> Path:
-    """Write every file of ``plan`` for ``items``, then the manifest.
+def write_item(item: ExportItem, plan: OutputPlan, log: Callable[[str], None] = print) -> dict:
+    """Write the per-clip files of ``plan`` for one item; returns its manifest entry.
 
     Args:
-        items: clips in plan order (``item.stem`` in ``plan.stems``).
-        header: manifest fields before ``items`` (``checkpoint``, ``fps``, ``seed``, ...).
-        grid_items: clips for the grid animation (default all, at most ``MAX_GRID_PANELS``).
-        grid_ncols: panels per row of the grid.
+        item: the clip (``item.stem`` in ``plan.stems``).
         log: progress messages.
+    """
+    assert item.stem in plan.stems, item.stem
+    assert item.clip.has_rotations or not {"smpl", "bvh"} & set(plan.kinds), "rotation files need rotations"
+    plan.out_dir.mkdir(parents=True, exist_ok=True)
+    entry = {"prompt": item.prompt, **item.meta, "frames": item.clip.num_frames}
+    for kind in SUFFIXES:
+        entry[kind] = None
+        if kind not in plan.kinds:
+            continue
+        path = plan.path(item.stem, kind)
+        if kind in _WRITERS:
+            _WRITERS[kind](path, item.clip)
+        else:
+            path = save_animation(path, item.clip, item.prompt)
+        entry[kind] = path.name
+    log(f"  {item.stem}: {' '.join(Path(entry[k]).suffix[1:] for k in SUFFIXES if entry[k])}")
+    return entry
+
+
+def finish_outputs(plan: OutputPlan, header: dict, entries: Sequence[dict], grid_items: Sequence[ExportItem],
+                   grid_ncols: Optional[int] = None, log: Callable[[str], None] = print) -> Path:
+    """Write the grid animation and, last, the manifest of a run whose clips are written.
+
+    Args:
+        header: manifest fields before ``items`` (``checkpoint``, ``fps``, ``seed``, ...).
+        entries: ``write_item``'s entries, in plan order.
+        grid_items: clips for the grid animation (at most ``MAX_GRID_PANELS`` are shown).
+        grid_ncols: panels per row of the grid.
     Returns:
         The manifest path.
     """
     plan.out_dir.mkdir(parents=True, exist_ok=True)
-    entries = []
-    for item in items:
-        assert item.stem in plan.stems, item.stem
-        assert item.clip.has_rotations or not {"smpl", "bvh"} & set(plan.kinds), "rotation files need rotations"
-        entry = {"prompt": item.prompt, **item.meta, "frames": item.clip.num_frames}
-        for kind in SUFFIXES:
-            entry[kind] = None
-            if kind not in plan.kinds:
-                continue
-            path = plan.path(item.stem, kind)
-            if kind in _WRITERS:
-                _WRITERS[kind](path, item.clip)
-            else:
-                path = save_animation(path, item.clip, item.prompt)
-            entry[kind] = path.name
-        entries.append(entry)
-        log(f"  {item.stem}: {' '.join(Path(entry[k]).suffix[1:] for k in SUFFIXES if entry[k])}")
     grid = {}
-    chosen = list(items if grid_items is None else grid_items)
+    chosen = list(grid_items)
     if len(chosen) > MAX_GRID_PANELS:
         log(f"  grid: showing the first {MAX_GRID_PANELS} of {len(chosen)} clips")
         chosen = chosen[:MAX_GRID_PANELS]
     for kind, path in plan.grid_paths().items():
         if chosen:
             grid[kind] = save_grid(path, [i.clip for i in chosen], [_short(i.prompt) for i in chosen], grid_ncols).name
-    manifest = {**header, "grid": grid or None, "items": entries}
+    manifest = {**header, "grid": grid or None, "items": list(entries)}
     path = plan.out_dir / MANIFEST
     write_text_atomic(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return path
+
+
+def export_items(items: Sequence[ExportItem], plan: OutputPlan, header: dict,
+                 grid_items: Optional[Sequence[ExportItem]] = None, grid_ncols: Optional[int] = None,
+                 log: Callable[[str], None] = print) -> Path:
+    """Write every file of ``plan`` for ``items``, then the manifest (``write_item`` + ``finish_outputs``).
+
+    Args:
+        items: clips in plan order.
+        grid_items: clips for the grid animation (default all).
+    """
+    entries = [write_item(item, plan, log) for item in items]
+    return finish_outputs(plan, header, entries, items if grid_items is None else grid_items, grid_ncols, log)
 
 
 def _short(title: str, limit: int = 48) -> str:

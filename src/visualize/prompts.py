@@ -30,13 +30,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Sequence, Union
 
+from src.errors import BadInputError
+
 MAX_DURATION_S = 60.0
 MAX_PROMPT_CHARS = 300
 COMMENT = "#"
 MOTION_FILE_SUFFIX = ".npz"
 
 
-class InputFileError(ValueError):
+class InputFileError(BadInputError):
     """A prompt or table file that cannot be used; the message names the file and line."""
 
     def __init__(self, source, line: Optional[int], message: str):
