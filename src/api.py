@@ -37,10 +37,10 @@ import torch
 from torch.nn import functional as F
 
 from src import config
-from src.datasets.amass_io import AmassReadError, load_amass_npz, resample
+from src.datasets.formats.amass_io import AmassReadError, load_amass_npz, resample
 from src.utils import features as feature_utils
 from src.utils import rotation
-from src.motion import MotionClip, clip_from_joints, clip_from_params, resample_clip, resampled_num_frames, rest_joints_of
+from src.motion import MotionClip, clip_from_joints, clip_from_params, resample_clip, rest_joints_of
 
 DEFAULT_CHECKPOINT = config.DEFAULT_CHECKPOINT  # re-exported: tests monkeypatch it here
 DEFAULT_DURATION_S = config.DEFAULT_DURATION_S  # re-exported: the api's callers name it here
@@ -244,7 +244,7 @@ class SMoG:
     def _to_model_rate(self, clip: MotionClip) -> MotionClip:
         if abs(clip.fps - self.fps) < 1e-9:
             return clip
-        return resample_clip(clip, self.fps, resampled_num_frames(clip.num_frames, clip.fps, self.fps))
+        return resample_clip(clip, self.fps, config.resampled_num_frames(clip.num_frames, clip.fps, self.fps))
 
     def motion_features(self, motion: Motion, fps: Optional[float] = None) -> torch.Tensor:
         """(T, J, C) raw features of a motion, made as the training windows were."""

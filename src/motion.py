@@ -1,4 +1,4 @@
-"""The motion type every layer shares: :class:`MotionClip`, its constructors, resampling, frame counts.
+"""The motion type every layer shares: :class:`MotionClip`, its constructors, resampling (the frame-count rule is ``config.resampled_num_frames``).
 
 A clip is canonical joint positions (the output convention of ``src.config``) plus, for rotation
 models, the SMPL-24 rotations and root translation that pose them. The api builds clips, the
@@ -6,7 +6,6 @@ exporters write them, the datasets and metrics resample with the same frame-coun
 import this module downward (it imports only ``src.config`` and the math helpers in ``src.utils``).
 """
 
-import math
 from dataclasses import dataclass
 from typing import Optional
 
@@ -15,21 +14,6 @@ import torch
 
 from src import config
 from src.utils import geometry, rotation
-
-# The one frame-count rule. Resampling T frames from ``source_fps`` to ``target_fps`` keeps output
-# frame k (at time k / target_fps) for every k with k / target_fps <= (T - 1) / source_fps. The
-# comparison tolerates 1% of an output frame because recorded rates are not exact: AMASS stores
-# e.g. 59.99998856 fps, and 2.0 s at that rate must still give the nominal 61 frames at 30 fps.
-# 1% is far below any real fractional frame (those are >= 1 / target_fps apart in time), so it
-# only absorbs float and recording noise.
-END_TOLERANCE = 1e-2
-
-
-def resampled_num_frames(num_frames: int, source_fps: float, target_fps: float) -> int:
-    """How many frames ``num_frames`` frames at ``source_fps`` give at ``target_fps`` (the rule above)."""
-    duration = (num_frames - 1) / source_fps
-    return int(math.floor(duration * target_fps + END_TOLERANCE)) + 1
-
 
 def forward_kinematics(rotmats: torch.Tensor, rest_joints: torch.Tensor, parents, trans: Optional[torch.Tensor] = None):
     """Pose a kinematic tree.

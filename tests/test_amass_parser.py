@@ -8,7 +8,9 @@ import pytest
 import torch
 from scipy.spatial.transform import Rotation, Slerp
 
-from src.datasets import amass_io, amass_parser, db
+from src import config
+from src.datasets import amass_parser
+from src.datasets.formats import amass_io, db
 from src.utils import geometry
 
 G_FPS = 59.99998856
@@ -133,7 +135,7 @@ def test_resampled_rotation_is_slerp_midpoint(tmp_path):
 def test_resample_non_integer_rates():
     for fps, frames, target, expected in ((120.00004577, 241, 30, 61), (250.0, 501, 30, 61),
                                           (100.0, 201, 30, 61), (59.99998856, 1, 30, 1)):
-        assert amass_io.resampled_num_frames(frames, fps, target) == expected, fps
+        assert config.resampled_num_frames(frames, fps, target) == expected, fps
 
 
 def test_bad_files_have_reasons(tmp_path):

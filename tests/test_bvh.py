@@ -13,8 +13,9 @@ import pytest
 import torch
 
 from src import config
-from src.datasets import amass_io, babel, bvh_import
-from src.datasets.bvh import BvhParseError, parse_bvh, read_bvh, smpl_motion_from_bvh, write_bvh
+from src.datasets import bvh_import
+from src.datasets.formats import amass_io, babel
+from src.datasets.formats.bvh import BvhParseError, parse_bvh, read_bvh, smpl_motion_from_bvh, write_bvh
 from src.models.rotation2xyz import BuiltinSkeleton
 from src.utils import rotation
 
@@ -319,7 +320,7 @@ def test_target_fps_resamples(tmp_path):
     result, _ = retarget(DATA / "07_01.bvh")
     with np.load(tmp_path / "out" / "CMU_BVH" / "07" / "07_01_poses.npz") as npz:
         assert float(npz["mocap_framerate"]) == 30.0
-        assert len(npz["poses"]) == amass_io.resampled_num_frames(len(result.rotmats), 120.0, 30.0)
+        assert len(npz["poses"]) == config.resampled_num_frames(len(result.rotmats), 120.0, 30.0)
 
 
 def test_missing_labels_file_is_named(tmp_path):

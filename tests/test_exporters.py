@@ -10,8 +10,8 @@ import torch
 
 from src import config
 from src.motion import clip_from_joints, clip_from_params, resample_clip, rest_joints_of
-from src.datasets.amass_io import load_amass_npz
-from src.datasets.bvh import read_bvh, smpl_motion_from_bvh
+from src.datasets.formats.amass_io import load_amass_npz
+from src.datasets.formats.bvh import read_bvh, smpl_motion_from_bvh
 from src.datasets.bvh_import import retarget_to_smpl
 from src.models.rotation2xyz import BuiltinSkeleton
 from src.utils import geometry, rotation

@@ -10,7 +10,8 @@ from src.datasets.procedural.captions import ACTION_CAPTIONS
 from src.datasets.synthetic import generate_sequence
 from src.models.get_model import build_model
 from src.models.rotation2xyz import BuiltinSkeleton
-from src.utils import features, geometry, rotation, signatures
+from src.metrics import signatures
+from src.utils import features, geometry, rotation
 
 FRAMES = 40
 FPS = 10.0

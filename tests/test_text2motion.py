@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from src import api, config, errors
-from src.datasets.amass_io import load_amass_npz
-from src.datasets.bvh import read_bvh, smpl_motion_from_bvh
+from src.datasets.formats.amass_io import load_amass_npz
+from src.datasets.formats.bvh import read_bvh, smpl_motion_from_bvh
 from src.models.rotation2xyz import BuiltinSkeleton
 from src.utils import geometry, rotation
 from src.visualize import exporters, generation, motion_editing, motion_interpolation, prompts, text2motion

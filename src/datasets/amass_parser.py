@@ -1,4 +1,4 @@
-"""Parse AMASS (and BABEL labels) into the motion db of ``src.datasets.db``.
+"""Parse AMASS (and BABEL labels) into the motion db of ``src.datasets.formats.db``.
 
     python -m src.datasets.amass_parser --dataset_name amass|babel --input_dir data/amass \
         --babel_dir data/babel_v1.0_release --output_dir data/amass_db --target_fps 30 [--quick_run]
@@ -22,7 +22,7 @@ import torch
 from tqdm import tqdm
 
 from src import config
-from src.datasets import amass_io, babel, db
+from src.datasets.formats import amass_io, babel, db
 from src.utils.fileio import write_text_atomic
 
 # AMASS's official split (SPEC §2), by subset folder, case-insensitive; newer releases name

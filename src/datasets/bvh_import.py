@@ -61,9 +61,9 @@ import numpy as np
 import torch
 
 from src import config
-from src.datasets import amass_io
-from src.datasets.amass_io import resample
-from src.datasets.bvh import BvhMotion, BvhParseError, read_bvh
+from src.datasets.formats import amass_io
+from src.datasets.formats.amass_io import resample
+from src.datasets.formats.bvh import BvhMotion, BvhParseError, read_bvh
 from src.models.rotation2xyz import BuiltinSkeleton
 from src.utils import rotation
 from src.utils.fileio import write_text_atomic

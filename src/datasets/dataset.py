@@ -69,9 +69,9 @@ from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import Dataset
 
 from src import config
-from src.datasets import captions as cap
-from src.datasets import db as db_schema
-from src.datasets.paraphrase import augment_caption
+from src.datasets.formats import db as db_schema
+from src.datasets.text import captions as cap
+from src.datasets.text.paraphrase import augment_caption
 from src.models.rotation2xyz import load_body_model
 from src.utils import fileio, features, geometry, rotation
 
@@ -119,7 +119,7 @@ def add_dataset_args(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--caption_augment", type=float, default=0.0,
                    help="probability of paraphrasing a training caption (EDA-style: another subject, synonyms, "
                         "a neutral modifier, dropped filler words; sides and counts kept; "
-                        "src/datasets/paraphrase.py); never in evaluation")
+                        "src/datasets/text/paraphrase.py); never in evaluation")
     g.add_argument("--use_action_cat_as_text_labels", action="store_true",
                    help="captions from BABEL action categories instead of texts")
     g.add_argument("--only_60_classes", action="store_true", help="BABEL-60 category subset (not supported)")
@@ -386,7 +386,7 @@ class MotionTextDataset(WindowedTextDataset):
     """Windows of SMPL-24 motions from a ``smog-db-v1`` file, with captions.
 
     Args:
-        db: the dict stored in ``<prefix>_{split}.pt`` (format in ``src.datasets.db``).
+        db: the dict stored in ``<prefix>_{split}.pt`` (format in ``src.datasets.formats.db``).
         use_action_cat_as_text_labels: captions from BABEL action categories instead of texts.
         body_model: forward kinematics for canonicalisation and ``xyz`` features
             (default: the built-in skeleton), always at its default shape.

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from src import config
-from src.datasets import amass_io
+from src.datasets.formats import amass_io
 from src.datasets.procedural import captions as captions_mod
 from src.datasets.procedural import ACTIONS as _ACTIONS
 from src.datasets.procedural.sequence import generate_sequence, sample_chain

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from src import config
 from src.parser.base import add_device_args, add_seed_arg
-from src.utils.kit_prompts import DEFAULT_KIT_ANNOTATIONS
 from src.visualize.prompts import MAX_DURATION_S, parse_duration
 
 DEFAULT_STOPS = 5
@@ -130,7 +129,7 @@ def check_prompts_parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--prompts", choices=("heldout", "training", "kit"), default="heldout",
                         help="held-out paraphrases, the built-in training captions of the same actions, "
                              "or real KIT-ML captions (development set)")
-    parser.add_argument("--kit_annotations", type=Path, default=DEFAULT_KIT_ANNOTATIONS,
+    parser.add_argument("--kit_annotations", type=Path, default=config.KIT_ANNOTATIONS,
                         help="KIT-ML annotations JSON for --prompts kit (default: %(default)s)")
     parser.add_argument("--kit_max_per_signature", type=int, default=None,
                         help="--prompts kit: at most this many captions per signature (default 12)")

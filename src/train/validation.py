@@ -3,7 +3,7 @@
 import torch
 
 from src.datasets.get_dataset import make_dataloader
-from src.utils.retrieval import batched_recall_metrics, cosine_similarity_matrix, recall_metrics
+from src.metrics.retrieval import batched_recall_metrics, cosine_similarity_matrix, recall_metrics
 
 
 @torch.no_grad()

@@ -8,7 +8,7 @@ translation that pose them. Per clip, with ``stem = <index:02d>_<slug>_s<sample>
                frame 0 facing +Z (HumanML3D ``new_joints``; the frame rate is in manifest.json)
     stem.npz   AMASS SMPL+H "G" layout: poses (T, 156) axis-angle (root + 21 body joints in 0:66,
                hands zero), trans (T, 3) metres Z-up, betas (16,) zeros, gender "neutral",
-               mocap_framerate, dmpls (T, 8) zeros; ``src.datasets.amass_io.load_amass_npz`` reads it
+               mocap_framerate, dmpls (T, 8) zeros; ``src.datasets.formats.amass_io.load_amass_npz`` reads it
     stem.bvh   SMPL-24 skeleton, metres, Y-up, facing +Z, ``Frame Time`` = 1 / fps (Blender's BVH
                importer at scale 1.0 with its default Forward -Z / Up Y gives the true size, standing
                upright; tick "Scene FPS" to take the frame rate)
@@ -34,8 +34,8 @@ from typing import Callable, List, Optional, Sequence
 
 import numpy as np
 
-from src.datasets import amass_io
-from src.datasets.bvh import write_bvh
+from src.datasets.formats import amass_io
+from src.datasets.formats.bvh import write_bvh
 from src.motion import MotionClip
 from src.utils.fileio import atomic_path, write_text_atomic
 
@@ -76,8 +76,8 @@ def _ignore_missing_glyphs() -> None:
 
 
 def save_animation(path, clip: MotionClip, title: str) -> Path:
-    """Stick-figure ``.gif`` / ``.mp4`` of the clip (``src.visualize.anim``)."""
-    from src.visualize.anim import render_animation
+    """Stick-figure ``.gif`` / ``.mp4`` of the clip (``src.rendering.anim``)."""
+    from src.rendering.anim import render_animation
 
     with warnings.catch_warnings():
         _ignore_missing_glyphs()
@@ -86,7 +86,7 @@ def save_animation(path, clip: MotionClip, title: str) -> Path:
 
 def save_grid(path, clips: Sequence[MotionClip], titles: Sequence[str], ncols: Optional[int] = None) -> Path:
     """Several clips side by side (they share the first clip's fps)."""
-    from src.visualize.anim import render_grid
+    from src.rendering.anim import render_grid
 
     with warnings.catch_warnings():
         _ignore_missing_glyphs()

@@ -10,7 +10,7 @@ have no AMASS counterpart and are set to identity. Shape-only files (``shape.npz
 ``*_stagei.npz``) hold no motion.
 
 Resampling: source frame i is at time i / source_fps; output frame k is at k / target_fps for
-every k with k / target_fps <= duration = (T - 1) / source_fps (``src.motion.resampled_num_frames``,
+every k with k / target_fps <= duration = (T - 1) / source_fps (``config.resampled_num_frames``,
 the project's one frame-count rule). Rotations are slerped, translations
 linearly interpolated. Then the root orientation and translation are turned from Z-up to Y-up
 (``geometry.zup_to_yup``, which turns the posed pelvis, not ``trans`` alone).
@@ -24,7 +24,6 @@ import numpy as np
 import torch
 
 from src import config
-from src.motion import resampled_num_frames
 from src.utils import geometry, rotation
 
 FPS_KEYS = ("mocap_framerate", "mocap_frame_rate")
@@ -147,7 +146,7 @@ def resample(rotvec: torch.Tensor, trans: torch.Tensor, source_fps: float, targe
     if num == 1 or abs(source_fps - target_fps) < 1e-9:
         return rotvec.float(), trans.float()
     src_times = torch.arange(num, dtype=torch.float64) / source_fps
-    dst_times = torch.arange(resampled_num_frames(num, source_fps, target_fps), dtype=torch.float64) / target_fps
+    dst_times = torch.arange(config.resampled_num_frames(num, source_fps, target_fps), dtype=torch.float64) / target_fps
     dst_times = dst_times.clamp(max=float(src_times[-1]))
     out_rot = rotation.slerp_rotvec(rotvec.double(), src_times, dst_times).float()
     # linear interpolation of the translation, with the same bracketing source frames
