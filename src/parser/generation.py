@@ -2,11 +2,11 @@
 motion_interpolation, check_prompts and anim. Imports no torch, so option errors are instant."""
 
 import argparse
-import math
 from pathlib import Path
 
 from src import config
 from src.parser.base import add_device_args, add_seed_arg
+from src.parser.types import int_at_least, non_negative_float, positive_float
 from src.visualize.prompts import MAX_DURATION_S, parse_duration
 
 DEFAULT_STOPS = 5
@@ -22,40 +22,6 @@ def duration_arg(value: str) -> float:
         return parse_duration(value, "seconds")
     except ValueError as err:
         raise argparse.ArgumentTypeError(str(err)) from None
-
-
-def _number(value: str, ok, must: str) -> float:
-    """``value`` as a finite float for which ``ok(number)`` holds; ``must`` says what it must be."""
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
-    if not (math.isfinite(number) and ok(number)):
-        raise argparse.ArgumentTypeError(f"{value!r} must be {must}")
-    return number
-
-
-def positive_float(value: str) -> float:
-    return _number(value, lambda x: x > 0, "a positive number")
-
-
-def non_negative_float(value: str) -> float:
-    return _number(value, lambda x: x >= 0, "zero or positive")
-
-
-def int_at_least(low: int):
-    """An argparse type: whole numbers >= ``low``."""
-    def parse(value: str) -> int:
-        try:
-            number = int(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-        if number < low:
-            raise argparse.ArgumentTypeError(f"{value!r} must be at least {low}")
-        return number
-
-    parse.__name__ = f"int>={low}"
-    return parse
 
 
 def _shown(path: Path) -> str:
