@@ -118,6 +118,10 @@ def resampled_num_frames(num_frames: int, source_fps: float, target_fps: float) 
 # Seconds of a generated motion when neither the prompt nor --duration says.
 DEFAULT_DURATION_S = 4.0
 
+# --------------------------------------------------------------------- splits
+SPLITS = ("train", "val", "test")
+SPLIT_ALIASES = {"vald": "val", "valid": "val", "validation": "val"}  # 'vald' is the original SMoG's name
+
 # --------------------------------------------------------------------- paths
 ROOT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT_DIR / "data"

@@ -9,11 +9,11 @@ import pytest
 import torch
 
 from src import config
-from src.motion import clip_from_joints, clip_from_params, resample_clip, rest_joints_of
 from src.datasets.formats.amass_io import load_amass_npz
 from src.datasets.formats.bvh import read_bvh, smpl_motion_from_bvh
-from src.datasets.bvh_import import retarget_to_smpl
+from src.datasets.formats.cmu_bvh import retarget_to_smpl
 from src.models.rotation2xyz import BuiltinSkeleton
+from src.motion import clip_from_joints, clip_from_params, resample_clip, rest_joints_of
 from src.utils import geometry, rotation
 from src.visualize import exporters
 

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import torch
 
+from src.datasets.procedural import generate_sequence
 from src.datasets.procedural.captions import ACTION_CAPTIONS
-from src.datasets.synthetic import generate_sequence
-from src.models.rotation2xyz import BuiltinSkeleton
 from src.metrics import signatures
+from src.models.rotation2xyz import BuiltinSkeleton
 from src.utils import geometry, rotation
 
 CASES = signatures.ACTION_SIGNATURES

@@ -23,6 +23,10 @@ def non_negative_float(value: str) -> float:
     return _number(value, lambda x: x >= 0, "zero or positive")
 
 
+def fraction(value: str) -> float:
+    return _number(value, lambda x: 0 <= x <= 1, "within [0, 1]")
+
+
 def int_at_least(low: int):
     """An argparse type: whole numbers >= ``low``."""
     def parse(value: str) -> int:
