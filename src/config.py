@@ -115,8 +115,9 @@ def resampled_num_frames(num_frames: int, source_fps: float, target_fps: float) 
     return int(math.floor(duration * target_fps + FRAME_END_TOLERANCE)) + 1
 
 
-# Seconds of a generated motion when neither the prompt nor --duration says.
+# Seconds of a generated motion when neither the prompt nor --duration says, and the most allowed.
 DEFAULT_DURATION_S = 4.0
+MAX_DURATION_S = 60.0
 
 # --------------------------------------------------------------------- splits
 SPLITS = ("train", "val", "test")

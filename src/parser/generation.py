@@ -6,22 +6,12 @@ from pathlib import Path
 
 from src import config
 from src.parser.base import add_device_args, add_seed_arg
-from src.parser.types import int_at_least, non_negative_float, positive_float
-from src.visualize.prompts import MAX_DURATION_S, parse_duration
+from src.parser.types import duration_arg, int_at_least, non_negative_float, positive_float
 
 DEFAULT_STOPS = 5
 # text2motion: prompts per model call. 1 keeps every file byte-identical to earlier versions: a
 # batched forward pass sums in another order and moves joints by up to ~4e-5 m (measured, paper_texts).
 DEFAULT_BATCH_PROMPTS = 1
-
-
-# ------------------------------------------------------------------ argument types
-def duration_arg(value: str) -> float:
-    """--duration: seconds in (0, MAX_DURATION_S]."""
-    try:
-        return parse_duration(value, "seconds")
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _shown(path: Path) -> str:
@@ -42,7 +32,7 @@ def add_generation_args(parser: argparse.ArgumentParser, input_help: str) -> Non
     parser.add_argument("--output_dir", type=Path, default=None,
                         help="where files go (default: <checkpoint folder>/<command>/<input file name>)")
     parser.add_argument("--duration", type=duration_arg, default=None,
-                        help=f"seconds per motion, at most {MAX_DURATION_S:g} (default {config.DEFAULT_DURATION_S:g}; "
+                        help=f"seconds per motion, at most {config.MAX_DURATION_S:g} (default {config.DEFAULT_DURATION_S:g}; "
                              "a line's own duration wins)")
     parser.add_argument("--fps", type=positive_float, default=None,
                         help="frame rate of the written files (default: the model's; other rates are resampled)")

@@ -13,11 +13,11 @@ from typing import List, Optional, Sequence
 
 import torch
 
-from src import api
+from src import api, config
 from src.errors import BadInputError, ModelFilesError
 from src.parser.base import DeviceError, resolve_device
 from src.visualize import exporters
-from src.visualize.prompts import MAX_DURATION_S, InputFileError, MotionFile, read_prompts, read_table, resolve_source
+from src.visualize.prompts import InputFileError, MotionFile, read_prompts, read_table, resolve_source
 
 EDIT_COLUMNS = ("motion_source", "base", "v_start", "v_end")
 MOTION_SOURCES = ("text", "data")
@@ -160,7 +160,7 @@ def source_duration(model: api.SMoG, sources, explicit: Optional[float], where: 
         if isinstance(source, MotionFile):
             with _input_errors_as_bad_input(where):
                 clip = model.motion_clip(source.path)
-            return min(clip.num_frames / model.fps, MAX_DURATION_S)
+            return min(clip.num_frames / model.fps, config.MAX_DURATION_S)
     return api.DEFAULT_DURATION_S
 
 
