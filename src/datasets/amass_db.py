@@ -1,16 +1,9 @@
-"""Parse AMASS (and BABEL labels) into the motion db of ``src.datasets.formats.db``.
+"""Building the motion db of ``src.datasets.formats.db`` from AMASS files and BABEL labels: the work of
+``python -m src.datasets.amass_parser`` (what it writes is in that command's docstring).
 
-The library of ``python -m src.datasets.amass_parser`` (options in ``src.parser.data``):
-
-    python -m src.datasets.amass_parser --dataset_name amass|babel --input_dir data/amass \
-        --babel_dir data/babel_v1.0_release --output_dir data/amass_db --target_fps 30 [--quick_run]
-
-``--dataset_name babel``: the AMASS sequences BABEL annotates, in BABEL's splits (the extra files
-add labels to the same split). ``--dataset_name amass``: every AMASS sequence, in AMASS's official
-split by subset (``AMASS_SPLITS``), with BABEL labels attached where ``--babel_dir`` exists.
-Writes ``<output_dir>/<dataset>_<fps>fps_{train,val,test}.pt``, plus ``parse_log.txt`` (summary
-and every skipped file) and ``skipped.tsv`` (path, reason, detail). A file that cannot be used is
-skipped with its reason; the run goes on.
+``plan_babel`` keeps the sequences BABEL annotates, in BABEL's splits; ``plan_amass`` keeps every
+sequence, in AMASS's official split by subset (``AMASS_SPLITS``). ``parse_split`` reads and
+resamples each file (``formats.amass_io``); an unusable file is skipped with its reason.
 """
 
 import math
