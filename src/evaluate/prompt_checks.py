@@ -2,8 +2,9 @@
 ``python -m src.visualize.check_prompts``."""
 
 from src import config
-from src.api import SMoG
+from src.api import ModelLoadError, SMoG
 from src.datasets.procedural.captions import ACTION_CAPTIONS
+from src.errors import ModelFilesError
 from src.metrics import kit_prompts, signatures
 
 
@@ -24,11 +25,15 @@ def prompt_set(name: str, kit_annotations=None, kit_max_per_signature=None) -> t
 
 def run(checkpoint, num_samples: int, seed: int, duration: float, device, prompts: str = "heldout",
         kit_annotations=None, kit_max_per_signature=None) -> list:
-    """Rows (prompt, signature, passed, total, measurements) for every prompt of ``prompt_set(prompts, ...)``."""
+    """Rows (prompt, signature, passed, total, measurements) for every prompt of ``prompt_set(prompts, ...)``;
+    ModelFilesError when the checkpoint cannot be used."""
     pairs = prompt_set(prompts, kit_annotations, kit_max_per_signature)  # before the model: fail fast
     if not pairs:
         raise ValueError(f"prompt set {prompts!r} is empty")
-    model = SMoG.from_pretrained(checkpoint, device=device)
+    try:
+        model = SMoG.from_pretrained(checkpoint, device=device)
+    except ModelLoadError as err:
+        raise ModelFilesError(str(err)) from None
     motions = model.generate([p for p, _ in pairs], duration=duration, num_samples=num_samples, seed=seed)
     rows = []
     for i, (prompt, signature) in enumerate(pairs):

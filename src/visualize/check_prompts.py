@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from src import cli
-from src.errors import BadInputError, ModelFilesError
+from src.errors import BadInputError
 from src.parser.base import DeviceError, resolve_device
 from src.parser.generation import check_prompts_parser
 
@@ -33,8 +33,7 @@ def main(argv=None) -> int:
 
 
 def _check(opt) -> None:
-    from src.api import ModelLoadError  # after parsing: option errors and --help never wait for torch
-    from src.evaluate import prompt_checks
+    from src.evaluate import prompt_checks  # after parsing: option errors and --help never wait for torch
 
     if opt.prompts == "kit" and not Path(opt.kit_annotations).is_file():
         raise BadInputError(f"KIT-ML annotations not found: {opt.kit_annotations} (give --kit_annotations PATH; the "
@@ -43,8 +42,6 @@ def _check(opt) -> None:
         rows = prompt_checks.run(opt.checkpoint, opt.num_samples, opt.seed, opt.duration,
                                  resolve_device(opt.device, opt.force_device), opt.prompts, opt.kit_annotations,
                                  opt.kit_max_per_signature)
-    except ModelLoadError as err:
-        raise ModelFilesError(str(err)) from None
     except (DeviceError, ValueError, OSError, json.JSONDecodeError) as err:
         raise BadInputError(str(err)) from None
     print(prompt_checks.report(rows))

@@ -16,6 +16,7 @@ linearly interpolated. Then the root orientation and translation are turned from
 (``geometry.zup_to_yup``, which turns the posed pelvis, not ``trans`` alone).
 """
 
+import io
 import math
 import zipfile
 from pathlib import Path
@@ -25,6 +26,7 @@ import torch
 
 from src import config
 from src.utils import geometry, rotation
+from src.utils.fileio import atomic_path
 
 FPS_KEYS = ("mocap_framerate", "mocap_frame_rate")
 SHAPE_ONLY_SUFFIXES = ("shape.npz", "_stagei.npz")
@@ -238,11 +240,6 @@ _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps keep the .npz bytes
 def write_amass_npz(path, arrays: dict) -> Path:
     """Write arrays as a compressed ``.npz`` atomically, with reproducible bytes (same arrays ->
     same file: zip member timestamps are fixed, unlike ``np.savez``)."""
-    import io
-    import zipfile
-
-    from src.utils.fileio import atomic_path
-
     with atomic_path(path) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for name, arr in arrays.items():
