@@ -190,9 +190,10 @@ def breakdown_child(checkpoint: Path, out_dir: Path, threads: int) -> None:
     torch.set_num_threads(threads)
     stages.mark("import torch")
     from src import api
-    from src.visualize import exporters, text2motion
+    from src.parser.generation import text2motion_parser
+    from src.visualize import exporters, generation
 
-    stages.mark("import src.visualize.text2motion (src.api, exporters, roma -> torch._dynamo)")
+    stages.mark("import src.visualize.generation (src.api, exporters, roma -> torch._dynamo)")
     importlib.import_module("transformers")
     stages.mark("import transformers")
     from src.models.backbones import Backbones, load_text_backbone
@@ -226,13 +227,16 @@ def breakdown_child(checkpoint: Path, out_dir: Path, threads: int) -> None:
     model.set_text_backbone(backbone)
     stages.mark("load weights (strict state_dict)")
     wrapper = api.SMoG(model, checkpoint=checkpoint)
-    args = text2motion.build_parser().parse_args([str(checkpoint), "--input_file", str(out_dir / "p.txt"),
+    args = text2motion_parser().parse_args([str(checkpoint), "--input_file", str(out_dir / "p.txt"),
                                                   "--output_dir", str(out_dir), "--no_animation"])
     clip = wrapper.generate_clips([COLD_PROMPT], 4.0, seed=10)[0][0]
     stages.mark("first generation (1 prompt, 4 s, uncached caption)")
     items = [exporters.ExportItem(exporters.item_stem(0, COLD_PROMPT, 0), COLD_PROMPT, clip,
                                   {"sample": 0, "duration": 4.0, "line": 1})]
-    text2motion.write_outputs(wrapper, args, "text2motion", items, wrapper.fps, grid_items=items)
+    writer = generation.OutputWriter(wrapper, generation.plan_outputs(args, "text2motion", [items[0].stem]), args,
+                                     "text2motion", wrapper.fps)
+    writer.write(items)
+    writer.finish(items)
     stages.mark("write files (npy, npz, bvh, manifest)")
     stages.total("in-process total")
     # What the KAN initialisation costs when it is not skipped (the load path before the fix).

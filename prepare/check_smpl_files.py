@@ -4,20 +4,25 @@ SMPL and SMPL+H need a free registration, so no script can download them; this o
 tells the user where each file goes and checks what it finds.
 
 Usage: python -m prepare.check_smpl_files [--models_dir models]
+
+Exit codes as every command (``src.errors``): 0 done (also when no file is found: the built-in
+skeleton is used), 3 when a file is present but unreadable.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
-from src import config
-from src.models.rotation2xyz import SMPLFamilyBody, smpl_model_path
+from src import cli, config
+from src.errors import ModelFilesError
+from src.parser.data import check_smpl_files_parser
 
 EXPECTED = [("smpl", g) for g in ("neutral", "male", "female")] + [("smplh", g) for g in ("neutral", "male", "female")]
 
 
 def check(models_dir: Path) -> list:
     """Returns rows (kind, gender, path, status) for every expected file."""
+    from src.models.rotation2xyz import SMPLFamilyBody, smpl_model_path  # after parsing: --help never waits for torch
+
     rows = []
     for kind, gender in EXPECTED:
         path = smpl_model_path(kind, gender, models_dir)
@@ -33,16 +38,19 @@ def check(models_dir: Path) -> list:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models_dir", type=Path, default=config.MODELS_DIR)
-    args = parser.parse_args(argv)
+    return cli.run(check_smpl_files_parser(__doc__), _report, argv)
+
+
+def _report(args) -> None:
     rows = check(args.models_dir)
     for kind, gender, path, status in rows:
         print(f"{kind:6s} {gender:8s} {status:40s} {path}")
     if not any(status.startswith("ok") for *_, status in rows):
         print("\nNo SMPL-family model found; the built-in skeleton is used (joints only, no mesh).")
         print(config.SMPL_DOWNLOAD_HINT)
-    return 1 if any(status.startswith("unreadable") for *_, status in rows) else 0
+    unreadable = [str(path) for *_, path, status in rows if status.startswith("unreadable")]
+    if unreadable:
+        raise ModelFilesError(f"unreadable model file(s): {', '.join(unreadable)}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ Motions going in (``encode_motion``, ``compute_similarity``, ``retrieve_*``, ``c
   (its ``fps`` is used when the call gives none);
 * a tuple ``(rotvec, trans)``: SMPL axis-angle (T, 24, 3) (or the 22 body joints) and root
   translation (T, 3) in metres, Y-up;
-* a :class:`~src.visualize.exporters.MotionClip` (what ``generate_clips`` returns);
+* a :class:`~src.motion.MotionClip` (what ``generate_clips`` returns);
 * joint positions (T, 22, 3), Y-up metres, only for a model trained with ``pose_rep xyz``
   (rotation models read rotations, which positions do not determine).
 
@@ -34,7 +34,7 @@ import torch
 from torch.nn import functional as F
 
 from src import config
-from src.datasets.amass_io import AmassReadError, load_amass_npz, resample
+from src.datasets.formats.amass_io import AmassReadError, load_amass_npz, resample
 from src.errors import ModelFilesError
 from src.models.checkpoint import CheckpointNotFoundError
 from src.models.rotation2xyz import load_body_model
@@ -42,10 +42,10 @@ from src.models.smog import SMoGModel
 from src.runtime import seed_everything  # noqa: F401  (re-exported: the commands seed through the API)
 from src.utils import features as feature_utils
 from src.utils import rotation
-from src.visualize.exporters import MotionClip, clip_from_joints, clip_from_params, resample_clip, rest_joints_of
+from src.motion import MotionClip, clip_from_joints, clip_from_params, resample_clip, rest_joints_of
 
 DEFAULT_CHECKPOINT = config.DEFAULT_CHECKPOINT  # re-exported: tests monkeypatch it here
-DEFAULT_DURATION_S = 4.0
+DEFAULT_DURATION_S = config.DEFAULT_DURATION_S  # re-exported: the api's callers name it here
 
 # The old name of the model-files error (``src.models.checkpoint`` raises its subclasses).
 ModelLoadError = ModelFilesError
@@ -203,8 +203,7 @@ class SMoG:
     def _to_model_rate(self, clip: MotionClip) -> MotionClip:
         if abs(clip.fps - self.fps) < 1e-9:
             return clip
-        duration = (clip.num_frames - 1) / clip.fps
-        return resample_clip(clip, self.fps, int(math.floor(duration * self.fps + 1e-6)) + 1)
+        return resample_clip(clip, self.fps, config.resampled_num_frames(clip.num_frames, clip.fps, self.fps))
 
     def motion_features(self, motion: Motion, fps: Optional[float] = None) -> torch.Tensor:
         """(T, J, C) raw features of a motion, made as the training windows were."""

@@ -17,6 +17,8 @@ frame 0, facing +Z in frame 0. In SMPL's canonical frame the body's left side
 is +X.
 """
 
+import math
+import os
 from pathlib import Path
 
 # --------------------------------------------------------------------- joints
@@ -99,12 +101,37 @@ KITML_UNITS_PER_METRE = 640.0  # KIT-ML joint units are about 640 x metres (SPEC
 CMU_BVH_UNITS_TO_METRES = 0.056444
 METRIC_FPS = 20.0      # physical metrics are defined at 20 fps (SPEC §4)
 
+# The one frame-count rule. Resampling T frames from ``source_fps`` to ``target_fps`` keeps output
+# frame k (at time k / target_fps) for every k with k / target_fps <= (T - 1) / source_fps. The
+# comparison tolerates 1% of an output frame because recorded rates are not exact: AMASS stores
+# e.g. 59.99998856 fps, and 2.0 s at that rate must still give the nominal 61 frames at 30 fps.
+# Real fractional frames are whole output frames apart, so 1% only absorbs recording and float noise.
+FRAME_END_TOLERANCE = 1e-2
+
+
+def resampled_num_frames(num_frames: int, source_fps: float, target_fps: float) -> int:
+    """How many frames ``num_frames`` frames at ``source_fps`` give at ``target_fps`` (the rule above)."""
+    duration = (num_frames - 1) / source_fps
+    return int(math.floor(duration * target_fps + FRAME_END_TOLERANCE)) + 1
+
+
+# Seconds of a generated motion when neither the prompt nor --duration says, and the most allowed.
+DEFAULT_DURATION_S = 4.0
+MAX_DURATION_S = 60.0
+
+# --------------------------------------------------------------------- splits
+SPLITS = ("train", "val", "test")
+SPLIT_ALIASES = {"vald": "val", "valid": "val", "validation": "val"}  # 'vald' is the original SMoG's name
+
 # --------------------------------------------------------------------- paths
 ROOT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT_DIR / "data"
 EXPS_DIR = ROOT_DIR / "exps"
 MODELS_DIR = ROOT_DIR / "models"   # where users put SMPL model files
 ASSETS_DIR = ROOT_DIR / "assets"
+# Data shared between checkouts (not in the repository): real KIT-ML captions for the development prompt set.
+SHARED_DATA_DIR = Path(os.environ.get("SMOG_SHARED_DATA", ROOT_DIR.parent / "shared" / "data"))
+KIT_ANNOTATIONS = SHARED_DATA_DIR / "captions" / "kitml_annotations.json"
 
 # The shipped pretrained model: the default checkpoint of every command.
 DEFAULT_CHECKPOINT = EXPS_DIR / "smog_builtin" / "checkpoint.pth.tar"

@@ -8,7 +8,9 @@ import pytest
 import torch
 from scipy.spatial.transform import Rotation, Slerp
 
-from src.datasets import amass_io, amass_parser, db
+from src import config
+from src.datasets import amass_db, amass_parser
+from src.datasets.formats import amass_io, db
 from src.utils import geometry
 
 G_FPS = 59.99998856
@@ -133,7 +135,7 @@ def test_resampled_rotation_is_slerp_midpoint(tmp_path):
 def test_resample_non_integer_rates():
     for fps, frames, target, expected in ((120.00004577, 241, 30, 61), (250.0, 501, 30, 61),
                                           (100.0, 201, 30, 61), (59.99998856, 1, 30, 1)):
-        assert amass_io.resampled_num_frames(frames, fps, target) == expected, fps
+        assert config.resampled_num_frames(frames, fps, target) == expected, fps
 
 
 def test_bad_files_have_reasons(tmp_path):
@@ -195,14 +197,14 @@ def test_cli_quick_run_and_splits_option(tmp_path):
     write_g_npz(tmp_path / "amass" / "HumanEva" / "S1" / "w_poses.npz", num_frames=10)
     out = _run(tmp_path, "--quick_run", "--splits", "train", "vald", "--target_fps", "10")
     assert sorted(p.name for p in out.glob("*.pt")) == ["amass_10fps_train.pt", "amass_10fps_val.pt"]
-    assert len(db.load_db(out / "amass_10fps_train.pt")["names"]) == amass_parser.QUICK_RUN_FILES
+    assert len(db.load_db(out / "amass_10fps_train.pt")["names"]) == amass_db.QUICK_RUN_FILES
     assert db.load_db(out / "amass_10fps_db.pt", "vald")["names"] == ["HumanEva/S1/w_poses.npz"]
 
 
 def test_split_names():
-    assert amass_parser.amass_split("TRANSITIONS_mocap") == "test"
-    assert amass_parser.amass_split("MPI_HDM05") == amass_parser.amass_split("mpi_mosh") == "val"
-    assert amass_parser.amass_split("BMLrub") == "train"
+    assert amass_db.amass_split("TRANSITIONS_mocap") == "test"
+    assert amass_db.amass_split("MPI_HDM05") == amass_db.amass_split("mpi_mosh") == "val"
+    assert amass_db.amass_split("BMLrub") == "train"
     assert db.split_path("data/amass_db/amass_30fps_db.pt", "vald").name == "amass_30fps_val.pt"
     assert db.split_path("x/babel_30fps_train.pt", "test").name == "babel_30fps_test.pt"
     assert db.db_filename("amass", 12.5, "train") == "amass_12.5fps_train.pt"

@@ -11,9 +11,10 @@ from PIL import Image
 
 from src import config
 from src.models.rotation2xyz import BuiltinSkeleton
+from src.rendering import anim
+from src.rendering import plot_utils as pu
 from src.utils.rotation import axis_angle_to_matrix
-from src.visualize import anim
-from src.visualize import plot_utils as pu
+from src.visualize import anim as anim_command
 
 LEFT_WRIST, RIGHT_WRIST = config.JOINT_INDEX["left_wrist"], config.JOINT_INDEX["right_wrist"]
 HEAD, PELVIS = config.JOINT_INDEX["head"], config.JOINT_INDEX["pelvis"]
@@ -272,9 +273,9 @@ def test_24_and_52_joint_inputs():
 def test_cli(tmp_path, capsys):
     src = tmp_path / "motion.npy"
     np.save(src, make_clip(10))
-    anim.main([str(src), "--fps", "20", "--title", "a person stands"])
+    anim_command.main([str(src), "--fps", "20", "--title", "a person stands"])
     assert (tmp_path / "motion.gif").is_file()
     assert gif_timing(tmp_path / "motion.gif")[0] == 10
-    anim.main([str(src), "--out", str(tmp_path / "strip.png"), "--frames", "0", "9"])
+    anim_command.main([str(src), "--out", str(tmp_path / "strip.png"), "--frames", "0", "9"])
     assert (tmp_path / "strip.png").is_file()
     assert "wrote" in capsys.readouterr().out

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from src import api, config
-from src.utils import geometry, signatures
+from src.metrics import signatures
+from src.utils import geometry
 from src.visualize import exporters
 
 TINY = dict(latent_dim=32, num_layers=1, ff_size=64, num_heads=4, text_num_layers=1, text_ff_size=64,
@@ -71,7 +72,7 @@ def test_motion_forms_agree(tiny, tmp_path):
     assert emb.shape == (TINY["latent_dim"],) and abs(float(emb.norm()) - 1) < 1e-5
     clip = tiny.motion_clip((rotvec, trans), fps=30.0)
     npz = exporters.save_amass(tmp_path / "m.npz", clip)
-    from src.datasets.amass_io import load_amass_npz
+    from src.datasets.formats.amass_io import load_amass_npz
 
     for other in (clip, npz, str(npz), load_amass_npz(npz, 30.0)):
         assert float(tiny.encode_motion(other) @ emb) > 0.999

@@ -4,7 +4,8 @@ import json
 
 import torch
 
-from src.datasets import amass_parser, babel, db
+from src.datasets import amass_parser
+from src.datasets.formats import babel, db
 from tests.test_amass_parser import G_FPS, write_bad_files, write_g_npz, write_stageii_npz
 
 

@@ -13,8 +13,9 @@ import pytest
 import torch
 
 from src import config
-from src.datasets import amass_io, babel, bvh_import
-from src.datasets.bvh import BvhParseError, parse_bvh, read_bvh, smpl_motion_from_bvh, write_bvh
+from src.datasets import bvh_import
+from src.datasets.formats import amass_io, babel, cmu_bvh
+from src.datasets.formats.bvh import BvhParseError, parse_bvh, read_bvh, smpl_motion_from_bvh, write_bvh
 from src.models.rotation2xyz import BuiltinSkeleton
 from src.utils import rotation
 
@@ -26,8 +27,8 @@ IDX = config.JOINT_INDEX
 def retarget(path, fps=None):
     """(RetargetResult, joints (T, 24, 3) numpy) for one file."""
     motion = read_bvh(path)
-    fps = fps or bvh_import.source_fps(Path(path).stem, motion)
-    result = bvh_import.retarget_to_smpl(motion, fps)
+    fps = fps or cmu_bvh.source_fps(Path(path).stem, motion)
+    result = cmu_bvh.retarget_to_smpl(motion, fps)
     joints = BuiltinSkeleton()(result.rotmats, result.trans)["joints"].numpy()
     return result, joints
 
@@ -52,7 +53,7 @@ def test_committed_files_parse(trial):
     motion = read_bvh(DATA / f"{trial}.bvh")
     assert motion.num_joints == COMMITTED[trial]
     assert motion.values.shape == (motion.num_frames, sum(len(c) for c in motion.channels))
-    assert bvh_import.header_fps(motion) == 120.0
+    assert cmu_bvh.header_fps(motion) == 120.0
     assert motion.parents[0] == -1 and all(p < j for j, p in enumerate(motion.parents))
 
 
@@ -162,8 +163,8 @@ def test_units_tpose_and_bone_lengths(trial, unit, tpose):
     assert len(joints) == motion.num_frames - info["dropped_frames"]
     assert (info["dropped_frames"] >= 1) is tpose
     # the subject's own thigh, in metres after unit detection
-    match = bvh_import.match_skeleton(motion)
-    _, pts = bvh_import.point_positions(motion, motion.zero_frame())
+    match = cmu_bvh.match_skeleton(motion)
+    _, pts = cmu_bvh.point_positions(motion, motion.zero_frame())
     thigh = np.linalg.norm(pts[0, match.points[IDX["left_knee"]]] - pts[0, match.points[IDX["left_hip"]]])
     assert 0.35 <= thigh * info["metres_per_unit"] <= 0.5
     assert 0.9 < info["body_scale"] < 1.1
@@ -200,8 +201,8 @@ def test_left_and_right_are_not_swapped(trial):
 def test_bones_point_where_the_bvh_bones_point():
     motion = read_bvh(DATA / "131_01.bvh")  # arms-down zero pose, ZXY arms
     result, joints = retarget(DATA / "131_01.bvh")
-    match = bvh_import.match_skeleton(motion)
-    _, pts = bvh_import.point_positions(motion)
+    match = cmu_bvh.match_skeleton(motion)
+    _, pts = cmu_bvh.point_positions(motion)
     for a, b in [("left_hip", "left_knee"), ("right_knee", "right_ankle"), ("left_shoulder", "left_elbow"),
                  ("right_elbow", "right_wrist"), ("spine1", "spine2")]:
         want = pts[:, match.points[IDX[b]]] - pts[:, match.points[IDX[a]]]
@@ -230,18 +231,18 @@ def test_committed_walk_speed():
 
 # ------------------------------------------------------------------ frame rate
 def test_60fps_subject_table(tmp_path):
-    assert {60, 61, 62, 74, 88, 89, 90, 143} <= bvh_import.CMU_60FPS_SUBJECTS and 7 not in bvh_import.CMU_60FPS_SUBJECTS
+    assert {60, 61, 62, 74, 88, 89, 90, 143} <= cmu_bvh.CMU_60FPS_SUBJECTS and 7 not in cmu_bvh.CMU_60FPS_SUBJECTS
     shutil.copy(DATA / "07_01.bvh", tmp_path / "60_01.bvh")
     motion = read_bvh(tmp_path / "60_01.bvh")
-    assert bvh_import.source_fps("60_01", motion) == 60.0
-    assert bvh_import.source_fps("07_01", motion) == 120.0
-    assert bvh_import.source_fps("60_01", motion, {"*": 100.0}) == 100.0
-    assert bvh_import.source_fps("60_01", motion, bvh_import.parse_fps_overrides(["60=90", "60_01=50"])) == 50.0
-    assert bvh_import.source_fps("60_02", motion, bvh_import.parse_fps_overrides(["60=90"])) == 90.0
+    assert cmu_bvh.source_fps("60_01", motion) == 60.0
+    assert cmu_bvh.source_fps("07_01", motion) == 120.0
+    assert cmu_bvh.source_fps("60_01", motion, {"*": 100.0}) == 100.0
+    assert cmu_bvh.source_fps("60_01", motion, cmu_bvh.parse_fps_overrides(["60=90", "60_01=50"])) == 50.0
+    assert cmu_bvh.source_fps("60_02", motion, cmu_bvh.parse_fps_overrides(["60=90"])) == 90.0
     with pytest.raises(ValueError, match="fps_override"):
-        bvh_import.parse_fps_overrides(["60_01=fast"])
+        cmu_bvh.parse_fps_overrides(["60_01=fast"])
     shutil.copy(DATA / "labels.tsv", tmp_path / "labels.tsv")
-    bvh_import.import_directory(tmp_path, tmp_path / "out")
+    cmu_bvh.import_directory(tmp_path, tmp_path / "out")
     with np.load(tmp_path / "out" / "CMU_BVH" / "60" / "60_01_poses.npz") as npz:
         assert float(npz["mocap_framerate"]) == 60.0
 
@@ -315,17 +316,17 @@ def test_target_fps_resamples(tmp_path):
     src.mkdir()
     shutil.copy(DATA / "07_01.bvh", src)
     (src / "labels.tsv").write_text("id\tdescription\n07_01\twalk\n")
-    bvh_import.import_directory(src, tmp_path / "out", target_fps=30.0)
+    cmu_bvh.import_directory(src, tmp_path / "out", target_fps=30.0)
     result, _ = retarget(DATA / "07_01.bvh")
     with np.load(tmp_path / "out" / "CMU_BVH" / "07" / "07_01_poses.npz") as npz:
         assert float(npz["mocap_framerate"]) == 30.0
-        assert len(npz["poses"]) == amass_io.resampled_num_frames(len(result.rotmats), 120.0, 30.0)
+        assert len(npz["poses"]) == config.resampled_num_frames(len(result.rotmats), 120.0, 30.0)
 
 
 def test_missing_labels_file_is_named(tmp_path):
     shutil.copy(DATA / "07_01.bvh", tmp_path)
     with pytest.raises(FileNotFoundError, match="labels file not found"):
-        bvh_import.import_directory(tmp_path, tmp_path / "out", labels_path="nope.tsv")
+        cmu_bvh.import_directory(tmp_path, tmp_path / "out", labels_path="nope.tsv")
 
 
 # ------------------------------------------------------------------ full files in ../shared/data
@@ -335,7 +336,7 @@ def test_shared_files_parse_and_match(shared_data):
     for path in files:
         motion = read_bvh(path)
         assert motion.num_joints in (31, 43) and motion.num_frames > 100
-        assert bvh_import.match_skeleton(motion)
+        assert cmu_bvh.match_skeleton(motion)
 
 
 def test_shared_walk_speeds(shared_data):
@@ -359,5 +360,5 @@ def test_shared_metre_file_matches_the_cmu_unit_file(shared_data):
 
 def test_shared_broken_file_is_refused(shared_data):
     # 09_10 of the Daz release holds stale T-pose frames and a root 2 m off: it is skipped with a reason
-    with pytest.raises(bvh_import.RetargetError, match="implausible"):
+    with pytest.raises(cmu_bvh.RetargetError, match="implausible"):
         retarget(shared_data / "cmu" / "more" / "09_10.bvh")

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from src import config
-from src.datasets import captions as cap
+from src.datasets.text import captions as cap
 from src.datasets import dataset as ds_mod
 from src.datasets.dataset import (JointsTextDataset, MotionTextDataset, collate, mirror_joints, mirror_points,
                                   mirror_rotmats)
@@ -384,9 +384,9 @@ def test_joint_dataset_windows_and_subclips():
 
 
 def test_humanml3d_through_factory(monkeypatch, tmp_path):
-    fake = types.ModuleType("src.datasets.humanml3d")
+    fake = types.ModuleType("src.datasets.formats.humanml3d")
     fake.load_humanml3d = lambda root, split, kind: joint_records()
-    monkeypatch.setitem(sys.modules, "src.datasets.humanml3d", fake)
+    monkeypatch.setitem(sys.modules, "src.datasets.formats.humanml3d", fake)
     data = get_datasets({"dataset": "humanml3d", "datapath": str(tmp_path), "pose_rep": "xyz", "num_frames": 30})
     assert data["test"].feature_shape == (22, 3) and data["train"].stats["mean"].shape == (22, 3)
     assert (tmp_path / "smog_stats.pt").is_file()

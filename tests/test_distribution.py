@@ -1,4 +1,4 @@
-"""Tests for src/utils/distribution.py (SPEC §4 distribution metrics)."""
+"""Tests for src/metrics/distribution.py (SPEC §4 distribution metrics)."""
 
 import math
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from src.utils.distribution import (diversity, frechet_distance, median_heuristic_sigma, mmd,
+from src.metrics.distribution import (diversity, frechet_distance, median_heuristic_sigma, mmd,
                                     multimodality, r_precision)
 
 

@@ -66,7 +66,7 @@ def test_summarize_gives_mean_and_95_interval():
 
 def test_errors_are_clear(trained, tmp_path, capsys):
     checkpoint, db = trained
-    assert evaluate_model.main([str(tmp_path / "missing.pth.tar")]) == 2
+    assert evaluate_model.main([str(tmp_path / "missing.pth.tar")]) == 3  # an unusable checkpoint (src.errors)
     assert "checkpoint not found" in capsys.readouterr().err
     assert evaluate_model.main([str(checkpoint), "--datapath", str(tmp_path / "none_db.pt")]) == 2
     assert "none_db.pt" in capsys.readouterr().err

@@ -9,15 +9,16 @@ import pytest
 import torch
 
 from src import config
-from src.datasets.amass_io import load_amass_npz
-from src.datasets.bvh import read_bvh, smpl_motion_from_bvh
-from src.datasets.bvh_import import retarget_to_smpl
+from src.datasets.formats.amass_io import load_amass_npz
+from src.datasets.formats.bvh import read_bvh, smpl_motion_from_bvh
+from src.datasets.formats.cmu_bvh import retarget_to_smpl
 from src.models.rotation2xyz import BuiltinSkeleton
+from src.motion import clip_from_joints, clip_from_params, resample_clip, rest_joints_of
 from src.utils import geometry, rotation
 from src.visualize import exporters
 
 BODY = BuiltinSkeleton()
-REST = exporters.rest_joints_of(BODY)
+REST = rest_joints_of(BODY)
 
 
 def raw_motion(frames: int = 45, fps: float = 30.0, seed: int = 0):
@@ -33,7 +34,7 @@ def raw_motion(frames: int = 45, fps: float = 30.0, seed: int = 0):
 @pytest.fixture
 def clip():
     rotmats, trans = raw_motion()
-    return exporters.clip_from_params(rotmats, trans, REST, 30.0)
+    return clip_from_params(rotmats, trans, REST, 30.0)
 
 
 def assert_canonical(joints: np.ndarray):
@@ -89,14 +90,14 @@ def test_bvh_round_trip(clip, tmp_path):
 
 
 def test_resample_clip(clip):
-    slow = exporters.resample_clip(clip, 20.0, 30)
+    slow = resample_clip(clip, 20.0, 30)
     assert slow.num_frames == 30 and slow.fps == 20.0
     assert_canonical(slow.joints)
     # frame k of the 20 fps clip is at k / 20 s: frame 10 (0.5 s) = frame 15 of the 30 fps clip
     assert np.abs(slow.joints[10] - clip.joints[15]).max() < 0.02
-    positions = exporters.clip_from_joints(torch.from_numpy(clip.joints), 30.0)
+    positions = clip_from_joints(torch.from_numpy(clip.joints), 30.0)
     assert not positions.has_rotations
-    fast = exporters.resample_clip(positions, 60.0, 90)
+    fast = resample_clip(positions, 60.0, 90)
     assert fast.num_frames == 90
     assert np.abs(fast.joints[30] - clip.joints[15]).max() < 1e-4
 
@@ -138,7 +139,7 @@ def test_export_items_manifest(clip, tmp_path):
 
 
 def test_animation_files(clip, tmp_path):
-    short = exporters.clip_from_params(clip.rotmats[:6], clip.trans[:6], REST, 30.0)
+    short = clip_from_params(clip.rotmats[:6], clip.trans[:6], REST, 30.0)
     plan = exporters.OutputPlan.create(tmp_path, ["00_a_s0", "01_b_s0"], rotations=False, animation=True)
     items = [exporters.ExportItem(s, f"prompt {s}", short) for s in plan.stems]
     data = json.loads(exporters.export_items(items, plan, {}, log=lambda m: None).read_text())

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from src import config
-from src.datasets import humanml3d
-from src.datasets.humanml3d import HumanML3DFormatError, iter_humanml3d, load_humanml3d
+from src.datasets.formats import humanml3d
+from src.datasets.formats.humanml3d import HumanML3DFormatError, iter_humanml3d, load_humanml3d
 
 HML_TEXT = (
     "a person walks forward and stops.#a/DET person/NOUN walk/VERB forward/ADV and/CCONJ stop/VERB#0.0#0.0\n"

@@ -255,7 +255,7 @@ def test_check_smpl_files_reports(tmp_path, capsys):
     write_tiny_smpl_pkl(tmp_path / "smpl" / "SMPL_NEUTRAL.pkl")
     (tmp_path / "smplh" / "male").mkdir(parents=True)
     (tmp_path / "smplh" / "male" / "model.npz").write_bytes(b"not a zip")
-    assert main(["--models_dir", str(tmp_path)]) == 1  # one unreadable file
+    assert main(["--models_dir", str(tmp_path)]) == 3  # one unreadable file (src.errors: unusable model files)
     out = capsys.readouterr().out
     assert "ok (40 vertices, 24 joints)" in out and "unreadable" in out
 

@@ -1,4 +1,4 @@
-"""The KIT-ML development prompt set (``src.utils.kit_prompts``) and ``check_prompts --prompts kit``.
+"""The KIT-ML development prompt set (``src.metrics.kit_prompts``) and ``check_prompts --prompts kit``.
 
 The rules are checked on a tiny fake annotations file; the real corpus (``../shared/data/captions``)
 is checked where it is present (skipped with a reason elsewhere).
@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from src.utils import kit_prompts, signatures
-from src.utils.kit_prompts import load_kit_prompts, recording_category
+from src.metrics import kit_prompts, signatures
+from src.metrics.kit_prompts import load_kit_prompts, recording_category
 
 
 def write_annotations(tmp_path, recordings):
@@ -170,10 +170,10 @@ def test_real_corpus(kit_annotations):
 
 
 def test_check_prompts_kit_set(kit_annotations):
-    from src.visualize import check_prompts
+    from src.evaluate import prompt_checks
 
-    assert list(check_prompts.prompt_set("kit", kit_annotations)) == load_kit_prompts(kit_annotations)
-    assert len(check_prompts.prompt_set("kit", kit_annotations, 2)) <= 2 * len(signatures.CHECKS)
+    assert list(prompt_checks.prompt_set("kit", kit_annotations)) == load_kit_prompts(kit_annotations)
+    assert len(prompt_checks.prompt_set("kit", kit_annotations, 2)) <= 2 * len(signatures.CHECKS)
 
 
 def test_check_prompts_kit_missing_file_is_a_clear_error(tmp_path, capsys):

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 import torch
 
+from src.datasets.procedural import generate_sequence
 from src.datasets.procedural.captions import ACTION_CAPTIONS
-from src.datasets.synthetic import generate_sequence
+from src.metrics import signatures
 from src.models.factory import build_model
 from src.models.rotation2xyz import BuiltinSkeleton
-from src.utils import features, geometry, rotation, signatures
+from src.utils import features, geometry, rotation
 
 FRAMES = 40
 FPS = 10.0

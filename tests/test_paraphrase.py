@@ -1,4 +1,4 @@
-"""Caption paraphrasing (src/datasets/paraphrase.py) and its use in the training dataset."""
+"""Caption paraphrasing (src/datasets/text/paraphrase.py) and its use in the training dataset."""
 
 import random
 import re
@@ -6,8 +6,8 @@ import re
 import numpy as np
 import pytest
 
-from src.datasets import paraphrase as para
-from src.datasets.captions import swap_left_right
+from src.datasets.text import paraphrase as para
+from src.datasets.text.captions import swap_left_right
 from src.datasets.dataset import MotionTextDataset
 from src.datasets.get_dataset import get_datasets
 from src.datasets.procedural.captions import ACTION_CAPTIONS, chain_caption

@@ -8,7 +8,7 @@ import torch
 
 from src import config
 from src.models.rotation2xyz import load_body_model
-from src.utils import physical
+from src.metrics import physical
 
 LEFT_FOOT, RIGHT_FOOT = config.FOOT_JOINTS
 

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 import torch
 
+from src.datasets.procedural import generate_sequence
 from src.datasets.procedural.captions import ACTION_CAPTIONS
-from src.datasets.synthetic import generate_sequence
+from src.metrics import signatures
 from src.models.rotation2xyz import BuiltinSkeleton
-from src.utils import geometry, rotation, signatures
+from src.utils import geometry, rotation
 
 CASES = signatures.ACTION_SIGNATURES
 # Which checks must fail for which action: the signatures must tell sides and directions apart.
@@ -53,8 +54,8 @@ def test_caption_augmentation_does_not_write_held_out_prompts():
     import random
     import re
 
-    from src.datasets.captions import swap_left_right
-    from src.datasets.paraphrase import augment_caption
+    from src.datasets.text.captions import swap_left_right
+    from src.datasets.text.paraphrase import augment_caption
     from src.datasets.procedural.captions import GENDERED_SUBJECTS, NEUTRAL_SUBJECTS, PREDICATES
 
     def words(text):
@@ -71,9 +72,10 @@ def test_caption_augmentation_does_not_write_held_out_prompts():
 
 
 def test_check_prompts_training_set_uses_built_in_captions_and_reports_each(capsys):
+    from src.evaluate import prompt_checks
     from src.visualize import check_prompts
 
-    training = check_prompts.prompt_set("training")
+    training = prompt_checks.prompt_set("training")
     assert [s for _, s in training] == [s for _, s in signatures.ACTION_SIGNATURES]
     assert all(prompt == ACTION_CAPTIONS[action][0] for (prompt, _), (action, _) in zip(training, CASES))
     assert check_prompts.main(["--prompts", "training", "--num_samples", "1", "--duration", "2"]) == 0

@@ -8,10 +8,11 @@ import pytest
 import torch
 
 from src import config
-from src.datasets import synthetic
+from src.datasets import synthetic_data
 from src.datasets.procedural import generate_sequence
 from src.datasets.procedural.captions import ACTION_CAPTIONS
 from src.models.rotation2xyz import BuiltinSkeleton
+from src.parser.data import synthetic_parser
 from src.utils import geometry, rotation
 
 REQUIRED = [
@@ -58,12 +59,12 @@ def _skating_ratio(joints, fps):
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory):
     out = tmp_path_factory.mktemp("synthetic")
-    synthetic.write_dataset(out, 46, seed=3, chain_fraction=0.3, progress=False)
+    synthetic_data.write_dataset(out, 46, seed=3, chain_fraction=0.3, progress=False)
     return out
 
 
 def test_every_required_action_and_captions():
-    assert set(REQUIRED) <= set(synthetic.ACTIONS)
+    assert set(REQUIRED) <= set(synthetic_data.ACTIONS)
     for a in REQUIRED:
         caps = ACTION_CAPTIONS[a]
         assert len(set(caps)) >= 5, a
@@ -100,7 +101,7 @@ def test_amass_layout_and_floor(dataset):
 
 def test_round_trip_matches_generator():
     motion = _gen(["walk_forward"], seed=5)
-    arrays = synthetic.amass_arrays(motion, "neutral")
+    arrays = synthetic_data.amass_arrays(motion, "neutral")
     n = arrays["poses"].shape[0]
     rotvec = np.zeros((n, 24, 3))
     rotvec[:, :22] = arrays["poses"][:, :66].reshape(n, 22, 3)
@@ -180,12 +181,12 @@ def test_determinism_and_seeds(tmp_path):
     c = _gen(["walk_forward", "clap"], seed=8)
     assert a["rotvec"].shape != c["rotvec"].shape or not np.allclose(a["rotvec"], c["rotvec"])
     for d in ("x", "y"):
-        synthetic.write_dataset(tmp_path / d, 4, seed=11, progress=False)
+        synthetic_data.write_dataset(tmp_path / d, 4, seed=11, progress=False)
     files = sorted(p.relative_to(tmp_path / "x") for p in (tmp_path / "x").rglob("*") if p.is_file())
     assert files
     for rel in files:
         assert (tmp_path / "x" / rel).read_bytes() == (tmp_path / "y" / rel).read_bytes(), rel
-    synthetic.write_dataset(tmp_path / "z", 4, seed=12, progress=False)
+    synthetic_data.write_dataset(tmp_path / "z", 4, seed=12, progress=False)
     assert (tmp_path / "z" / "babel" / "train.json").read_bytes() != (tmp_path / "x" / "babel" / "train.json").read_bytes()
 
 
@@ -220,5 +221,5 @@ def test_cli_rejects_bad_arguments(capsys):
     for argv, name in ((["--num_sequences", "0"], "--num_sequences"), (["--fps", "-1"], "--fps"),
                        (["--chain_fraction", "2"], "--chain_fraction")):
         with pytest.raises(SystemExit) as exc:
-            synthetic.parse_args(argv)
+            synthetic_parser().parse_args(argv)
         assert exc.value.code != 0 and name in capsys.readouterr().err

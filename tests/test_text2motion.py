@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from src import api, config
-from src.datasets.amass_io import load_amass_npz
-from src.datasets.bvh import read_bvh, smpl_motion_from_bvh
+from src import api, config, errors
+from src.datasets.formats.amass_io import load_amass_npz
+from src.datasets.formats.bvh import read_bvh, smpl_motion_from_bvh
 from src.models.rotation2xyz import BuiltinSkeleton
 from src.utils import geometry, rotation
-from src.visualize import exporters, motion_editing, motion_interpolation, prompts, text2motion
+from src.visualize import exporters, generation, motion_editing, motion_interpolation, prompts, text2motion
 from tests.test_api import make_tiny_checkpoint
 
 ASSETS = config.ASSETS_DIR
@@ -107,8 +107,8 @@ def test_shipped_asset_files():
 
     training = {c.lower() for caps in ACTION_CAPTIONS.values() for c in caps}
     assert not training & {t.lower() for t in texts}, "paper_texts.txt must hold paraphrases, not training captions"
-    assert len(motion_editing.read_edits(ASSETS / "paper_edits.csv")) >= 3
-    assert len(prompts.read_table(ASSETS / "paper_interps.csv", motion_interpolation.COLUMNS)) >= 2
+    assert len(generation.read_edits(ASSETS / "paper_edits.csv")) >= 3
+    assert len(prompts.read_table(ASSETS / "paper_interps.csv", generation.INTERPOLATION_COLUMNS)) >= 2
 
 
 # ------------------------------------------------------------------ text2motion
@@ -142,6 +142,35 @@ def test_outputs_conventions_and_manifest(ckpt, tmp_path):
         assert item["animation"] is None
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [i[k] for i in items for k in ("joints", "smpl", "bvh")] + ["manifest.json"])
+
+
+def test_batches_are_written_before_the_next_and_keep_the_seed_rule(ckpt, tmp_path, monkeypatch):
+    """Each --batch_size batch of prompts is on disk before the next is generated (a crash keeps it,
+    and writes no manifest); prompt i draws from seed + i whatever the batch size."""
+    prompt_file = write(tmp_path / "p.txt", "walk\njump\nwave\n")
+    assert generate(ckpt, prompt_file, tmp_path / "one", "--seed", 3) == 0
+    assert generate(ckpt, prompt_file, tmp_path / "two", "--seed", 3, "--batch_size", 2) == 0
+    one, two = manifest(tmp_path / "one")["items"], manifest(tmp_path / "two")["items"]
+    assert [i["joints"] for i in one] == [i["joints"] for i in two]
+    for a, b in zip(one, two):  # batched decoding may differ in the last bits only
+        np.testing.assert_allclose(np.load(tmp_path / "two" / b["joints"]), np.load(tmp_path / "one" / a["joints"]),
+                                   atol=1e-3)
+    real, calls = api.SMoG.generate_clips, []
+
+    def crash_on_second_batch(self, texts, *args, **kwargs):
+        calls.append(list(texts))
+        if len(calls) == 2:
+            raise RuntimeError("simulated crash")
+        return real(self, texts, *args, **kwargs)
+
+    monkeypatch.setattr(api.SMoG, "generate_clips", crash_on_second_batch)
+    out = tmp_path / "crash"
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        generate(ckpt, prompt_file, out, "--seed", 3, "--batch_size", 2)
+    assert calls == [["walk", "jump"], ["wave"]]
+    assert sorted(p.name for p in out.iterdir()) == sorted(i[k] for i in two[:2] for k in ("joints", "smpl", "bvh"))
+    for item in two[:2]:
+        assert (out / item["joints"]).read_bytes() == (tmp_path / "two" / item["joints"]).read_bytes()
 
 
 def test_fps_and_duration_options(ckpt, tmp_path):
@@ -201,7 +230,7 @@ def test_long_prompt_warns_on_stderr(ckpt, tmp_path, capsys):
                                             ("61", "longer than the maximum of 60")])
 def test_bad_durations_name_the_line(ckpt, tmp_path, capsys, value, message):
     prompt_file = write(tmp_path / "p.txt", f"walk\n\nrun#{value}\n")
-    assert generate(ckpt, prompt_file, tmp_path / "o") == text2motion.EXIT_INPUT
+    assert generate(ckpt, prompt_file, tmp_path / "o") == errors.EXIT_BAD_INPUT
     err = capsys.readouterr().err
     assert f"{prompt_file}:3:" in err and message in err and "Traceback" not in err
     assert not (tmp_path / "o").exists()
@@ -217,7 +246,7 @@ def test_bad_options_name_the_option(ckpt, tmp_path, capsys, option, value):
 
 
 def test_missing_input_file(ckpt, tmp_path, capsys):
-    assert generate(ckpt, tmp_path / "absent.txt", tmp_path / "o") == text2motion.EXIT_INPUT
+    assert generate(ckpt, tmp_path / "absent.txt", tmp_path / "o") == errors.EXIT_BAD_INPUT
     assert "absent.txt: file not found" in capsys.readouterr().err
 
 
@@ -236,7 +265,7 @@ def test_checkpoint_errors(ckpt, tmp_path, capsys):
     torch.save({**saved, "state_dict": state}, mismatch)
     for path, message in ((tmp_path / "absent.pth.tar", "checkpoint not found"), (junk, "cannot load checkpoint"),
                           (no_backbone, "text backbone 'no_such_encoder'"), (mismatch, "missing in the checkpoint")):
-        assert generate(path, prompt_file, tmp_path / "o") == text2motion.EXIT_MODEL, path
+        assert generate(path, prompt_file, tmp_path / "o") == errors.EXIT_BAD_MODEL, path
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err, err
 
@@ -244,7 +273,7 @@ def test_checkpoint_errors(ckpt, tmp_path, capsys):
 def test_default_checkpoint(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(api, "DEFAULT_CHECKPOINT", tmp_path / "exps" / "smog_builtin" / "checkpoint.pth.tar")
     prompt_file = write(tmp_path / "p.txt", "walk#0.5\n")
-    assert run(text2motion.main, "--input_file", prompt_file, "--output_dir", tmp_path / "o") == text2motion.EXIT_MODEL
+    assert run(text2motion.main, "--input_file", prompt_file, "--output_dir", tmp_path / "o") == errors.EXIT_BAD_MODEL
     assert "shipped model" in capsys.readouterr().err
 
 
@@ -253,7 +282,7 @@ def test_refuses_to_overwrite(ckpt, tmp_path, capsys):
     out = tmp_path / "o"
     assert generate(ckpt, prompt_file, out) == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    assert generate(ckpt, prompt_file, out, "--seed", 99) == text2motion.EXIT_INPUT
+    assert generate(ckpt, prompt_file, out, "--seed", 99) == errors.EXIT_BAD_INPUT
     assert "already exist" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert generate(ckpt, prompt_file, out, "--seed", 99, "--overwrite") == 0

@@ -69,9 +69,9 @@ from torch.utils.data import Dataset
 
 from src import config
 from src.config import DATASETS, SAMPLINGS, STD_FLOOR  # noqa: F401  (DATASETS re-exported)
-from src.datasets import captions as cap
-from src.datasets import db as db_schema
-from src.datasets.paraphrase import augment_caption
+from src.datasets.formats import db as db_schema
+from src.datasets.text import captions as cap
+from src.datasets.text.paraphrase import augment_caption
 from src.models.rotation2xyz import load_body_model
 from src.utils import fileio, features, geometry, rotation
 
@@ -343,7 +343,7 @@ class MotionTextDataset(WindowedTextDataset):
     """Windows of SMPL-24 motions from a ``smog-db-v1`` file, with captions.
 
     Args:
-        db: the dict stored in ``<prefix>_{split}.pt`` (format in ``src.datasets.db``).
+        db: the dict stored in ``<prefix>_{split}.pt`` (format in ``src.datasets.formats.db``).
         use_action_cat_as_text_labels: captions from BABEL action categories instead of texts.
         body_model: forward kinematics for canonicalisation and ``xyz`` features
             (default: the built-in skeleton), always at its default shape.

@@ -24,7 +24,7 @@ from typing import Dict, Optional, Sequence
 from torch.utils.data import DataLoader, WeightedRandomSampler
 
 from src import config
-from src.datasets import db
+from src.datasets.formats import db
 from src.datasets.dataset import (DATASETS, JointsTextDataset, MotionTextDataset, WindowedTextDataset,
                                   collate, load_or_compute_stats)
 from src.models.rotation2xyz import load_body_model
@@ -138,14 +138,14 @@ def _joint_datasets(opt, splits):
                          f"(got --pose_rep {opt.pose_rep})")
     if opt.use_action_cat_as_text_labels:
         raise ValueError(f"--dataset {opt.dataset} has no action categories")
-    from src.datasets.humanml3d import load_humanml3d
+    from src.datasets.formats.humanml3d import load_humanml3d
 
     root = Path(opt.datapath or JOINT_DATASETS[opt.dataset])
     layout = {}  # HumanML3D's files are SMPL-22 already
     if opt.dataset == "kitml":
         layout = {"layout": "smpl22"}
         logger.info("kitml: KIT-ML's 21 MMM joints are mapped onto an approximate SMPL-22 skeleton "
-                    "(src.datasets.humanml3d.KIT_TO_SMPL22)")
+                    "(src.datasets.formats.humanml3d.KIT_TO_SMPL22)")
     datasets = {}
     for split in splits:
         try:

@@ -15,8 +15,8 @@ import numpy as np
 import torch
 
 from src.datasets.get_dataset import make_dataloader
-from src.utils import distribution, physical
-from src.utils.retrieval import batched_recall_metrics, cosine_similarity_matrix, recall_metrics
+from src.metrics import distribution, physical
+from src.metrics.retrieval import batched_recall_metrics, cosine_similarity_matrix, recall_metrics
 
 SEED_STRIDE = 1_000_000  # generation seeds of one run: seed * SEED_STRIDE + caption index
 R_PRECISION_BATCH = 32  # HumanML3D protocol: batches of exactly 32 (fewer test items: not reported)
@@ -32,7 +32,7 @@ def _joint_clips(model, features: torch.Tensor, mask: torch.Tensor) -> List[np.n
 
 
 def physical_metrics(clips: List[np.ndarray], fps: float) -> Dict[str, float]:
-    """Mean over clips of each physical metric (``src.utils.physical``); clips (T_i, 22, 3)."""
+    """Mean over clips of each physical metric (``src.metrics.physical``); clips (T_i, 22, 3)."""
     rows = []
     for clip in clips:
         row = dict(physical.foot_skating(clip, fps))

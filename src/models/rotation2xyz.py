@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from src import config
+from src.motion import forward_kinematics
 from src.utils import rotation
 
 
@@ -25,33 +26,6 @@ class MissingBodyModelError(FileNotFoundError):
     def __init__(self, path: Path):
         super().__init__(f"SMPL model file not found: {path}. {config.SMPL_DOWNLOAD_HINT}")
         self.path = path
-
-
-def forward_kinematics(rotmats: torch.Tensor, rest_joints: torch.Tensor, parents, trans: Optional[torch.Tensor] = None):
-    """Pose a kinematic tree.
-
-    Args:
-        rotmats: (..., J, 3, 3) local joint rotations; joint 0 is the global root orientation.
-        rest_joints: (J, 3) or (..., J, 3) joint positions in the rest pose.
-        parents: length-J parent indices, -1 for the root, parents before children.
-        trans: (..., 3) root translation added to every joint, or None.
-    Returns:
-        (..., J, 3) joint positions. The root sits at ``rest_joints[0] + trans``, as in SMPL.
-    """
-    num_joints = len(parents)
-    assert rotmats.shape[-3:] == (num_joints, 3, 3), rotmats.shape
-    rest = rest_joints.to(rotmats)
-    offsets = rest - torch.cat([torch.zeros_like(rest[..., :1, :]), rest[..., [max(p, 0) for p in parents[1:]], :]], dim=-2)
-    glob_rot = [rotmats[..., 0, :, :]]
-    glob_pos = [offsets[..., 0, :].expand(*rotmats.shape[:-3], 3)]
-    for j in range(1, num_joints):
-        p = parents[j]
-        glob_rot.append(glob_rot[p] @ rotmats[..., j, :, :])
-        glob_pos.append(glob_pos[p] + (glob_rot[p] @ offsets[..., j, :, None])[..., 0])
-    joints = torch.stack(glob_pos, dim=-2)  # (..., J, 3)
-    if trans is not None:
-        joints = joints + trans[..., None, :]
-    return joints
 
 
 class BuiltinSkeleton(nn.Module):

@@ -36,7 +36,7 @@ def add_dataset_args(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--caption_augment", type=float, default=0.0,
                    help="probability of paraphrasing a training caption (EDA-style: another subject, synonyms, "
                         "a neutral modifier, dropped filler words; sides and counts kept; "
-                        "src/datasets/paraphrase.py); never in evaluation")
+                        "src/datasets/text/paraphrase.py); never in evaluation")
     g.add_argument("--use_action_cat_as_text_labels", action="store_true",
                    help="captions from BABEL action categories instead of texts")
     g.add_argument("--only_60_classes", action="store_true", help="BABEL-60 category subset (not supported)")

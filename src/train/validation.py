@@ -3,8 +3,8 @@
 import torch
 
 from src.datasets.get_dataset import make_dataloader
+from src.metrics.retrieval import batched_recall_metrics, cosine_similarity_matrix, recall_metrics
 from src.runtime import batch_to_device
-from src.utils.retrieval import batched_recall_metrics, cosine_similarity_matrix, recall_metrics
 
 
 @torch.no_grad()

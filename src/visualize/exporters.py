@@ -1,6 +1,6 @@
 """Writing generated motions: joint positions, AMASS-style SMPL parameters, BVH, animations, manifest.
 
-A generated motion travels as a :class:`MotionClip`: canonical joint positions (the output
+A generated motion travels as a :class:`src.motion.MotionClip`: canonical joint positions (the output
 convention of ``src.config``) and, for rotation models, the SMPL-24 rotations and root
 translation that pose them. Per clip, with ``stem = <index:02d>_<slug>_s<sample>``:
 
@@ -8,7 +8,7 @@ translation that pose them. Per clip, with ``stem = <index:02d>_<slug>_s<sample>
                frame 0 facing +Z (HumanML3D ``new_joints``; the frame rate is in manifest.json)
     stem.npz   AMASS SMPL+H "G" layout: poses (T, 156) axis-angle (root + 21 body joints in 0:66,
                hands zero), trans (T, 3) metres Z-up, betas (16,) zeros, gender "neutral",
-               mocap_framerate, dmpls (T, 8) zeros; ``src.datasets.amass_io.load_amass_npz`` reads it
+               mocap_framerate, dmpls (T, 8) zeros; ``src.datasets.formats.amass_io.load_amass_npz`` reads it
     stem.bvh   SMPL-24 skeleton, metres, Y-up, facing +Z, ``Frame Time`` = 1 / fps (Blender's BVH
                importer at scale 1.0 with its default Forward -Z / Up Y gives the true size, standing
                upright; tick "Scene FPS" to take the frame rate)
@@ -33,13 +33,10 @@ from pathlib import Path
 from typing import Callable, List, Optional, Sequence
 
 import numpy as np
-import torch
 
-from src import config
-from src.datasets import amass_io
-from src.datasets.bvh import write_bvh
-from src.models.rotation2xyz import forward_kinematics
-from src.utils import geometry, rotation
+from src.datasets.formats import amass_io
+from src.datasets.formats.bvh import write_bvh
+from src.motion import MotionClip
 from src.utils.fileio import atomic_path, write_text_atomic
 
 MANIFEST = "manifest.json"
@@ -52,94 +49,6 @@ SUFFIXES = {"joints": ".npy", "smpl": ".npz", "bvh": ".bvh", "animation": ".gif"
 
 class OutputExistsError(FileExistsError):
     """Outputs already exist and overwriting was not asked for."""
-
-
-# ---------------------------------------------------------------------- clips
-@dataclass
-class MotionClip:
-    """One canonical motion.
-
-    Args:
-        joints: (T, 22, 3) float32 joint positions in the output convention.
-        fps: frames per second.
-        rotmats: (T, 24, 3, 3) local rotations (joint 0 = global root orientation, Y-up), or None
-            for position-only (``xyz``) models.
-        trans: (T, 3) SMPL root translation in metres, Y-up (pelvis = rest pelvis + trans).
-        rest_joints: (24, 3) rest-pose joints of the body that posed the clip (BVH offsets).
-    """
-
-    joints: np.ndarray
-    fps: float
-    rotmats: Optional[torch.Tensor] = None
-    trans: Optional[torch.Tensor] = None
-    rest_joints: Optional[torch.Tensor] = None
-
-    @property
-    def num_frames(self) -> int:
-        return int(self.joints.shape[0])
-
-    @property
-    def has_rotations(self) -> bool:
-        return self.rotmats is not None
-
-
-def rest_joints_of(body_model) -> torch.Tensor:
-    """(24, 3) rest-pose joints of a body model (``load_body_model``), at its default shape.
-
-    A real SMPL body poses its joints by the same rigid chain over these rest joints, so
-    ``forward_kinematics`` with them reproduces the body model's joints (vertices aside).
-    """
-    eye = torch.eye(3).expand(1, config.NUM_SMPL_JOINTS, 3, 3)
-    param = next(iter(body_model.buffers()), None)
-    eye = eye.to(param.device) if param is not None else eye
-    return body_model(eye, torch.zeros(1, 3, device=eye.device))["joints"][0].detach().float().cpu()
-
-
-def clip_from_params(rotmats: torch.Tensor, trans: torch.Tensor, rest_joints: torch.Tensor, fps: float) -> MotionClip:
-    """Canonicalise SMPL parameters (``geometry.canonicalize_params``) and pose them.
-
-    Args:
-        rotmats: (T, 24, 3, 3) local rotations, Y-up; trans: (T, 3); rest_joints: (24, 3).
-    """
-    rotmats = rotmats.detach().float().cpu()
-    trans = trans.detach().float().cpu()
-    rest = rest_joints.float().cpu()
-    joints = forward_kinematics(rotmats, rest, config.SMPL_PARENTS, trans)  # (T, 24, 3)
-    root, trans, joints = geometry.canonicalize_params(rotmats[:, 0], trans, joints)
-    rotmats = rotmats.clone()
-    rotmats[:, 0] = root
-    return MotionClip(joints[:, : config.NUM_BODY_JOINTS].numpy().astype(np.float32), float(fps),
-                      rotmats, trans, rest)
-
-
-def clip_from_joints(joints: torch.Tensor, fps: float) -> MotionClip:
-    """A position-only clip from (T, 22, 3) Y-up joints, canonicalised."""
-    canon = geometry.canonicalize_joints(joints.detach().float().cpu()[:, : config.NUM_BODY_JOINTS])
-    return MotionClip(canon.numpy().astype(np.float32), float(fps))
-
-
-def resample_clip(clip: MotionClip, fps: float, num_frames: int) -> MotionClip:
-    """The clip at ``fps`` with exactly ``num_frames`` frames (frame k at time k / fps, clamped to the
-    clip's last frame): rotations slerped, translation and xyz joints linearly interpolated,
-    then canonicalised again (the floor is the lowest foot point of the new frames)."""
-    if abs(fps - clip.fps) < 1e-9 and num_frames == clip.num_frames:
-        return clip
-    src = torch.arange(clip.num_frames, dtype=torch.float64) / clip.fps
-    dst = (torch.arange(num_frames, dtype=torch.float64) / fps).clamp(max=float(src[-1]))
-    if not clip.has_rotations:
-        joints = torch.from_numpy(_interpolate(clip.joints.astype(np.float64), src.numpy(), dst.numpy()))
-        return clip_from_joints(joints, fps)
-    rotvec = rotation.matrix_to_axis_angle(clip.rotmats.double())                      # (T, 24, 3)
-    rotmats = rotation.axis_angle_to_matrix(rotation.slerp_rotvec(rotvec, src, dst))  # (T', 24, 3, 3)
-    trans = torch.from_numpy(_interpolate(clip.trans.double().numpy(), src.numpy(), dst.numpy()))
-    return clip_from_params(rotmats.float(), trans.float(), clip.rest_joints, fps)
-
-
-def _interpolate(values: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """(T, ...) samples at ``src`` times -> (T', ...) at ``dst`` times, linearly."""
-    flat = values.reshape(len(values), -1)
-    out = np.stack([np.interp(dst, src, flat[:, k]) for k in range(flat.shape[1])], axis=1)
-    return out.reshape(len(dst), *values.shape[1:])
 
 
 # ---------------------------------------------------------------------- single files
@@ -167,8 +76,8 @@ def _ignore_missing_glyphs() -> None:
 
 
 def save_animation(path, clip: MotionClip, title: str) -> Path:
-    """Stick-figure ``.gif`` / ``.mp4`` of the clip (``src.visualize.anim``)."""
-    from src.visualize.anim import render_animation
+    """Stick-figure ``.gif`` / ``.mp4`` of the clip (``src.rendering.anim``)."""
+    from src.rendering.anim import render_animation
 
     with warnings.catch_warnings():
         _ignore_missing_glyphs()
@@ -177,7 +86,7 @@ def save_animation(path, clip: MotionClip, title: str) -> Path:
 
 def save_grid(path, clips: Sequence[MotionClip], titles: Sequence[str], ncols: Optional[int] = None) -> Path:
     """Several clips side by side (they share the first clip's fps)."""
-    from src.visualize.anim import render_grid
+    from src.rendering.anim import render_grid
 
     with warnings.catch_warnings():
         _ignore_missing_glyphs()
@@ -227,6 +136,10 @@ class OutputPlan:
             if ffmpeg_available():
                 kinds.append("video")
         return cls(Path(out_dir), list(stems), tuple(kinds), grid=animation and bool(stems))
+
+    def positions_only(self) -> "OutputPlan":
+        """The plan of a position-only (``xyz``) model: the same files less ``.npz`` and ``.bvh``."""
+        return OutputPlan(self.out_dir, self.stems, tuple(k for k in self.kinds if k not in ("smpl", "bvh")), self.grid)
 
     def path(self, stem: str, kind: str) -> Path:
         return self.out_dir / f"{stem}{SUFFIXES[kind]}"
@@ -278,50 +191,69 @@ class ExportItem:
 _WRITERS = {"joints": save_joints, "smpl": save_amass, "bvh": save_bvh}
 
 
-def export_items(items: Sequence[ExportItem], plan: OutputPlan, header: dict,
-                 grid_items: Optional[Sequence[ExportItem]] = None, grid_ncols: Optional[int] = None,
-                 log: Callable[[str], None] = print) -> Path:
-    """Write every file of ``plan`` for ``items``, then the manifest.
+def write_item(item: ExportItem, plan: OutputPlan, log: Callable[[str], None] = print) -> dict:
+    """Write the per-clip files of ``plan`` for one item; returns its manifest entry.
 
     Args:
-        items: clips in plan order (``item.stem`` in ``plan.stems``).
-        header: manifest fields before ``items`` (``checkpoint``, ``fps``, ``seed``, ...).
-        grid_items: clips for the grid animation (default all, at most ``MAX_GRID_PANELS``).
-        grid_ncols: panels per row of the grid.
+        item: the clip (``item.stem`` in ``plan.stems``).
         log: progress messages.
+    """
+    assert item.stem in plan.stems, item.stem
+    assert item.clip.has_rotations or not {"smpl", "bvh"} & set(plan.kinds), "rotation files need rotations"
+    plan.out_dir.mkdir(parents=True, exist_ok=True)
+    entry = {"prompt": item.prompt, **item.meta, "frames": item.clip.num_frames}
+    for kind in SUFFIXES:
+        entry[kind] = None
+        if kind not in plan.kinds:
+            continue
+        path = plan.path(item.stem, kind)
+        if kind in _WRITERS:
+            _WRITERS[kind](path, item.clip)
+        else:
+            path = save_animation(path, item.clip, item.prompt)
+        entry[kind] = path.name
+    log(f"  {item.stem}: {' '.join(Path(entry[k]).suffix[1:] for k in SUFFIXES if entry[k])}")
+    return entry
+
+
+def finish_outputs(plan: OutputPlan, header: dict, entries: Sequence[dict], grid_items: Sequence[ExportItem],
+                   grid_ncols: Optional[int] = None, log: Callable[[str], None] = print) -> Path:
+    """Write the grid animation and, last, the manifest of a run whose clips are written.
+
+    Args:
+        header: manifest fields before ``items`` (``checkpoint``, ``fps``, ``seed``, ...).
+        entries: ``write_item``'s entries, in plan order.
+        grid_items: clips for the grid animation (at most ``MAX_GRID_PANELS`` are shown).
+        grid_ncols: panels per row of the grid.
     Returns:
         The manifest path.
     """
     plan.out_dir.mkdir(parents=True, exist_ok=True)
-    entries = []
-    for item in items:
-        assert item.stem in plan.stems, item.stem
-        assert item.clip.has_rotations or not {"smpl", "bvh"} & set(plan.kinds), "rotation files need rotations"
-        entry = {"prompt": item.prompt, **item.meta, "frames": item.clip.num_frames}
-        for kind in SUFFIXES:
-            entry[kind] = None
-            if kind not in plan.kinds:
-                continue
-            path = plan.path(item.stem, kind)
-            if kind in _WRITERS:
-                _WRITERS[kind](path, item.clip)
-            else:
-                path = save_animation(path, item.clip, item.prompt)
-            entry[kind] = path.name
-        entries.append(entry)
-        log(f"  {item.stem}: {' '.join(Path(entry[k]).suffix[1:] for k in SUFFIXES if entry[k])}")
     grid = {}
-    chosen = list(items if grid_items is None else grid_items)
+    chosen = list(grid_items)
     if len(chosen) > MAX_GRID_PANELS:
         log(f"  grid: showing the first {MAX_GRID_PANELS} of {len(chosen)} clips")
         chosen = chosen[:MAX_GRID_PANELS]
     for kind, path in plan.grid_paths().items():
         if chosen:
             grid[kind] = save_grid(path, [i.clip for i in chosen], [_short(i.prompt) for i in chosen], grid_ncols).name
-    manifest = {**header, "grid": grid or None, "items": entries}
+    manifest = {**header, "grid": grid or None, "items": list(entries)}
     path = plan.out_dir / MANIFEST
     write_text_atomic(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return path
+
+
+def export_items(items: Sequence[ExportItem], plan: OutputPlan, header: dict,
+                 grid_items: Optional[Sequence[ExportItem]] = None, grid_ncols: Optional[int] = None,
+                 log: Callable[[str], None] = print) -> Path:
+    """Write every file of ``plan`` for ``items``, then the manifest (``write_item`` + ``finish_outputs``).
+
+    Args:
+        items: clips in plan order.
+        grid_items: clips for the grid animation (default all).
+    """
+    entries = [write_item(item, plan, log) for item in items]
+    return finish_outputs(plan, header, entries, items if grid_items is None else grid_items, grid_ncols, log)
 
 
 def _short(title: str, limit: int = 48) -> str:

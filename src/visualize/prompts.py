@@ -24,19 +24,20 @@ Every problem raises :class:`InputFileError` naming the file and line.
 
 import csv
 import io
-import math
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Sequence, Union
 
-MAX_DURATION_S = 60.0
+from src.errors import BadInputError
+from src.parser.types import parse_duration
+
 MAX_PROMPT_CHARS = 300
 COMMENT = "#"
 MOTION_FILE_SUFFIX = ".npz"
 
 
-class InputFileError(ValueError):
+class InputFileError(BadInputError):
     """A prompt or table file that cannot be used; the message names the file and line."""
 
     def __init__(self, source, line: Optional[int], message: str):
@@ -84,19 +85,6 @@ class TableRow:
     duration: Optional[float]
     line: int
     source: str
-
-
-def parse_duration(value: str, where: str = "duration") -> float:
-    """Seconds from a string; ValueError naming ``where`` unless a number in (0, MAX_DURATION_S]."""
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{where}: {value!r} is not a number of seconds") from None
-    if not math.isfinite(seconds) or seconds <= 0:
-        raise ValueError(f"{where}: {value!r} must be a positive number of seconds")
-    if seconds > MAX_DURATION_S:
-        raise ValueError(f"{where}: {seconds:g} s is longer than the maximum of {MAX_DURATION_S:g} s")
-    return seconds
 
 
 def truncate_text(text: str, source, line: int, limit: int = MAX_PROMPT_CHARS) -> str:

@@ -3,7 +3,7 @@
 ``load_kit_prompts(path)`` reads the KIT Motion-Language annotations (``../shared/data/captions/
 kitml_annotations.json``: ``{keyid: {path, duration, annotations: [{text, ...}]}}``, captions
 written by people who watched each recording) and returns ``(caption, signature)`` pairs, where
-``signature`` is a key of ``src.utils.signatures.CHECKS``. The set is for choosing models and
+``signature`` is a key of ``src.metrics.signatures.CHECKS``. The set is for choosing models and
 reporting how they generalise to human wording; it is never training data (the corpus licence
 allows tests and benchmarks only).
 
@@ -65,15 +65,13 @@ smallest SHA-1 of their normalised text.
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from src import config
+from src.metrics.signatures import CHECKS
 
-DEFAULT_KIT_ANNOTATIONS = (Path(os.environ.get("SMOG_SHARED_DATA", config.ROOT_DIR.parent / "shared" / "data"))
-                           / "captions" / "kitml_annotations.json")
 DEFAULT_MAX_PER_SIGNATURE = 12
 
 # Sequence words: a caption with one of these describes several actions in a row.
@@ -216,7 +214,7 @@ def _rules_by_category() -> dict:
     return table
 
 
-def load_kit_prompts(path=DEFAULT_KIT_ANNOTATIONS, max_per_signature=DEFAULT_MAX_PER_SIGNATURE) -> list:
+def load_kit_prompts(path=config.KIT_ANNOTATIONS, max_per_signature=DEFAULT_MAX_PER_SIGNATURE) -> list:
     """(caption, signature) pairs from KIT-ML annotations at ``path``, by the rules of this module.
 
     ``max_per_signature``: keep at most this many captions per signature (a deterministic choice:
@@ -224,7 +222,6 @@ def load_kit_prompts(path=DEFAULT_KIT_ANNOTATIONS, max_per_signature=DEFAULT_MAX
     (the order of ``signatures.CHECKS``), then by that hash. Raises ``FileNotFoundError`` when
     ``path`` does not exist, ``ValueError`` when it is not KIT-ML annotations JSON.
     """
-    from src.utils.signatures import CHECKS
 
     path = Path(path)
     with open(path, encoding="utf-8") as f:
@@ -274,10 +271,10 @@ def counts(pairs) -> dict:
     return out
 
 
-if __name__ == "__main__":  # python -m src.utils.kit_prompts [PATH]: print the set
+if __name__ == "__main__":  # python -m src.metrics.kit_prompts [PATH]: print the set
     import sys
 
-    all_pairs = load_kit_prompts(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_KIT_ANNOTATIONS, None)
+    all_pairs = load_kit_prompts(sys.argv[1] if len(sys.argv) > 1 else config.KIT_ANNOTATIONS, None)
     for caption, signature in all_pairs:
         print(f"{signature}\t{caption}")
     print(counts(all_pairs), file=sys.stderr)

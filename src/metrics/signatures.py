@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from src import config
-from src.utils.physical import as_body_joints
+from src.metrics.physical import as_body_joints
 
 J = config.JOINT_INDEX
 
@@ -99,7 +99,7 @@ ACTION_SIGNATURES = (
 
 # Paraphrases written for testing only: none of them is in the training captions of the built-in
 # dataset (``src.datasets.procedural.captions``), nor among the rewordings of those captions that
-# training-time augmentation makes (``src.datasets.paraphrase``); tests check both. (Three earlier
+# training-time augmentation makes (``src.datasets.text.paraphrase``); tests check both. (Three earlier
 # prompts were replaced when the augmentation turned out to produce them word for word.)
 HELD_OUT_PROMPTS = (
     ("a man strides ahead for a few metres", "forward"),

@@ -45,11 +45,10 @@ import numpy as np
 import torch
 
 from src import config
+from src.config import SPLIT_ALIASES, SPLITS
 from src.utils.fileio import atomic_path
 
 DB_FORMAT = "smog-db-v1"
-SPLITS = ("train", "val", "test")
-SPLIT_ALIASES = {"vald": "val", "valid": "val", "validation": "val"}
 GENDERS = ("neutral", "male", "female")
 _TENSOR_KEYS = {
     "poses": torch.float32, "trans": torch.float32, "offsets": torch.int64, "betas": torch.float32,

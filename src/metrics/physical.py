@@ -19,7 +19,6 @@ Reconstruction (SPEC §4 "Reconstruction"):
 import numpy as np
 
 from src import config
-from src.datasets.amass_io import resampled_num_frames
 
 CONTACT_HEIGHT = 0.05      # m: a foot is in contact below this height (SPEC §4)
 SKATING_SPEED = 0.5        # m/s: a contact foot moving faster than this skates (SPEC §4)
@@ -49,7 +48,7 @@ def resample_joints(joints, fps: float, target_fps: float = config.METRIC_FPS) -
     """Joints at ``target_fps`` by linear interpolation in time.
 
     Frame k of the output is at time k / target_fps (clamped to the last source frame); the number
-    of output frames follows ``amass_io.resampled_num_frames`` so all resampling in the project
+    of output frames follows ``config.resampled_num_frames`` so all resampling in the project
     agrees. No re-canonicalisation (the metrics must see the motion as given).
 
     Args:
@@ -63,7 +62,7 @@ def resample_joints(joints, fps: float, target_fps: float = config.METRIC_FPS) -
     if num == 1 or abs(fps - target_fps) < 1e-9:
         return arr
     src = np.arange(num, dtype=np.float64) / fps
-    dst = np.minimum(np.arange(resampled_num_frames(num, fps, target_fps), dtype=np.float64) / target_fps, src[-1])
+    dst = np.minimum(np.arange(config.resampled_num_frames(num, fps, target_fps), dtype=np.float64) / target_fps, src[-1])
     pos = dst * fps
     lo = np.clip(np.floor(pos).astype(np.int64), 0, num - 2)
     w = np.clip(pos - lo, 0.0, 1.0)[:, None, None]

@@ -1,4 +1,4 @@
-"""Geometry and timing helpers for the matplotlib motion renderer (``src.visualize.anim``).
+"""Geometry and timing helpers for the matplotlib motion renderer (``src.rendering.anim``).
 
 Axes. Joint positions are in the project's frame (``src.config``): Y-up metres, facing +Z
 in frame 0, the body's left side is +X. matplotlib's 3D axes are Z-up, so data points are

@@ -10,12 +10,13 @@ have no AMASS counterpart and are set to identity. Shape-only files (``shape.npz
 ``*_stagei.npz``) hold no motion.
 
 Resampling: source frame i is at time i / source_fps; output frame k is at k / target_fps for
-every k with k / target_fps <= duration = (T - 1) / source_fps (to within 1% of an output frame,
-so that 2.0 s at 59.99998856 fps gives 61 frames at 30 fps). Rotations are slerped, translations
+every k with k / target_fps <= duration = (T - 1) / source_fps (``config.resampled_num_frames``,
+the project's one frame-count rule). Rotations are slerped, translations
 linearly interpolated. Then the root orientation and translation are turned from Z-up to Y-up
 (``geometry.zup_to_yup``, which turns the posed pelvis, not ``trans`` alone).
 """
 
+import io
 import math
 import zipfile
 from pathlib import Path
@@ -25,12 +26,10 @@ import torch
 
 from src import config
 from src.utils import geometry, rotation
+from src.utils.fileio import atomic_path
 
 FPS_KEYS = ("mocap_framerate", "mocap_frame_rate")
 SHAPE_ONLY_SUFFIXES = ("shape.npz", "_stagei.npz")
-# An output frame this close (in output frames) past the last source frame still counts, so that
-# rates such as 59.99998856 keep their nominal frame count.
-_END_TOLERANCE = 1e-2
 
 
 class AmassReadError(ValueError):
@@ -137,12 +136,6 @@ def _validate(path, body, trans, betas, fps, gender) -> dict:
     }
 
 
-def resampled_num_frames(num_frames: int, source_fps: float, target_fps: float) -> int:
-    """How many output frames ``resample`` gives for ``num_frames`` source frames."""
-    duration = (num_frames - 1) / source_fps
-    return int(math.floor(duration * target_fps + _END_TOLERANCE)) + 1
-
-
 def resample(rotvec: torch.Tensor, trans: torch.Tensor, source_fps: float, target_fps: float):
     """Resample a motion to ``target_fps`` (see the module docstring for the frame times).
 
@@ -155,7 +148,7 @@ def resample(rotvec: torch.Tensor, trans: torch.Tensor, source_fps: float, targe
     if num == 1 or abs(source_fps - target_fps) < 1e-9:
         return rotvec.float(), trans.float()
     src_times = torch.arange(num, dtype=torch.float64) / source_fps
-    dst_times = torch.arange(resampled_num_frames(num, source_fps, target_fps), dtype=torch.float64) / target_fps
+    dst_times = torch.arange(config.resampled_num_frames(num, source_fps, target_fps), dtype=torch.float64) / target_fps
     dst_times = dst_times.clamp(max=float(src_times[-1]))
     out_rot = rotation.slerp_rotvec(rotvec.double(), src_times, dst_times).float()
     # linear interpolation of the translation, with the same bracketing source frames
@@ -247,11 +240,6 @@ _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # fixed member timestamps keep the .npz bytes
 def write_amass_npz(path, arrays: dict) -> Path:
     """Write arrays as a compressed ``.npz`` atomically, with reproducible bytes (same arrays ->
     same file: zip member timestamps are fixed, unlike ``np.savez``)."""
-    import io
-    import zipfile
-
-    from src.utils.fileio import atomic_path
-
     with atomic_path(path) as tmp:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             for name, arr in arrays.items():

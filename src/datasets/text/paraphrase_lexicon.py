@@ -1,4 +1,4 @@
-"""The hand-written lexicon of ``src.datasets.paraphrase``: subjects, synonym groups of motion
+"""The hand-written lexicon of ``src.datasets.text.paraphrase``: subjects, synonym groups of motion
 phrases (verbs in the third person singular; ``{s}`` stands for a side word, ``{c}`` for a
 rotation direction, filled in by the paraphraser), neutral modifiers to insert and filler words
 to drop.

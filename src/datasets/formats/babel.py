@@ -29,7 +29,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from src.datasets.db import Segment
+from src.datasets.formats.db import Segment
 
 BABEL_FILES = (  # (file, split)
     ("train.json", "train"), ("val.json", "val"), ("test.json", "test"),

@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from src.datasets.paraphrase_lexicon import (
+from src.datasets.text.paraphrase_lexicon import (
     NEUTRAL_SUBJECTS, MALE_SUBJECTS, FEMALE_SUBJECTS, MALE_PRONOUNS, FEMALE_PRONOUNS, VERB_GROUPS,
     SIDED_VERB_GROUPS, OTHER_GROUPS, SIDED_OTHER_GROUPS, CLOCKWISE_GROUPS, CLOCKWISE_WORDS, INSERT_MODIFIERS,
     INSERT_WEIGHTS, INSERT_BLOCKERS, FILLER_WORDS, KEEP_THE_AFTER)

@@ -1,0 +1,110 @@
+"""Options of the generation and viewing commands: text2motion, motion_editing,
+motion_interpolation, check_prompts and anim. Imports no torch, so option errors are instant."""
+
+import argparse
+from pathlib import Path
+
+from src import config
+from src.parser.base import add_device_args, add_seed_arg
+from src.parser.types import duration_arg, int_at_least, non_negative_float, positive_float
+
+DEFAULT_STOPS = 5
+# text2motion: prompts per model call. 1 keeps every file byte-identical to earlier versions: a
+# batched forward pass sums in another order and moves joints by up to ~4e-5 m (measured, paper_texts).
+DEFAULT_BATCH_PROMPTS = 1
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository when it is inside it."""
+    try:
+        return str(Path(path).relative_to(config.ROOT_DIR))
+    except ValueError:
+        return str(path)
+
+
+# ------------------------------------------------------------------ parsers
+def add_generation_args(parser: argparse.ArgumentParser, input_help: str) -> None:
+    """Options of every generation command (checkpoint, input, outputs, timing, device, seed)."""
+    parser.add_argument("checkpoint", nargs="?", default=None,
+                        help=f"checkpoint file or pretrained folder (default: the shipped model "
+                             f"{_shown(config.DEFAULT_CHECKPOINT)})")
+    parser.add_argument("--input_file", type=Path, required=True, help=input_help)
+    parser.add_argument("--output_dir", type=Path, default=None,
+                        help="where files go (default: <checkpoint folder>/<command>/<input file name>)")
+    parser.add_argument("--duration", type=duration_arg, default=None,
+                        help=f"seconds per motion, at most {config.MAX_DURATION_S:g} (default {config.DEFAULT_DURATION_S:g}; "
+                             "a line's own duration wins)")
+    parser.add_argument("--fps", type=positive_float, default=None,
+                        help="frame rate of the written files (default: the model's; other rates are resampled)")
+    parser.add_argument("--overwrite", action="store_true", help="replace files that already exist")
+    parser.add_argument("--no_animation", action="store_true", help="skip the GIF/MP4 animations (much faster)")
+    parser.add_argument("--jointstype", choices=("smpl",), default="smpl",
+                        help="accepted for compatibility with the original: files hold the 22 SMPL body joints")
+    add_device_args(parser)
+    add_seed_arg(parser)
+
+
+def text2motion_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m src.visualize.text2motion",
+                                     description="Generate motions from text prompts (one per line, "
+                                                 "'text#seconds' for a duration of its own).")
+    add_generation_args(parser, "prompt file: one prompt per line, 'text#seconds' sets that prompt's duration "
+                                "in seconds, '#' starts a comment line")
+    parser.add_argument("--num_samples", "--num_samples_per_action", dest="num_samples", type=int_at_least(1),
+                        default=1, help="motions per prompt (they differ for variational models)")
+    parser.add_argument("--temperature", type=non_negative_float, default=1.0,
+                        help="scale of the sampling noise of variational models (0 = the mean motion)")
+    parser.add_argument("--batch_size", type=int_at_least(1), default=DEFAULT_BATCH_PROMPTS,
+                        help="prompts per model call, written before the next call (default %(default)s: files "
+                             "byte-identical to one call per prompt; larger is faster, moves joints by up to ~4e-5 m)")
+    return parser
+
+
+def motion_editing_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m src.visualize.motion_editing",
+                                     description="Edit motions by latent arithmetic: base - v_start + v_end.")
+    add_generation_args(parser, "CSV table with columns motion_source,base,v_start,v_end[,duration]")
+    return parser
+
+
+def motion_interpolation_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m src.visualize.motion_interpolation",
+                                     description="Interpolate between two texts or motions in the latent space.")
+    add_generation_args(parser, "CSV table with columns start,end[,duration]; cells are captions or .npz motion files")
+    parser.add_argument("--num_stops", type=int_at_least(2), default=DEFAULT_STOPS,
+                        help="motions per row, ends included (default %(default)s)")
+    return parser
+
+
+def check_prompts_parser(description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m src.visualize.check_prompts", description=description,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("checkpoint", nargs="?", default=None, help="checkpoint (default: the shipped model)")
+    parser.add_argument("--num_samples", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=config.DEFAULT_DURATION_S)
+    parser.add_argument("--prompts", choices=("heldout", "training", "kit"), default="heldout",
+                        help="held-out paraphrases, the built-in training captions of the same actions, "
+                             "or real KIT-ML captions (development set)")
+    parser.add_argument("--kit_annotations", type=Path, default=config.KIT_ANNOTATIONS,
+                        help="KIT-ML annotations JSON for --prompts kit (default: %(default)s)")
+    parser.add_argument("--kit_max_per_signature", type=int, default=None,
+                        help="--prompts kit: at most this many captions per signature (default 12)")
+    add_seed_arg(parser, default=0)
+    add_device_args(parser)
+    return parser
+
+
+def anim_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m src.visualize.anim",
+                                     description="Render a joints .npy (T, 22, 3), Y-up metres, "
+                                                 "as a stick-figure GIF/MP4, or as a PNG strip of frames.")
+    parser.add_argument("input", type=Path, help="float (T, J, 3) .npy, J = 22 or 24")
+    parser.add_argument("--fps", type=float, default=None,
+                        help=f"frame rate of the file (a .npy does not store it; "
+                             f"default {config.HUMANML3D_FPS:g}, HumanML3D's)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output .gif, .mp4 or .png (strip of frames); default INPUT.gif")
+    parser.add_argument("--title", default=None)
+    parser.add_argument("--frames", type=int, nargs="+", default=None,
+                        help="frames shown in a .png strip (default: 5 evenly spaced)")
+    return parser

@@ -1,0 +1,245 @@
+"""The generation commands' work: text2motion, motion_editing and motion_interpolation over
+``src.api``, with what they share (open the model, plan the outputs once, write clips as they come).
+
+The command modules (``src/visualize/text2motion.py`` ...) only parse options and call in here;
+failures are ``src.errors`` exceptions (2 bad input or outputs, 3 unusable checkpoint).
+"""
+
+import argparse
+import contextlib
+import warnings
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+import torch
+
+from src import api, config
+from src.errors import BadInputError, ModelFilesError
+from src.runtime import DeviceError, resolve_device
+from src.visualize import exporters
+from src.visualize.prompts import InputFileError, MotionFile, read_prompts, read_table, resolve_source
+
+EDIT_COLUMNS = ("motion_source", "base", "v_start", "v_end")
+MOTION_SOURCES = ("text", "data")
+INTERPOLATION_COLUMNS = ("start", "end")
+
+
+# ------------------------------------------------------------------ shared
+def default_output_dir(checkpoint, command: str, input_file: Path) -> Path:
+    folder = Path(checkpoint).parent if checkpoint else api.DEFAULT_CHECKPOINT.parent
+    return folder / command / (input_file.stem or "outputs")
+
+
+def open_model(args: argparse.Namespace) -> api.SMoG:
+    """The model of ``args.checkpoint`` on ``args.device``; BadInputError / ModelFilesError otherwise."""
+    try:
+        device = resolve_device(args.device, args.force_device)
+    except DeviceError as err:
+        raise BadInputError(str(err)) from None
+    try:
+        model = api.SMoG.from_pretrained(args.checkpoint, device=device)
+    except api.ModelLoadError as err:
+        raise ModelFilesError(str(err)) from None
+    print(f"model: {model.checkpoint} ({model.pose_rep}, {model.fps:g} fps, "
+          f"{'variational' if model.variational else 'deterministic'}) on {device}")
+    return model
+
+
+def plan_outputs(args: argparse.Namespace, command: str, stems: List[str]) -> exporters.OutputPlan:
+    """The output plan of a rotation model, checked before the model loads (an ``xyz`` model writes
+    a subset: ``plan.positions_only()``); refuses existing files unless --overwrite."""
+    out_dir = args.output_dir or default_output_dir(args.checkpoint, command, args.input_file)
+    plan = exporters.OutputPlan.create(out_dir, stems, rotations=True, animation=not args.no_animation)
+    try:
+        plan.check(args.overwrite)
+    except (OSError, ValueError) as err:
+        raise BadInputError(str(err)) from None
+    return plan
+
+
+class OutputWriter:
+    """Writes a run's clips as they are made and, at :meth:`finish`, the grid and the manifest.
+
+    A crash leaves every clip written so far (and no manifest: a manifest means a complete run).
+
+    Args:
+        model: the model (its feature kind decides the files; its checkpoint and rate go in the header).
+        plan: the checked plan of ``plan_outputs``.
+        args: the command's options (``input_file``, ``seed``).
+        command: the command's name.
+        fps: frame rate of the files.
+    """
+
+    def __init__(self, model: api.SMoG, plan: exporters.OutputPlan, args: argparse.Namespace, command: str,
+                 fps: float):
+        self.plan = plan if model.pose_rep != "xyz" else plan.positions_only()
+        self.header = {"command": command, "checkpoint": model.checkpoint, "input_file": str(args.input_file),
+                       "fps": fps, "model_fps": model.fps, "seed": args.seed, "units": "metres",
+                       "joints_convention": "float32 (T, 22, 3), Y-up, floor y=0, frame-0 root at x=z=0, "
+                                            "frame 0 facing +Z"}
+        self.entries: List[dict] = []
+        print(f"writing {len(plan.stems)} motion(s) to {plan.out_dir}")
+
+    def write(self, items: Sequence[exporters.ExportItem]) -> None:
+        """Write the files of ``items`` now."""
+        try:
+            self.entries += [exporters.write_item(item, self.plan) for item in items]
+        except OSError as err:
+            raise BadInputError(f"cannot write the outputs in {self.plan.out_dir}: {err}") from None
+
+    def finish(self, grid_items: Sequence[exporters.ExportItem], grid_ncols: Optional[int] = None, **header) -> Path:
+        """Write the grid of ``grid_items`` and the manifest (``header`` adds fields); returns its path."""
+        try:
+            manifest = exporters.finish_outputs(self.plan, {**self.header, **header}, self.entries, grid_items,
+                                                grid_ncols)
+        except OSError as err:
+            raise BadInputError(f"cannot write the outputs in {self.plan.out_dir}: {err}") from None
+        print(f"wrote {manifest}")
+        return manifest
+
+
+@contextlib.contextmanager
+def _input_errors_as_bad_input(where: str):
+    """Inside, the api's ``MotionInputError`` becomes a BadInputError naming ``where`` (file:line)."""
+    try:
+        yield
+    except api.MotionInputError as err:
+        raise BadInputError(f"{where}: {err}") from None
+
+
+# ------------------------------------------------------------------ text2motion
+def text2motion(args: argparse.Namespace) -> None:
+    """Generate every prompt of ``args.input_file``; prompt i draws from ``args.seed + i``.
+
+    Prompts go to the model ``args.batch_size`` at a time and each batch's files are written before
+    the next batch is generated; the grid and the manifest follow the last batch.
+    """
+    prompts = read_prompts(args.input_file)
+    durations = [p.duration or args.duration or api.DEFAULT_DURATION_S for p in prompts]
+    stems = [exporters.item_stem(i, p.text, s) for i, p in enumerate(prompts) for s in range(args.num_samples)]
+    plan = plan_outputs(args, "text2motion", stems)  # fail before the model loads
+    model = open_model(args)
+    if args.num_samples > 1 and not (model.variational and args.temperature > 0):
+        warnings.warn(f"--num_samples {args.num_samples}: this model is deterministic"
+                      f"{'' if model.variational else ' (not variational)'}, so the samples of a prompt are identical")
+    fps = args.fps or model.fps
+    api.seed_everything(args.seed)
+    writer = OutputWriter(model, plan, args, "text2motion", fps)
+    grid = []
+    for start in range(0, len(prompts), args.batch_size):
+        batch = range(start, min(start + args.batch_size, len(prompts)))
+        for i in batch:
+            print(f"[{i + 1}/{len(prompts)}] {prompts[i].text!r}: {durations[i]:g} s x {args.num_samples}")
+        rows = model.generate_clips([prompts[i].text for i in batch], [durations[i] for i in batch],
+                                    args.num_samples, seed=args.seed + start, temperature=args.temperature, fps=fps)
+        items = [exporters.ExportItem(exporters.item_stem(i, prompts[i].text, s), prompts[i].text, clip,
+                                      {"sample": s, "duration": durations[i], "line": prompts[i].line})
+                 for i, clips in zip(batch, rows) for s, clip in enumerate(clips)]
+        writer.write(items)
+        # only the first sample of the first prompts is kept in memory, for the grid
+        grid += [items[k * args.num_samples] for k in range(len(batch))][: exporters.MAX_GRID_PANELS - len(grid)]
+    writer.finish(grid, num_samples=args.num_samples, temperature=args.temperature)
+
+
+# ------------------------------------------------------------------ motion editing
+def label(source) -> str:
+    """How an operand is shown in titles and file names."""
+    return source.label if isinstance(source, MotionFile) else source
+
+
+def operand(source):
+    """What ``api.SMoG.latent_of`` takes: the caption, or the motion file's path."""
+    return source.path if isinstance(source, MotionFile) else source
+
+
+def source_duration(model: api.SMoG, sources, explicit: Optional[float], where: str) -> float:
+    """The explicit duration, else the first motion operand's length, else the default."""
+    if explicit:
+        return explicit
+    for source in sources:
+        if isinstance(source, MotionFile):
+            with _input_errors_as_bad_input(where):
+                clip = model.motion_clip(source.path)
+            return min(clip.num_frames / model.fps, config.MAX_DURATION_S)
+    return api.DEFAULT_DURATION_S
+
+
+def read_edits(path) -> list:
+    """[(row, base, v_start, v_end)] with operands resolved; InputFileError naming the line."""
+    edits = []
+    for row in read_table(path, EDIT_COLUMNS):
+        kind = row.cells["motion_source"].lower()
+        if kind not in MOTION_SOURCES:
+            raise InputFileError(path, row.line, f"motion_source {row.cells['motion_source']!r}: expected text or data")
+        base = resolve_source(row.cells["base"], path, row.line)
+        if kind == "data" and not isinstance(base, MotionFile):
+            raise InputFileError(path, row.line, f"motion_source data: base {row.cells['base']!r} must be an "
+                                                 "AMASS-style .npz motion file")
+        if kind == "text" and isinstance(base, MotionFile):
+            raise InputFileError(path, row.line, f"motion_source text: base {row.cells['base']!r} is a motion file "
+                                                 "(write data in the motion_source column)")
+        edits.append((row, base, resolve_source(row.cells["v_start"], path, row.line),
+                      resolve_source(row.cells["v_end"], path, row.line)))
+    return edits
+
+
+def motion_editing(args: argparse.Namespace) -> None:
+    """Per table row, the base decoded unchanged (sample 0) and ``base - v_start + v_end`` (sample 1)."""
+    edits = read_edits(args.input_file)
+    titles = [f"{label(b)} - {label(s)} + {label(e)}" for _, b, s, e in edits]
+    stems = [exporters.item_stem(i, t, k) for i, t in enumerate(titles) for k in (0, 1)]
+    plan = plan_outputs(args, "motion_editing", stems)
+    model = open_model(args)
+    fps = args.fps or model.fps
+    api.seed_everything(args.seed)
+    items = []
+    for i, ((row, base, start, end), title) in enumerate(zip(edits, titles)):
+        where = f"{args.input_file}:{row.line}"
+        duration = source_duration(model, (base,), row.duration or args.duration, where)
+        print(f"[{i + 1}/{len(edits)}] {title}: {duration:g} s")
+        with _input_errors_as_bad_input(where):  # the base as the model embeds it (already normalised), and the edit
+            latents = torch.stack([model.latent_of(operand(base)),
+                                   model.edit_latent(operand(base), operand(start), operand(end))])
+        meta = {"duration": duration, "line": row.line, "motion_source": row.cells["motion_source"].lower(),
+                "base": row.cells["base"], "v_start": row.cells["v_start"], "v_end": row.cells["v_end"]}
+        clips = model.decode(latents, duration, fps)
+        for k, (clip, role, shown) in enumerate(zip(clips, ("base", "edited"), (label(base), title))):
+            items.append(exporters.ExportItem(exporters.item_stem(i, title, k), shown, clip,
+                                              {"sample": k, "role": role, **meta}))
+    writer = OutputWriter(model, plan, args, "motion_editing", fps)
+    writer.write(items)
+    writer.finish(items, grid_ncols=2)
+
+
+# ------------------------------------------------------------------ motion interpolation
+def motion_interpolation(args: argparse.Namespace) -> None:
+    """Per table row, ``args.num_stops`` motions evenly spaced in the latent space, ends included."""
+    rows = [(row, resolve_source(row.cells["start"], args.input_file, row.line),
+             resolve_source(row.cells["end"], args.input_file, row.line))
+            for row in read_table(args.input_file, INTERPOLATION_COLUMNS)]
+    titles = [f"{label(a)} to {label(b)}" for _, a, b in rows]
+    stops = args.num_stops
+    stems = [exporters.item_stem(i, t, k) for i, t in enumerate(titles) for k in range(stops)]
+    plan = plan_outputs(args, "motion_interpolation", stems)
+    model = open_model(args)
+    fps = args.fps or model.fps
+    api.seed_everything(args.seed)
+    items, grid = [], []
+    grid_rows = max(1, exporters.MAX_GRID_PANELS // stops)
+    for i, ((row, start, end), title) in enumerate(zip(rows, titles)):
+        where = f"{args.input_file}:{row.line}"
+        duration = source_duration(model, (start, end), row.duration or args.duration, where)
+        print(f"[{i + 1}/{len(rows)}] {title}: {stops} stops, {duration:g} s")
+        with _input_errors_as_bad_input(where):
+            latents = model.interpolation_latents(operand(start), operand(end), stops)
+        for k, clip in enumerate(model.decode(latents, duration, fps)):
+            weight = k / (stops - 1)
+            item = exporters.ExportItem(exporters.item_stem(i, title, k), f"[w={weight:.2f}] {title}", clip,
+                                        {"sample": k, "stop": k, "weight": weight, "duration": duration,
+                                         "line": row.line, "start": row.cells["start"], "end": row.cells["end"]})
+            items.append(item)
+            if i < grid_rows:
+                grid.append(item)
+    writer = OutputWriter(model, plan, args, "motion_interpolation", fps)
+    writer.write(items)
+    writer.finish(grid, grid_ncols=stops, num_stops=stops)
