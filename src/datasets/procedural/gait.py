@@ -102,19 +102,21 @@ def plan_steps(ctx: Context, path, t_first_lift, t_path_end, period, swing, firs
     return steps
 
 
-def swing_profile(u, rise=0.3):
+def swing_profile(u, rise=0.3, travel=(0.12, 0.88)):
     """Fractions of a foot swing at phase u in [0, 1]: (horizontal progress, height / clearance).
 
     The foot rises to its clearance in the first ``rise`` of the swing and comes down in the last
-    ``rise``, while it travels horizontally only between 12% and 88%: it is never low and fast at once
-    (no skating). Running uses a shorter rise: a runner's foot leaves the ground at once, which is
-    what makes the flight phase visible.
+    ``rise``, while it travels horizontally only within ``travel`` (12% to 88% by default): it is never
+    low and fast at once (no skating). Running uses a shorter rise, since a runner's foot leaves the
+    ground at once (the flight phase), and travels until just before touchdown, so the foot does not
+    reach its landing spot early and wait there far ahead of the body with a straight knee.
     """
     u = np.asarray(u, float)
-    return minjerk((u - 0.12) / 0.76), minjerk(u / rise) * minjerk((1.0 - u) / rise)
+    a, b = travel
+    return minjerk((u - a) / (b - a)), minjerk(u / rise) * minjerk((1.0 - u) / rise)
 
 
-def foot_tracks(ctx: Context, t, steps, clearance, heel_raise, toe_point=0.0, rise=0.3):
+def foot_tracks(ctx: Context, t, steps, clearance, heel_raise, toe_point=0.0, rise=0.3, travel=(0.12, 0.88)):
     """Per-frame toe positions (T,2,3), foot yaws (T,2) and heel raise (T,2) from planned steps.
 
     ``heel_raise`` (radians) pivots the planted foot about its toe before lift-off; ``toe_point``
@@ -128,7 +130,7 @@ def foot_tracks(ctx: Context, t, steps, clearance, heel_raise, toe_point=0.0, ri
         dur = land - lift
         u = (t - lift) / dur
         after = t >= lift
-        h, v = swing_profile(u[after], rise)
+        h, v = swing_profile(u[after], rise, travel)
         toe[after, foot] = p0 + (p1 - p0) * h[:, None]
         toe[after, foot, 1] += clearance * v
         yaw[after, foot] = y0 + (y1 - y0) * minjerk(u[after] / 0.9)
@@ -195,7 +197,7 @@ def gait_clip(ctx: Context, t, path, steps, *, clearance, heel_raise, bob, lean,
     tg.spine[:, 0] = 0.3 * lean * active
     tg.spine[:, 2] = -0.6 * (tg.yaw - heading)          # shoulders counter-rotate the pelvis
     tg.toe, tg.foot_yaw, tg.foot_pitch = foot_tracks(ctx, t, steps, clearance, heel_raise, toe_point,
-                                                     rise=0.18 if run_speed > 0 else 0.3)
+                                                     *(((0.18, (0.06, 1.0)) if run_speed > 0 else ())))
     swing_now = arm_swing * active * np.cos(np.pi * phi) * travel_sign
     for side in (LEFT, RIGHT):
         s = -SIDE_SIGN[side] * f0                         # the arm opposite the landing foot goes forward
