@@ -196,8 +196,8 @@ def gait_clip(ctx: Context, t, path, steps, *, clearance, heel_raise, bob, lean,
     tg.pitch = lean * active
     tg.spine[:, 0] = 0.3 * lean * active
     tg.spine[:, 2] = -0.6 * (tg.yaw - heading)          # shoulders counter-rotate the pelvis
-    tg.toe, tg.foot_yaw, tg.foot_pitch = foot_tracks(ctx, t, steps, clearance, heel_raise, toe_point,
-                                                     *(((0.18, (0.06, 1.0)) if run_speed > 0 else ())))
+    swing_shape = dict(rise=0.18, travel=(0.06, 1.0)) if run_speed > 0 else {}
+    tg.toe, tg.foot_yaw, tg.foot_pitch = foot_tracks(ctx, t, steps, clearance, heel_raise, toe_point, **swing_shape)
     swing_now = arm_swing * active * np.cos(np.pi * phi) * travel_sign
     for side in (LEFT, RIGHT):
         s = -SIDE_SIGN[side] * f0                         # the arm opposite the landing foot goes forward
