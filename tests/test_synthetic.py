@@ -17,13 +17,13 @@ from src.utils import geometry, rotation
 
 REQUIRED = [
     "walk_forward", "walk_backward", "walk_circle", "turn_left", "turn_right", "turn_around", "side_step_left",
-    "side_step_right", "jog", "jump_in_place", "jump_forward", "hop_one_foot", "squat", "sit_down", "stand_up",
+    "side_step_right", "jog", "run", "jump_in_place", "jump_forward", "hop_one_foot", "squat", "sit_down", "stand_up",
     "lunge", "bow", "touch_toes", "wave_right_hand", "wave_left_hand", "wave_both_hands", "raise_arms",
     "arm_circles", "clap", "punch_right", "punch_left", "kick_right", "kick_left", "throw_overhand",
     "jumping_jacks", "march_in_place", "reach_up_stretch", "flap_arms", "dance", "stand_still", "look_around",
     "crouch", "balance_one_leg",
 ]
-AIRBORNE = {"jump_in_place", "jump_forward", "hop_one_foot", "jumping_jacks", "jog"}
+AIRBORNE = {"jump_in_place", "jump_forward", "hop_one_foot", "jumping_jacks", "jog", "run"}
 L_WRIST, R_WRIST = config.JOINT_INDEX["left_wrist"], config.JOINT_INDEX["right_wrist"]
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from src import config
+from src.datasets.procedural.curves import gaussian_smooth
 
 LEFT, RIGHT = 0, 1
 SIDE_SIGN = np.array([1.0, -1.0])  # +X is the body's left
@@ -206,21 +207,6 @@ class Targets:
         return Targets(**out)
 
 
-def standing_targets(body: Body, num_frames: int, pelvis_xz, yaw: float) -> Targets:
-    """A motionless neutral standing pose held for ``num_frames`` frames."""
-    n = num_frames
-    yaw_arr = np.full(n, float(yaw))
-    root = np.zeros((n, 3))
-    root[:, 0], root[:, 2], root[:, 1] = pelvis_xz[0], pelvis_xz[1], body.h_stand
-    toe, foot_yaw = body.stance_toes(yaw_arr, root[:, [0, 2]])
-    from src.datasets.procedural.arms import rest_arms  # arms depend on Body only
-
-    wrist, pole = rest_arms(body, n)
-    return Targets(root_pos=root, yaw=yaw_arr, pitch=np.zeros(n), roll=np.zeros(n), spine=np.zeros((n, 3)),
-                   head=np.zeros((n, 3)), toe=toe, foot_yaw=foot_yaw, foot_pitch=np.zeros((n, 2)),
-                   wrist=wrist, pole=pole, collar=np.zeros((n, 2, 2)), hand=np.zeros((n, 2, 3)))
-
-
 # ----------------------------------------------------------------------------- solver
 def root_rotation(yaw, pitch, roll):
     """(T,) angles -> (T, 3, 3) pelvis orientation: heading, then forward tilt, then left lean."""
@@ -355,7 +341,7 @@ def forward_kinematics(body: Body, rot, trans):
     return pos
 
 
-def fit_pelvis_height(body: Body, t: Targets, support=None, fps: float = 30.0) -> None:
+def fit_pelvis_height(body: Body, t: Targets, support=None, fps: float = config.SMOG_FPS) -> None:
     """Lower the pelvis (in place) wherever the legs could not reach their toe targets.
 
     The nominal ``root_pos[:, 1]`` is an upper bound. The reach limit is first eroded (running minimum
@@ -364,8 +350,6 @@ def fit_pelvis_height(body: Body, t: Targets, support=None, fps: float = 30.0) -
     ``support`` (T,2) bool marks the legs that constrain the pelvis (default: both, always); a kicking
     or raised leg is left out so that it straightens instead of pulling the body down.
     """
-    from src.datasets.procedural.curves import gaussian_smooth
-
     r_root = root_rotation(t.yaw, t.pitch, t.roll)
     hip_rel = mv(r_root[:, None], np.broadcast_to(body.hip_off, (t.num_frames, 2, 3)))   # (T,2,3)
     ankles = body.ankle_from_toe(t.toe, t.foot_yaw, t.foot_pitch)

@@ -12,10 +12,23 @@ from typing import Callable, Dict, Optional
 import numpy as np
 
 from src.datasets.procedural.arms import rest_arms
-from src.datasets.procedural.body import Body, Targets, heading_axes, standing_targets
+from src.datasets.procedural.body import Body, Targets, heading_axes
 
 STANDING, SEATED = "standing", "seated"
 MAX_SECONDS = 8.0   # single actions last 2-8 s
+
+
+def standing_targets(body: Body, num_frames: int, pelvis_xz, yaw: float) -> Targets:
+    """A motionless neutral standing pose held for ``num_frames`` frames."""
+    n = num_frames
+    yaw_arr = np.full(n, float(yaw))
+    root = np.zeros((n, 3))
+    root[:, 0], root[:, 2], root[:, 1] = pelvis_xz[0], pelvis_xz[1], body.h_stand
+    toe, foot_yaw = body.stance_toes(yaw_arr, root[:, [0, 2]])
+    wrist, pole = rest_arms(body, n)
+    return Targets(root_pos=root, yaw=yaw_arr, pitch=np.zeros(n), roll=np.zeros(n), spine=np.zeros((n, 3)),
+                   head=np.zeros((n, 3)), toe=toe, foot_yaw=foot_yaw, foot_pitch=np.zeros((n, 2)),
+                   wrist=wrist, pole=pole, collar=np.zeros((n, 2, 2)), hand=np.zeros((n, 2, 3)))
 
 
 @dataclass

@@ -102,17 +102,21 @@ def plan_steps(ctx: Context, path, t_first_lift, t_path_end, period, swing, firs
     return steps
 
 
-def swing_profile(u):
+def swing_profile(u, rise=0.3, travel=(0.12, 0.88)):
     """Fractions of a foot swing at phase u in [0, 1]: (horizontal progress, height / clearance).
 
-    The foot rises to its clearance in the first 30% and comes down in the last 30%, while it
-    travels horizontally only between 12% and 88%: it is never low and fast at once (no skating).
+    The foot rises to its clearance in the first ``rise`` of the swing and comes down in the last
+    ``rise``, while it travels horizontally only within ``travel`` (12% to 88% by default): it is never
+    low and fast at once (no skating). Running uses a shorter rise, since a runner's foot leaves the
+    ground at once (the flight phase), and travels until just before touchdown, so the foot does not
+    reach its landing spot early and wait there far ahead of the body with a straight knee.
     """
     u = np.asarray(u, float)
-    return minjerk((u - 0.12) / 0.76), minjerk(u / 0.3) * minjerk((1.0 - u) / 0.3)
+    a, b = travel
+    return minjerk((u - a) / (b - a)), minjerk(u / rise) * minjerk((1.0 - u) / rise)
 
 
-def foot_tracks(ctx: Context, t, steps, clearance, heel_raise, toe_point=0.0):
+def foot_tracks(ctx: Context, t, steps, clearance, heel_raise, toe_point=0.0, rise=0.3, travel=(0.12, 0.88)):
     """Per-frame toe positions (T,2,3), foot yaws (T,2) and heel raise (T,2) from planned steps.
 
     ``heel_raise`` (radians) pivots the planted foot about its toe before lift-off; ``toe_point``
@@ -126,7 +130,7 @@ def foot_tracks(ctx: Context, t, steps, clearance, heel_raise, toe_point=0.0):
         dur = land - lift
         u = (t - lift) / dur
         after = t >= lift
-        h, v = swing_profile(u[after])
+        h, v = swing_profile(u[after], rise, travel)
         toe[after, foot] = p0 + (p1 - p0) * h[:, None]
         toe[after, foot, 1] += clearance * v
         yaw[after, foot] = y0 + (y1 - y0) * minjerk(u[after] / 0.9)
@@ -192,7 +196,8 @@ def gait_clip(ctx: Context, t, path, steps, *, clearance, heel_raise, bob, lean,
     tg.pitch = lean * active
     tg.spine[:, 0] = 0.3 * lean * active
     tg.spine[:, 2] = -0.6 * (tg.yaw - heading)          # shoulders counter-rotate the pelvis
-    tg.toe, tg.foot_yaw, tg.foot_pitch = foot_tracks(ctx, t, steps, clearance, heel_raise, toe_point)
+    swing_shape = dict(rise=0.18, travel=(0.06, 1.0)) if run_speed > 0 else {}
+    tg.toe, tg.foot_yaw, tg.foot_pitch = foot_tracks(ctx, t, steps, clearance, heel_raise, toe_point, **swing_shape)
     swing_now = arm_swing * active * np.cos(np.pi * phi) * travel_sign
     for side in (LEFT, RIGHT):
         s = -SIDE_SIGN[side] * f0                         # the arm opposite the landing foot goes forward
@@ -237,16 +242,28 @@ def _walk_line(ctx: Context, direction, speed, cadence, duration_move, *, first_
 
 
 # ------------------------------------------------------------------------------ actions
+# Speeds and cadences of people (SPEC §5): walk 1.2-1.5 m/s at 1.8-2.0 steps/s, jog 2.0-3.0 m/s,
+# run 3.0-5.0 m/s at 2.6-3.0 steps/s. Speeds are in m/s for every body size; the step length
+# (speed / cadence) follows.
+WALK_SPEED, JOG_SPEED, RUN_SPEED = (1.2, 1.5), (2.05, 2.95), (3.1, 4.4)
+
+
+def _cadence(ctx: Context, speed, speeds, cadences, jitter):
+    """Cadence rising with speed from cadences[0] at speeds[0] to cadences[1] at speeds[1], plus noise."""
+    u = (speed - speeds[0]) / (speeds[1] - speeds[0])
+    return float(np.clip(cadences[0] + u * (cadences[1] - cadences[0]) + ctx.uniform(-jitter, jitter), *cadences))
+
+
 @register("walk_forward")
 def walk_forward(ctx: Context) -> Clip:
     s = ctx.body.scale
-    speed = ctx.uniform(0.8, 1.45) * s
-    cadence = 1.5 + 0.33 * speed / s + ctx.uniform(-0.08, 0.08)
-    move = ctx.uniform(2.2, 6.0)
+    speed = ctx.uniform(*WALK_SPEED)
+    cadence = _cadence(ctx, speed, WALK_SPEED, (1.8, 2.0), 0.05)
+    move = ctx.uniform(2.6, 6.0)
     return _walk_line(ctx, 0.0, speed, cadence, move, first_foot=int(ctx.rng.integers(2)),
                       half_width=0.085 * s, travel_sign=1, clearance=ctx.uniform(0.09, 0.12) * s,
                       heel_raise=np.radians(ctx.uniform(18, 30)), bob=0.02 * s, lean=np.radians(ctx.uniform(2, 6)),
-                      arm_swing=np.radians(ctx.uniform(14, 26)) * speed / s, elbow=np.radians(ctx.uniform(15, 30)),
+                      arm_swing=np.radians(ctx.uniform(14, 26)) * speed, elbow=np.radians(ctx.uniform(15, 30)),
                       sway=0.025 * s, pelvis_turn=np.radians(4.0))
 
 
@@ -263,18 +280,35 @@ def walk_backward(ctx: Context) -> Clip:
                       sway=0.025 * s, pelvis_turn=np.radians(3.0))
 
 
+def _run_line(ctx: Context, speed, cadence, move, *, swing_frac, clearance, bob, lean, arm_swing, elbow, toe_point,
+              heel_raise, sway, pelvis_turn):
+    """A straight running gait: both feet leave the ground for (2 swing_frac - 1) of each step."""
+    s = ctx.body.scale
+    return _walk_line(ctx, 0.0, speed, cadence, move, first_foot=int(ctx.rng.integers(2)),
+                      half_width=0.07 * s, travel_sign=1, clearance=clearance * s, heel_raise=heel_raise,
+                      bob=bob * s, lean=lean, arm_swing=arm_swing, elbow=elbow, sway=sway * s,
+                      pelvis_turn=pelvis_turn, swing_frac=swing_frac, toe_point=toe_point, ramp_steps=1.3,
+                      running=True)
+
+
 @register("jog")
 def jog(ctx: Context) -> Clip:
-    s = ctx.body.scale
-    speed = ctx.uniform(1.9, 2.8) * s
-    cadence = 2.6 + 0.12 * speed / s + ctx.uniform(-0.08, 0.08)
-    move = ctx.uniform(2.0, 4.5)
-    return _walk_line(ctx, 0.0, speed, cadence, move, first_foot=int(ctx.rng.integers(2)),
-                      half_width=0.075 * s, travel_sign=1, clearance=ctx.uniform(0.13, 0.2) * s,
-                      heel_raise=np.radians(30), bob=-0.04 * s, lean=np.radians(ctx.uniform(7, 12)),
-                      arm_swing=np.radians(ctx.uniform(28, 40)), elbow=np.radians(ctx.uniform(75, 95)),
-                      sway=0.012 * s, pelvis_turn=np.radians(6.0), swing_frac=0.7,
-                      toe_point=np.radians(10), ramp_steps=1.5, running=True)
+    speed = ctx.uniform(*JOG_SPEED)
+    return _run_line(ctx, speed, _cadence(ctx, speed, JOG_SPEED, (2.45, 2.75), 0.06), ctx.uniform(3.0, 5.5),
+                     swing_frac=ctx.uniform(0.63, 0.67), clearance=ctx.uniform(0.16, 0.22), bob=-0.035,
+                     lean=np.radians(ctx.uniform(6, 10)), arm_swing=np.radians(ctx.uniform(28, 38)),
+                     elbow=np.radians(ctx.uniform(80, 95)), toe_point=np.radians(12), heel_raise=np.radians(30),
+                     sway=0.012, pelvis_turn=np.radians(6.0))
+
+
+@register("run")
+def run(ctx: Context) -> Clip:
+    speed = ctx.uniform(*RUN_SPEED)
+    return _run_line(ctx, speed, _cadence(ctx, speed, RUN_SPEED, (2.65, 3.0), 0.06), ctx.uniform(3.0, 5.0),
+                     swing_frac=ctx.uniform(0.7, 0.73), clearance=ctx.uniform(0.26, 0.34), bob=-0.045,
+                     lean=np.radians(ctx.uniform(9, 14)), arm_swing=np.radians(ctx.uniform(40, 52)),
+                     elbow=np.radians(ctx.uniform(85, 100)), toe_point=np.radians(20), heel_raise=np.radians(35),
+                     sway=0.008, pelvis_turn=np.radians(8.0))
 
 
 def _side_step(ctx: Context, side: int) -> Clip:

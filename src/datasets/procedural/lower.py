@@ -8,6 +8,7 @@ in the air follow the pelvis.
 
 import numpy as np
 
+from src import config
 from src.datasets.procedural.arms import arm_pose, chest_point, rest_arms, set_arm, world_to_wrist_target
 from src.datasets.procedural.body import LEFT, RIGHT, SIDE_SIGN, Body, heading_axes, normalize
 from src.datasets.procedural.common import SEATED, Clip, Context, State, register
@@ -311,9 +312,9 @@ def _sit_keys(ctx: Context, tg, t, t0, dur, back, seat):
     return keys
 
 
-def seated_state(body: Body, st: State, rng) -> State:
+def seated_state(body: Body, st: State, rng, fps: float = config.SMOG_FPS) -> State:
     """A state sitting on a seat behind the feet of ``st`` (for clips that start seated)."""
-    ctx = Context(body, rng, 30.0, st)
+    ctx = Context(body, rng, fps, st)
     t = np.array([0.0, 1.0])
     tg = ctx.neutral(t)
     back, seat = _seat_pose(body, st, rng)

@@ -81,7 +81,7 @@ def generate_sequence(action_ids: Sequence[str], rng: np.random.Generator, fps: 
 
     state = State.initial(body, yaw0, xz0)
     if lookup(action_ids[0]).start_posture == SEATED:
-        state = seated_state(body, state, rng)
+        state = seated_state(body, state, rng, fps)
     clips = []
     for a in action_ids:
         spec = lookup(a)
