@@ -90,3 +90,28 @@ def test_pretrained_folder_needs_and_takes_data_options(trained, tmp_path, capsy
     assert "give --dataset and --datapath" in capsys.readouterr().err
     assert evaluate_model.main(base + ["--dataset", "builtin", "--datapath", str(db)]) == 0
     assert json.loads((tmp_path / "e" / "metrics.json").read_text())["num_items"] == 4
+
+
+def test_soundness_and_preservation_figures_on_hand_made_clips():
+    from src.evaluate.evaluator import preservation_metrics, soundness_metrics
+    from tests.test_motion_soundness import built_in
+
+    walk, still, clap = built_in("walk_forward"), built_in("stand_still"), built_in("clap")
+    glide = walk.copy()  # the legs carried along rigidly with the pelvis at their frame-0 pose: they glide
+    legs = [1, 2, 4, 5, 7, 8, 10, 11]
+    glide[:, legs] = walk[0, legs] + (walk[:, :1] - walk[:1, :1]) * np.array([1.0, 0.0, 1.0])
+    drifting = still + np.linspace(0, 0.2, len(still))[:, None, None] * np.array([0.0, 0.0, 1.0])
+    actions = ["walk_forward", "stand_still", "clap", "clap|walk_forward"]
+    real = soundness_metrics(actions, [walk, still, clap, walk], 20.0)
+    recon = soundness_metrics(actions, [glide, drifting, clap, walk], 20.0)
+    assert real["locomotion_clips"] == 1 and real["still_clips"] == 1  # the two-action window is left out
+    assert real["locomotion_ankle_lift_cm"] >= 8 and real["locomotion_lift_ge_8cm"] == 1.0
+    assert real["locomotion_skating_ratio"] < 0.1 and real["still_drift_cm_max"] < 5
+    assert recon["locomotion_ankle_lift_cm"] < 1 and recon["locomotion_lift_ge_8cm"] == 0.0
+    assert recon["locomotion_skating_ratio"] > 0.5
+    assert recon["still_drift_cm_max"] == pytest.approx(20.0, abs=0.5)
+    kept = preservation_metrics(actions, [walk, still, clap, walk], [glide, drifting, clap, walk])
+    # walk (travel kept by the glide), clap kept; the drifting still lost; the two-action window not eligible
+    assert (kept["signature_preserved"], kept["signature_eligible"]) == (2, 3)
+    assert kept["signature_preservation"] == pytest.approx(2 / 3)
+    assert "locomotion_skating_ratio" not in soundness_metrics(["clap"], [clap], 20.0)

@@ -13,7 +13,7 @@ import pytest
 from src import config
 from src.datasets.procedural import ACTIONS, generate_sequence
 from src.datasets.procedural.captions import PREDICATES, sample_caption
-from src.utils.physical import foot_skating
+from src.metrics.physical import foot_skating
 
 FPS = config.METRIC_FPS
 FEET = list(config.FOOT_JOINTS)

@@ -15,11 +15,15 @@ import numpy as np
 import torch
 
 from src.datasets.get_dataset import make_dataloader
-from src.metrics import distribution, physical
+from src.metrics import distribution, physical, signatures
 from src.metrics.retrieval import batched_recall_metrics, cosine_similarity_matrix, recall_metrics
 
 SEED_STRIDE = 1_000_000  # generation seeds of one run: seed * SEED_STRIDE + caption index
 R_PRECISION_BATCH = 32  # HumanML3D protocol: batches of exactly 32 (fewer test items: not reported)
+# Built-in actions whose clips the soundness figures of SPEC §4 read: locomotion (skating, ankle
+# lift) and standing still (drift). Windows labelled with several actions are left out.
+LOCOMOTION_ACTIONS = ("walk_forward", "walk_backward", "jog", "run")
+STILL_ACTIONS = ("stand_still",)
 PHYSICAL_KEYS = ("skating_ratio", "skating_ratio_smoothed", "penetration_mm", "floating_mm", "jitter",
                  "bone_drift_mean_mm")
 
@@ -52,6 +56,45 @@ def reconstruction_metrics(real: List[np.ndarray], recon: List[np.ndarray], fps:
     }
 
 
+def soundness_metrics(actions: List[str], clips: List[np.ndarray], fps: float) -> Dict[str, float]:
+    """Soundness of the locomotion and standing-still clips among ``clips`` (SPEC §4).
+
+    Args:
+        actions: each clip's action label (``action_cat``; "a|b" for several actions).
+        clips: (T_i, 22, 3) joint positions; fps: their frame rate.
+    Returns:
+        {"locomotion_clips", "locomotion_skating_ratio" (mean), "locomotion_ankle_lift_cm" (mean of
+        the smaller ankle's lift), "locomotion_lift_ge_8cm" (share of clips whose ankles both lift
+        at least 8 cm), "still_clips", "still_drift_cm_mean", "still_drift_cm_max"}; the figures
+        of an empty group are left out (JSON has no NaN that compares equal).
+    """
+    walk = [c for a, c in zip(actions, clips) if a in LOCOMOTION_ACTIONS]
+    still = [c for a, c in zip(actions, clips) if a in STILL_ACTIONS]
+    out = {"locomotion_clips": float(len(walk)), "still_clips": float(len(still))}
+    if walk:
+        lifts = np.array([physical.ankle_lift(c) for c in walk])
+        out.update({
+            "locomotion_skating_ratio": float(np.mean([physical.foot_skating(c, fps)["skating_ratio"] for c in walk])),
+            "locomotion_ankle_lift_cm": float(lifts.mean() * 100.0),
+            "locomotion_lift_ge_8cm": float((lifts >= 0.08).mean()),
+        })
+    if still:
+        drifts = np.array([physical.pelvis_drift(c) for c in still]) * 100.0
+        out.update({"still_drift_cm_mean": float(drifts.mean()), "still_drift_cm_max": float(drifts.max())})
+    return out
+
+
+def preservation_metrics(actions: List[str], real: List[np.ndarray], recon: List[np.ndarray]) -> Dict[str, float]:
+    """Signature preservation of the reconstructions (SPEC §4, ``signatures.signature_preservation``)
+    over single-action clips: {"signature_preserved", "signature_eligible", "signature_preservation"
+    (left out when no clip is eligible)}."""
+    result = signatures.signature_preservation(zip(actions, real, recon))
+    out = {"signature_preserved": float(result["preserved"]), "signature_eligible": float(result["eligible"])}
+    if result["share"] is not None:
+        out["signature_preservation"] = result["share"]
+    return out
+
+
 def retrieval_metrics(text_emb: torch.Tensor, motion_emb: torch.Tensor, texts: List[str]) -> Dict[str, float]:
     """T2M and M2T recalls over the whole set and averaged over shuffled batches of 32 (seed 0).
     A retrieved item whose caption equals the query's counts as a hit (duplicate captions)."""
@@ -76,11 +119,11 @@ def collect(model, dataset, batch_size: int, seeds: Sequence[int], max_items: Op
             s * SEED_STRIDE + i, so runs of different seeds share no noise).
         max_items: use only the first N windows (None = all).
     Returns:
-        {"texts": N captions, "text_emb", "real_emb": (N, D) float32, "real", "recon": N joint
+        {"texts": N captions, "actions": N action labels, "text_emb", "real_emb": (N, D) float32, "real", "recon": N joint
          arrays (T_i, 22, 3), "gen_emb": {seed: (N, D)}, "gen": {seed: N joint arrays}}.
     """
     model.eval()
-    out = {key: [] for key in ("texts", "text_emb", "real_emb", "real", "recon")}
+    out = {key: [] for key in ("texts", "actions", "text_emb", "real_emb", "real", "recon")}
     out.update({"gen_emb": {s: [] for s in seeds}, "gen": {s: [] for s in seeds}})
     for batch in make_dataloader(dataset, batch_size, train=False):
         x, mask, texts = batch["x"].to(model.device), batch["mask"].to(model.device), batch["text"]
@@ -103,6 +146,7 @@ def collect(model, dataset, batch_size: int, seeds: Sequence[int], max_items: Op
             out["gen_emb"][seed].append(model.encode_motion(gen_x, gen_mask)["embedding"].float().cpu())
             out["gen"][seed] += _joint_clips(model, gen_x, gen_mask)
         out["texts"] += list(texts)
+        out["actions"] += list(batch.get("action_cat", [""] * len(texts)))[: len(texts)]
     if not out["texts"]:
         raise ValueError("the test set is empty")
     for key in ("text_emb", "real_emb"):
@@ -163,7 +207,8 @@ def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 1
         max_items: use only the first N test windows.
     Returns:
         {"num_items", "fps", "seeds", "deterministic" (real-data metrics: retrieval, R-precision
-        of real motions, reconstruction, physical metrics of the real motions),
+        of real motions, reconstruction, physical metrics of the real motions, signature
+        preservation and the soundness of real and reconstructed locomotion and stills),
         "generated" (summaries {metric: {"mean", "ci95", "n"}})}.
     """
     seeds = list(seeds)
@@ -183,5 +228,8 @@ def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 1
         deterministic.update({f"real_rprec_{k}": v for k, v in distribution.r_precision(text, real).items()})
     deterministic.update(reconstruction_metrics(data["real"], data["recon"], fps))
     deterministic.update({f"real_{k}": v for k, v in physical_metrics(data["real"], fps).items()})
+    deterministic.update(preservation_metrics(data["actions"], data["real"], data["recon"]))
+    for name in ("real", "recon"):
+        deterministic.update({f"{name}_{k}": v for k, v in soundness_metrics(data["actions"], data[name], fps).items()})
     return {"num_items": len(data["texts"]), "fps": fps, "seeds": seeds, "deterministic": deterministic,
             "generated": summarize(runs)}

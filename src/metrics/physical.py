@@ -262,3 +262,70 @@ def acceleration_error(pred, target, fps: float) -> float:
         return 0.0
     diff = np.diff(p, n=2, axis=0) - np.diff(t, n=2, axis=0)  # (T-2, 22, 3)
     return float(np.linalg.norm(diff, axis=-1).mean() * fps ** 2 * 1000.0)
+
+
+# ------------------------------------------------------------------ motion soundness
+HOVER_HEIGHT = 0.06  # m: a frame hovers when its lowest foot joint is higher than this (SPEC §4)
+
+
+def ankle_lift(joints) -> float:
+    """The smaller of the two ankles' (joints 7, 8) height ranges over the clip (SPEC §4), in metres.
+
+    A stepping walk lifts each ankle 10-20 cm; a gliding one keeps both near the floor.
+
+    Args:
+        joints: (T, 22, 3) metres, Y-up.
+    Returns:
+        float, m.
+    """
+    heights = as_body_joints(joints)[:, list(config.ANKLE_JOINTS), 1]  # (T, 2)
+    return float((heights.max(axis=0) - heights.min(axis=0)).min())
+
+
+def pelvis_drift(joints) -> float:
+    """The largest horizontal distance of the pelvis from its frame-0 position (SPEC §4), in metres.
+
+    Args:
+        joints: (T, 22, 3) metres, Y-up.
+    Returns:
+        float, m.
+    """
+    pelvis = as_body_joints(joints)[:, 0, [0, 2]]  # (T, 2)
+    return float(np.linalg.norm(pelvis - pelvis[:1], axis=-1).max())
+
+
+def hovering(joints) -> float:
+    """Share of frames whose lowest foot joint (7, 8, 10, 11) is more than 6 cm above the clip's
+    floor (its lowest foot point over the clip), SPEC §4.
+
+    Args:
+        joints: (T, 22, 3) metres, Y-up.
+    Returns:
+        float in [0, 1].
+    """
+    lowest = as_body_joints(joints)[:, list(config.FLOOR_JOINTS), 1].min(axis=1)  # (T,)
+    return float((lowest - lowest.min() > HOVER_HEIGHT).mean())
+
+
+def hip_heading(joints) -> np.ndarray:
+    """(T,) heading of the hip line in radians: 0 when the body faces +Z (its left = +X), positive
+    after turning to the left (counterclockwise seen from above)."""
+    arr = as_body_joints(joints)
+    left, right = config.HIP_JOINTS
+    across = arr[:, left] - arr[:, right]            # (T, 3), points to the body's left
+    return np.arctan2(-across[:, 2], across[:, 0])
+
+
+def peak_heading_rate(joints, fps: float) -> float:
+    """The largest frame-to-frame change of the hip line's heading times fps (SPEC §4), deg/s.
+
+    Args:
+        joints: (T, 22, 3) metres, Y-up; fps: its frame rate.
+    Returns:
+        float, degrees per second (0.0 for a single frame).
+    """
+    heading = hip_heading(joints)
+    if len(heading) < 2:
+        return 0.0
+    step = np.angle(np.exp(1j * np.diff(heading)))  # wrapped to (-pi, pi]
+    return float(np.degrees(np.abs(step)).max() * fps)

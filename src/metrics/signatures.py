@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from src import config
-from src.metrics.physical import as_body_joints
+from src.metrics.physical import as_body_joints, pelvis_drift
 
 J = config.JOINT_INDEX
 
@@ -65,6 +65,63 @@ def foot_lift(joints, side: str) -> float:
     return float(as_body_joints(joints)[:, J[f"{side}_foot"], 1].max())
 
 
+def _reversals(signal: np.ndarray, amplitude: float) -> int:
+    """How many times ``signal`` changes direction by at least ``amplitude`` (hysteresis, so
+    tremor smaller than ``amplitude`` does not count)."""
+    if len(signal) == 0:
+        return 0
+    count, direction = 0, 0  # direction: +1 rising, -1 falling, 0 not yet moved
+    high = low = signal[0]
+    for value in signal[1:]:
+        high, low = max(high, value), min(low, value)
+        if direction >= 0 and value < high - amplitude:  # fell from a peak
+            count, direction, low = count + (direction > 0), -1, value
+        elif direction <= 0 and value > low + amplitude:  # rose from a valley
+            count, direction, high = count + (direction < 0), 1, value
+    return count
+
+
+def wrist_swings(joints, side: str, amplitude: float = 0.04) -> int:
+    """Side-to-side swings of the ``side`` wrist while it is above its shoulder: direction changes
+    of its offset from the shoulder along the body's left-right axis, of at least ``amplitude``
+    metres. A wave swings several times; a raised, still hand swings 0 times."""
+    arr = as_body_joints(joints)
+    wrist, shoulder = arr[:, J[f"{side}_wrist"]], arr[:, J[f"{side}_shoulder"]]
+    across = (arr[:, J["left_hip"]] - arr[:, J["right_hip"]]) + (arr[:, J["left_shoulder"]] - arr[:, J["right_shoulder"]])
+    across[:, 1] = 0.0
+    across /= np.maximum(np.linalg.norm(across, axis=-1, keepdims=True), 1e-9)
+    raised = wrist[:, 1] > shoulder[:, 1]
+    lateral = ((wrist - shoulder) * across).sum(axis=-1)[raised]
+    return _reversals(lateral, amplitude) if len(lateral) > 2 else 0
+
+
+def wrist_meetings(joints, close: float = 0.15, apart: float = 0.25) -> int:
+    """How many times the wrists come within ``close`` metres of each other after being at least
+    ``apart`` metres apart (the first meeting counts too): the claps of a clap."""
+    arr = as_body_joints(joints)
+    distance = np.linalg.norm(arr[:, J["left_wrist"]] - arr[:, J["right_wrist"]], axis=-1)
+    meetings, separated = 0, True
+    for d in distance:
+        if separated and d < close:
+            meetings, separated = meetings + 1, False
+        elif d > apart:
+            separated = True
+    return meetings
+
+
+def pelvis_recovery(joints) -> float:
+    """Pelvis height at the last frame minus the lowest pelvis height, in metres (a squat comes
+    back up; sitting down does not)."""
+    arr = as_body_joints(joints)
+    return float(arr[-1, 0, 1] - arr[:, 0, 1].min())
+
+
+def _wave(j, side: str, other: str):
+    up, swings = wrist_raise(j, side), wrist_swings(j, side)
+    return (up > 0.1 and wrist_raise(j, other) < 0.0 and swings >= 2,
+            f"{side} wrist {up:+.2f} m above shoulder, {swings} swings; {other} {wrist_raise(j, other):+.2f} m")
+
+
 # A check is (description, function of joints -> bool, measured value for the report).
 CHECKS = {
     "forward": lambda j: (travel(j)[2] > 1.0, f"forward {travel(j)[2]:+.2f} m"),
@@ -86,6 +143,15 @@ CHECKS = {
                                 f"right foot {foot_lift(j, 'right'):.2f} m, left {foot_lift(j, 'left'):.2f} m"),
     "left_foot_up": lambda j: (foot_lift(j, "left") > 0.35 and foot_lift(j, "left") > foot_lift(j, "right") + 0.15,
                                f"left foot {foot_lift(j, 'left'):.2f} m, right {foot_lift(j, 'right'):.2f} m"),
+    # Finer checks of what an action does, for signature preservation (SPEC §4): a wave swings,
+    # a clap's wrists meet, a squat comes back up, an idle figure stays put.
+    "right_hand_wave": lambda j: _wave(j, "right", "left"),
+    "left_hand_wave": lambda j: _wave(j, "left", "right"),
+    "clap": lambda j: (wrist_meetings(j) >= 2, f"wrists meet {wrist_meetings(j)} times"),
+    "squat": lambda j: (pelvis_drop(j) > 0.25 and pelvis_recovery(j) > pelvis_drop(j) - 0.10,
+                        f"pelvis drop {pelvis_drop(j):.2f} m, back up {pelvis_recovery(j):.2f} m"),
+    "still": lambda j: (pelvis_drift(j) < 0.10 and wrist_raise(j, "left") < 0.0 and wrist_raise(j, "right") < 0.0,
+                        f"pelvis drift {pelvis_drift(j):.2f} m"),
 }
 
 # Built-in actions (``src.datasets.procedural``) and the signature each must show.
@@ -96,6 +162,19 @@ ACTION_SIGNATURES = (
     ("raise_arms", "both_hands_above_head"), ("jump_in_place", "airborne"), ("squat", "pelvis_drop"),
     ("sit_down", "pelvis_drop"), ("kick_right", "right_foot_up"), ("kick_left", "left_foot_up"),
 )
+
+# Built-in actions and what their reconstruction must keep (signature preservation, SPEC §4):
+# stricter than ``ACTION_SIGNATURES`` (which ``check_prompts`` keeps for comparable scores).
+PRESERVED_SIGNATURES = {
+    "walk_forward": ("forward",), "walk_backward": ("backward",), "jog": ("forward",), "run": ("forward",),
+    "side_step_left": ("left",), "side_step_right": ("right",),
+    "turn_left": ("turn_left",), "turn_right": ("turn_right",), "turn_around": ("turn_around",),
+    "wave_right_hand": ("right_hand_wave",), "wave_left_hand": ("left_hand_wave",),
+    "raise_arms": ("both_hands_above_head",), "clap": ("clap",), "squat": ("squat",), "sit_down": ("pelvis_drop",),
+    "jump_in_place": ("airborne",), "kick_right": ("right_foot_up",), "kick_left": ("left_foot_up",),
+    "stand_still": ("still",),
+}
+
 
 # Paraphrases written for testing only: none of them is in the training captions of the built-in
 # dataset (``src.datasets.procedural.captions``), nor among the rewordings of those captions that
@@ -125,3 +204,33 @@ def check(joints, signature: str):
     """(passed, measured text) for one named signature."""
     passed, measured = CHECKS[signature](joints)
     return bool(passed), measured
+
+
+def signature_preservation(items) -> dict:
+    """Share of clips whose reconstruction keeps the signatures its source shows (SPEC §4).
+
+    Only clips of an action in ``PRESERVED_SIGNATURES`` whose *source* passes all of that action's
+    checks count (a signature the data lacks cannot be lost).
+
+    Args:
+        items: iterable of (action, source joints (T, 22, 3), reconstructed joints (T, 22, 3)).
+    Returns:
+        dict(preserved: int, eligible: int, share: float or None when nothing is eligible,
+             per_action: {action: [preserved, eligible]}, failures: [(action, measured text)]).
+    """
+    per_action, failures = {}, []
+    for action, source, recon in items:
+        names = PRESERVED_SIGNATURES.get(action)
+        if not names or not all(check(source, name)[0] for name in names):
+            continue
+        results = [check(recon, name) for name in names]
+        kept = all(passed for passed, _ in results)
+        counts = per_action.setdefault(action, [0, 0])
+        counts[0] += int(kept)
+        counts[1] += 1
+        if not kept:
+            failures.append((action, "; ".join(text for _, text in results)))
+    preserved = sum(c[0] for c in per_action.values())
+    eligible = sum(c[1] for c in per_action.values())
+    return {"preserved": preserved, "eligible": eligible, "share": preserved / eligible if eligible else None,
+            "per_action": per_action, "failures": failures}
