@@ -174,3 +174,12 @@ def test_dataset_augments_training_captions_only(tmp_path):
     assert data["train"].caption_augment == 1.0 and data["val"].caption_augment == 0.0
     assert get_datasets({"dataset": "builtin", "datapath": str(datapath), "num_frames": -1},
                         splits=("train",))["train"].caption_augment == 0.0  # options saved before the flag
+
+
+def test_jogging_and_running_never_swap():
+    """The built-in jog and run are different speeds: rewording keeps each one's word family."""
+    run_words, jog_words = re.compile(r"\b(run|runs|running|sprint\w*)\b"), re.compile(r"\b(jog\w*|trot\w*)\b")
+    for action, words, other in (("jog", jog_words, run_words), ("run", run_words, jog_words)):
+        for caption in ACTION_CAPTIONS.get(action, []):
+            for variant in draws(caption, n=40, probs=para.AugmentProbs(0.5, 1.0, 0.5, 0.5)):
+                assert not other.search(variant.lower()), (action, caption, variant)

@@ -81,13 +81,19 @@ VERB_GROUPS: List[List[str]] = [
     ["starts", "begins"],
     ["tries", "attempts"],
     ["finishes", "completes"],
-    # running
-    ["runs", "jogs", "trots"],
-    ["runs forward", "runs forwards", "runs ahead", "jogs forward", "jogs forwards", "jogs ahead", "trots forward"],
-    ["runs backward", "runs backwards", "jogs backward", "jogs backwards", "runs in reverse"],
-    ["runs in place", "runs on the spot", "jogs in place", "jogs on the spot"],
-    ["runs in a circle", "jogs in a circle", "runs around in a circle", "runs in a loop", "jogs in a loop"],
-    ["runs around", "jogs around", "runs about"],
+    # running and jogging are different speeds (the built-in jog is 2-3 m/s, the run 3-4.5 m/s), so
+    # the two families never swap
+    ["runs", "sprints along"],
+    ["jogs", "trots"],
+    ["runs forward", "runs forwards", "runs ahead"],
+    ["jogs forward", "jogs forwards", "jogs ahead", "trots forward"],
+    ["runs backward", "runs backwards", "runs in reverse"],
+    ["jogs backward", "jogs backwards"],
+    ["runs in place", "runs on the spot"],
+    ["jogs in place", "jogs on the spot"],
+    ["runs in a circle", "runs around in a circle", "runs in a loop"],
+    ["jogs in a circle", "jogs in a loop"],
+    ["runs around", "runs about"],
     ["sprints", "races", "dashes", "runs fast", "runs at full speed"],
     ["hurries", "rushes", "hastens"],
     # jumping, hopping
