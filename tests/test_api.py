@@ -124,8 +124,10 @@ def test_generate_shapes_durations_and_seed(tiny):
     assert all(np.array_equal(a, b) for a, b in zip(out, again))
     assert not np.allclose(out[0], out[1])  # variational samples differ
     # seed + i per caption: a caption's motion does not depend on the captions after it
+    # (the same noise; the floats may differ in the last bits, as a batch of 2 and a batch of 1 go
+    # through the matrix products in different blocks, which depends on the CPU's load: within 1e-4 m)
     alone = tiny.generate(["walk forward"], duration=2.0, num_samples=2, seed=3)
-    assert np.array_equal(alone[0], out[0])
+    assert np.allclose(alone[0], out[0], atol=1e-4) and not np.allclose(alone[0], out[1], atol=1e-2)
 
 
 def test_generate_at_other_fps(tiny):
