@@ -14,6 +14,7 @@ import argparse
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,6 +50,32 @@ def run(folder: Path, cache: Path, query: str) -> dict:
             "cached": int(cached), "encoded": int(encoded), "top": out.splitlines()[3]}
 
 
+def in_process(folder: Path, cache_dir: Path, queries) -> dict:
+    """Per query: list and content-check the files, read the cache, encode the text, rank (seconds)."""
+    sys.path.insert(0, str(ROOT))
+    import torch
+
+    from src.retrieval import search
+    from src.retrieval.library import library_items
+
+    torch.set_num_threads(1)
+    model = search.load_model(None, torch.device("cpu"), search.digest_index(cache_dir))
+    out = {"files and digests": [], "cache": [], "text and ranking": [], "total": []}
+    for query in queries:
+        t0 = time.perf_counter()
+        index = search.digest_index(cache_dir)
+        items = library_items(folder, None, index)
+        t1 = time.perf_counter()
+        lib = search.embed_items(model.smog, items, search.open_cache(cache_dir, model.digest), strict=False)
+        t2 = time.perf_counter()
+        search.search_motions(model.smog, query, lib, 5)
+        t3 = time.perf_counter()
+        assert lib.from_cache == len(items)
+        for key, value in zip(out, (t1 - t0, t2 - t1, t3 - t2, t3 - t0)):
+            out[key].append(value)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--source", type=Path, default=ROOT / "data" / "synthetic" / "amass")
@@ -61,6 +88,8 @@ def main() -> None:
         first = run(folder, cache, "a person jumps up and down")
         second = run(folder, cache, "a person waves with the left hand")
         third = run(folder, cache, "someone walks backward")
+        stages = in_process(folder, cache, ("a person sits down", "a person claps", "someone jumps forward",
+                                            "a person turns left", "a person squats"))
     print(f"{n} clips, load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs\n")
     print("| run | from cache | encoded | process wall s | command s (after imports) | model load s | query s |")
     print("|---|---|---|---|---|---|---|")
@@ -68,6 +97,11 @@ def main() -> None:
         print(f"| {name} | {r['cached']} | {r['encoded']} | {r['wall']:.2f} | {r['body']:.2f} | {r['load']:.2f} | "
               f"{r['query']:.2f} |")
     print(f"\nsecond query's best match: {second['top']}")
+    print("\nIn one process with the model loaded (what a query costs once start-up is paid), median of "
+          f"{len(stages['total'])} queries:\n")
+    print("| stage | median s | max s |\n|---|---|---|")
+    for name, values in stages.items():
+        print(f"| {name} | {statistics.median(values):.3f} | {max(values):.3f} |")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ import torch  # noqa: E402
 
 from src import config  # noqa: E402
 from src.datasets.formats import cmu_bvh  # noqa: E402
-from src.datasets.formats.motion_file import _builtin_rest, read_motion  # noqa: E402
+from src.datasets.formats.motion_file import builtin_rest_joints, read_motion  # noqa: E402
 from src.describe import describe_joints  # noqa: E402
 from src.errors import BadInputError  # noqa: E402
 from src.motion import clip_from_params  # noqa: E402
@@ -58,7 +58,7 @@ OTHER_SIDE = {"left arm": "right arm", "right arm": "left arm", "left leg": "rig
 def single_action_clips(db_path: Path):
     """[(action, caption, clip)] for the test sequences labelled with one action as a whole."""
     db = torch.load(db_path, map_location="cpu", weights_only=True)
-    offsets, fps, rest = db["offsets"].tolist(), float(db["fps"]), _builtin_rest()
+    offsets, fps, rest = db["offsets"].tolist(), float(db["fps"]), builtin_rest_joints()
     out = []
     for seq, kind, act, text in zip(db["seg_seq"].tolist(), db["seg_kind"], db["seg_act_cat"], db["seg_text"]):
         if kind != "seq" or not act or "|" in act:

@@ -192,7 +192,8 @@ def test_straight_backward_and_sideways_paths(step, word, fwd, left, yaw):
     assert t["airborne"] == []
 
 
-@pytest.mark.parametrize("turn,word", [(90.0, "turns left"), (-90.0, "turns right"), (180.0, "turns around to the left")])
+@pytest.mark.parametrize("turn,word", [(90.0, "turns left"), (-90.0, "turns right"),
+                                       (180.0, "turns around to the left")])
 def test_turning_in_place_has_the_right_sign(turn, word):
     t = summarize_trajectory(moving_clip(lambda u: (0.0, 0.0), turn_deg_total=turn), FPS)
     assert t["turn_deg"] == pytest.approx(turn, abs=2)
@@ -325,3 +326,12 @@ def test_cmu_walk_reads_as_forward_walking(shared_data):
     t = d["trajectory"]
     assert t["direction"] == "forward" and t["pace"] == "at walking pace" and t["airborne"] == []
     assert d["main_movers"][0] == "both legs"
+
+
+def test_docs_define_every_angle():
+    """docs/describe.md's angle table names every angle (side pairs once, without the side)."""
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "describe.md").read_text(encoding="utf-8")
+    for name in {a.name.removeprefix("left_").removeprefix("right_") for a in ANGLES}:
+        assert f"| `{name}` |" in docs, name

@@ -128,3 +128,22 @@ def test_describe_caption_lists_training_captions_with_scores(library, capsys):
     assert captions[0]["score"] >= captions[-1]["score"] and data["main_movers"][0] == "left arm"
     assert describe([str(library / "clips" / "walk_joints.npy"), "--caption"]) == 2
     assert "walk_joints.npy" in capsys.readouterr().err
+
+
+def test_query_a_motion_db(library, tmp_path, capsys):
+    """--motions also takes a db written by the AMASS parser; its sequences are named index:name."""
+    from src.datasets.formats.db import DbWriter
+
+    writer = DbWriter("babel", 20.0)
+    for action in ("wave_left_hand", "jump_in_place"):
+        raw = amass_io.load_amass_npz(library / "clips" / f"{action}.npz", target_fps=20.0)
+        writer.add(f"clips/{action}.npz", raw["rotvec"], raw["trans"], raw["betas"], "neutral", 20.0)
+    path = tmp_path / "babel_20fps_test.pt"
+    writer.save(path)
+    code, out, err = _run(capsys, "--query", "a person jumps", "--motions", path, "--no_cache", "--top_k", "1")
+    assert code == 0, err
+    assert out.splitlines()[3].split()[2] == "1:clips/jump_in_place.npz"
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a db")
+    code, _, err = _run(capsys, "--query", "a person jumps", "--motions", junk, "--no_cache")
+    assert code == 2 and str(junk) in err

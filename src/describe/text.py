@@ -66,13 +66,14 @@ def _trajectory_lines(t: Dict) -> List[str]:
     if t["direction"] == "in place":
         lines.append(f"Travel: stays in place (net {t['net_displacement_m']:.2f} m, path {t['distance_m']:.2f} m).")
     else:
-        lines.append(f"Travel: moves {t['direction']} relative to its initial facing, net {t['net_displacement_m']:.2f} m "
-                     f"({t['forward_m']:+.2f} m forward, {t['left_m']:+.2f} m to the left), path {t['distance_m']:.2f} m.")
+        lines.append(f"Travel: moves {t['direction']} relative to its initial facing, "
+                     f"net {t['net_displacement_m']:.2f} m ({t['forward_m']:+.2f} m forward, "
+                     f"{t['left_m']:+.2f} m to the left), path {t['distance_m']:.2f} m.")
     lines.append(f"Turning: {t['turning']} (net {t['turn_deg']:+.0f} deg, positive = to the left; "
                  f"{t['turn_total_deg']:.0f} deg turned in all).")
     if t["moving"]:
-        lines.append(f"Speed: travels {t['pace']} for {t['moving_time_s']:.1f} s, mean {t['mean_moving_speed_ms']:.2f} m/s, "
-                     f"peak {t['peak_speed_ms']:.2f} m/s; per second: "
+        lines.append(f"Speed: travels {t['pace']} for {t['moving_time_s']:.1f} s, "
+                     f"mean {t['mean_moving_speed_ms']:.2f} m/s, peak {t['peak_speed_ms']:.2f} m/s; per second: "
                      + ", ".join(f"{v:.1f}" for v in t["speed_per_second_ms"]) + " m/s.")
         for m in t["moving"]:
             lines.append(f"  {m['start_s']:.1f}-{m['end_s']:.1f} s: {m['direction']}, {m['distance_m']:.2f} m at "
@@ -126,9 +127,9 @@ def to_text(description: Dict) -> str:
         lines.append("Main movers: " + ", ".join(movers) + ".")
     else:
         lines.append("Main movers: none; the limbs stay nearly still.")
+    ranked = sorted(activity, key=lambda k: (-activity[k], k))
     lines.append("Limb activity (degrees travelled by the limb's angles): "
-                 + ", ".join(f"{limb} {activity[limb]:.0f}" for limb in sorted(activity, key=lambda k: (-activity[k], k)))
-                 + ".")
+                 + ", ".join(f"{limb} {activity[limb]:.0f}" for limb in ranked) + ".")
     lines += _trajectory_lines(d["trajectory"])
     active = [j for j in d["joint_ranking"] if j["activity_deg"] > 0]
     still = len(d["joint_ranking"]) - len(active)

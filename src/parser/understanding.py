@@ -23,7 +23,8 @@ def describe_parser(description: str) -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("motion", type=Path,
                         help="a joints .npy (T, 22, 3) Y-up metres, an AMASS-style .npz or a CMU .bvh")
-    parser.add_argument("--top_k", type=int_at_least(1), default=3, help="joints detailed in the text (most active first)")
+    parser.add_argument("--top_k", type=int_at_least(1), default=3,
+                        help="joints detailed in the text (most active first)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     _add_motion_fps(parser)
     parser.add_argument("--caption", nargs="?", const=DEFAULT_MODEL, default=None, metavar="CHECKPOINT",

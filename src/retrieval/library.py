@@ -5,14 +5,13 @@ with a key that depends only on its content, so that cached embeddings follow th
 import hashlib
 import json
 import os
+import pickle
 from pathlib import Path
 from typing import Callable, Dict, List, NamedTuple, Optional
 
-import torch
-
 from src import config
 from src.datasets.formats import db as motion_db
-from src.datasets.formats.motion_file import MOTION_SUFFIXES, read_motion
+from src.datasets.formats.motion_file import MOTION_SUFFIXES, builtin_rest_joints, read_motion
 from src.errors import BadInputError
 from src.motion import MotionClip, clip_from_params
 from src.utils import rotation
@@ -88,21 +87,17 @@ def folder_items(folder: Path, fps: Optional[float], index: DigestIndex) -> List
 
 def db_items(path: Path, index: DigestIndex) -> List[MotionItem]:
     """The sequences of a motion db file (``src.datasets.formats.db``), posed on the built-in skeleton."""
-    from src.datasets.formats.motion_file import _builtin_rest
-
     try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # torch raises many kinds for a file that is not a db
-        raise BadInputError(f"{path}: not a readable motion db ({type(err).__name__}: {err})") from None
-    if not isinstance(data, dict) or data.get("format") != motion_db.DB_FORMAT:
-        raise BadInputError(f"{path}: not a motion db (format {motion_db.DB_FORMAT!r}, written by "
-                            "src.datasets.amass_parser)")
+        data = motion_db.load_db(path)
+    except (ValueError, RuntimeError, OSError, EOFError, pickle.UnpicklingError) as err:
+        message = str(err) if str(path) in str(err) else f"{path}: {err}"
+        raise BadInputError(f"{message} (a motion db is written by src.datasets.amass_parser)") from None
     digest, fps, offsets = index.digest(path), float(data["fps"]), data["offsets"].tolist()
 
     def load(i: int) -> MotionClip:
         lo, hi = offsets[i], offsets[i + 1]
         rotmats = rotation.axis_angle_to_matrix(data["poses"][lo:hi].float())
-        return clip_from_params(rotmats, data["trans"][lo:hi].float(), _builtin_rest(), fps)
+        return clip_from_params(rotmats, data["trans"][lo:hi].float(), builtin_rest_joints(), fps)
 
     return [MotionItem(f"{i}:{name}", f"{digest}#{i}", (lambda i=i: load(i))) for i, name in enumerate(data["names"])]
 

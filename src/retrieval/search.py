@@ -17,7 +17,7 @@ from src.errors import BadInputError
 from src.models.checkpoint import read_model_files
 from src.models.smog import SMoGModel
 from src.retrieval.cache import EmbeddingCache
-from src.retrieval.library import DigestIndex, MotionItem, index_path, library_items, read_motion
+from src.retrieval.library import DigestIndex, MotionItem, index_path, read_motion
 
 
 @dataclass

@@ -20,20 +20,17 @@ import torch
 from src import config
 from src.datasets.formats import amass_io, bvh, cmu_bvh
 from src.errors import BadInputError
-from src.motion import MotionClip, clip_from_joints, clip_from_params, resample_clip, rest_joints_of
+from src.models.rotation2xyz import BuiltinSkeleton
+from src.motion import MotionClip, clip_from_joints, clip_from_params, resample_clip
 from src.utils import rotation
 
 MOTION_SUFFIXES = (".npy", ".npz", ".bvh")
-_REST = {}
 
 
-def _builtin_rest() -> torch.Tensor:
-    """(24, 3) rest joints of the built-in skeleton, which .npz and .bvh motions are posed on."""
-    if "builtin" not in _REST:
-        from src.models.rotation2xyz import load_body_model
-
-        _REST["builtin"] = rest_joints_of(load_body_model("builtin"))
-    return _REST["builtin"]
+def builtin_rest_joints() -> torch.Tensor:
+    """(24, 3) rest joints of the built-in skeleton, which .npz and .bvh motions are posed on (the
+    CMU importer retargets onto it; AMASS parameters read on it as training reads them without SMPL files)."""
+    return BuiltinSkeleton().rest_joints.float()
 
 
 def _read_joints(path: Path, fps: float) -> MotionClip:
@@ -61,7 +58,7 @@ def _read_amass(path: Path) -> MotionClip:
     if raw["body_pose"].shape[0] < 2:
         raise BadInputError(f"{path}: {raw['body_pose'].shape[0]} frame(s); a motion needs at least 2")
     rotvec, trans = amass_io.to_smpl24_yup(torch.from_numpy(raw["body_pose"]), torch.from_numpy(raw["trans"]))
-    return clip_from_params(rotation.axis_angle_to_matrix(rotvec), trans, _builtin_rest(), raw["source_fps"])
+    return clip_from_params(rotation.axis_angle_to_matrix(rotvec), trans, builtin_rest_joints(), raw["source_fps"])
 
 
 def _read_bvh(path: Path) -> MotionClip:
@@ -73,7 +70,7 @@ def _read_bvh(path: Path) -> MotionClip:
         raise BadInputError(message if str(path) in message else f"{path}: {message}") from None
     if result.rotmats.shape[0] < 2:
         raise BadInputError(f"{path}: fewer than 2 frames after its T-pose")
-    return clip_from_params(result.rotmats, result.trans, _builtin_rest(), result.fps)
+    return clip_from_params(result.rotmats, result.trans, builtin_rest_joints(), result.fps)
 
 
 def read_motion(path, fps: Optional[float] = None, target_fps: Optional[float] = config.METRIC_FPS) -> MotionClip:
@@ -109,5 +106,5 @@ def read_motion(path, fps: Optional[float] = None, target_fps: Optional[float] =
         return clip
     frames = config.resampled_num_frames(clip.num_frames, clip.fps, target_fps)
     if frames < 2:
-        raise BadInputError(f"{path}: {clip.num_frames / clip.fps:.3f} s is too short to describe at {target_fps:g} fps")
+        raise BadInputError(f"{path}: {clip.num_frames / clip.fps:.3f} s is too short to read at {target_fps:g} fps")
     return resample_clip(clip, target_fps, frames)
