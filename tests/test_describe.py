@@ -212,6 +212,16 @@ def test_speed_height_and_airborne_phases():
     assert t["pelvis_rise_m"] == pytest.approx(0.3, abs=0.01)
 
 
+def test_jump_on_sloping_ground_is_found_and_the_slope_is_not_flight():
+    """On a floor that rises 12 cm over 4 s, the feet sit above the clip's lowest floor point for
+    seconds; only the jump (8 frames, 30 cm up) is flight."""
+    clip = moving_clip(lambda u: (0.0, 3.0 * u), seconds=4.0)
+    clip[..., 1] += np.linspace(0.0, 0.12, len(clip))[:, None]
+    clip[50:58, :, 1] += 0.3
+    t = summarize_trajectory(clip, FPS)
+    assert [(a["start_s"], a["duration_s"]) for a in t["airborne"]] == [(2.5, 0.4)]
+
+
 # ------------------------------------------------------------------ whole descriptions
 def waving_clip(side: str = "left", seconds: float = 4.0) -> np.ndarray:
     """An arm raised sideways whose elbow bends and straightens at 1.5 Hz, while walking forward."""

@@ -24,6 +24,13 @@ TURN_AROUND_DEG = 135.0     # at least this far: "turns around"
 MOVING_SPEED_MS = 0.3       # pelvis speed above this counts as travelling
 MIN_RUN_S = 0.25            # shorter moving or still stretches are merged into their neighbours
 AIRBORNE_CLEARANCE_M = 0.05  # every ankle and foot joint this far above the floor: airborne (SPEC §4 contact)
+# The floor under the body at a frame is the lowest foot point within this many seconds either side: a
+# flight lasts well under a second, so gently sloping ground or a tilted capture floor is not taken for
+# flight, as it would be against one floor height for the whole clip.
+LOCAL_FLOOR_S = 1.0
+# A flight of t seconds lifts the centre of mass by g t^2 / 8: 1.2 m for one second, beyond any
+# human jump; longer stretches with both feet up are raised ground, not flight.
+MAX_FLIGHT_S = 1.0
 STEP_LIFT_M = 0.05          # an ankle rising and falling by this much is one step (hysteresis)
 # Pace words from human gait speeds (SPEC §5): walk 1.2-1.5 m/s, jog 2.0-3.0, run 3.0-5.0.
 PACE_BANDS = ((0.7, "slowly"), (1.9, "at walking pace"), (3.0, "at jogging pace"), (math.inf, "at running pace"))
@@ -64,6 +71,12 @@ def _merge_short(mask: np.ndarray, min_len: int) -> np.ndarray:
             if r.end - r.start + 1 < min_len and r.start > 0 and r.end < len(mask) - 1:
                 mask[r.start:r.end + 1] = not value
     return mask
+
+
+def _local_floor(lowest: np.ndarray, half_window: int) -> np.ndarray:
+    """(T,) the minimum of ``lowest`` (T,) over frames t - half_window .. t + half_window."""
+    padded = np.concatenate([np.full(half_window, np.inf), lowest, np.full(half_window, np.inf)])
+    return np.lib.stride_tricks.sliding_window_view(padded, 2 * half_window + 1).min(axis=1)
 
 
 def headings(joints: np.ndarray) -> np.ndarray:
@@ -132,10 +145,10 @@ def summarize_trajectory(joints: np.ndarray, fps: float) -> Dict:
 
     feet_y = x[:, list(config.FLOOR_JOINTS), 1]
     floor = float(feet_y.min())
-    lowest = feet_y.min(axis=1) - floor
+    lowest = feet_y.min(axis=1) - _local_floor(feet_y.min(axis=1), int(round(LOCAL_FLOOR_S * fps)))
     airborne = [{"start_s": r.start / fps, "end_s": (r.end + 1) / fps, "duration_s": (r.end - r.start + 1) / fps,
                  "height_m": float(lowest[r.start:r.end + 1].max())}
-                for r in runs(lowest > AIRBORNE_CLEARANCE_M)]
+                for r in runs(lowest > AIRBORNE_CLEARANCE_M) if (r.end - r.start + 1) / fps <= MAX_FLIGHT_S]
     steps = _count_steps(x, floor)
     pelvis_y = pelvis[:, 1] - floor
     moving_time = float(sum(s["end_s"] - s["start_s"] for s in moving_stretches))
