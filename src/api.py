@@ -253,11 +253,24 @@ class SMoG:
         cosine similarities times the model's trained logit scale (1 / 0.07 when it has none)."""
         if not labels:
             raise ValueError("classify needs at least one label")
-        sims = self.compute_similarity(motion, labels, fps)
+        probs = self.label_probabilities(self.encode_motion(motion, fps)[None], labels)[0]
+        return labels[int(probs.argmax())], probs
+
+    def label_probabilities(self, motion_embeddings: torch.Tensor, labels: Sequence[str]) -> torch.Tensor:
+        """Zero-shot probabilities of ``classify`` for motions already encoded.
+
+        Args:
+            motion_embeddings: (M, D) unit-norm embeddings from ``encode_motion``.
+            labels: N label texts.
+        Returns:
+            (M, N) float32, each row summing to 1.
+        """
+        if not labels:
+            raise ValueError("classify needs at least one label")
+        sims = motion_embeddings.float() @ self.encode_text(labels).T  # (M, N)
         scale_fn = getattr(getattr(self.model, "losses", None), "logit_scale", None)
         scale = float(scale_fn().detach()) if callable(scale_fn) else 1.0 / 0.07
-        probs = torch.softmax(scale * sims.double(), dim=0).float()
-        return labels[int(probs.argmax())], probs
+        return torch.softmax(scale * sims.double(), dim=1).float()
 
     # ------------------------------------------------------------------ latents
     @torch.no_grad()

@@ -133,6 +133,9 @@ ASSETS_DIR = ROOT_DIR / "assets"
 SHARED_DATA_DIR = Path(os.environ.get("SMOG_SHARED_DATA", ROOT_DIR.parent / "shared" / "data"))
 KIT_ANNOTATIONS = SHARED_DATA_DIR / "captions" / "kitml_annotations.json"
 
+# Motion embeddings that src.retrieve computed, keyed by file content and model (src/retrieval/cache.py).
+EMBEDDING_CACHE_DIR = Path(os.environ.get("SMOG_CACHE_DIR", Path.home() / ".cache" / "smog" / "embeddings"))
+
 # The shipped pretrained model: the default checkpoint of every command.
 DEFAULT_CHECKPOINT = EXPS_DIR / "smog_builtin" / "checkpoint.pth.tar"
 
