@@ -7,10 +7,12 @@ failures are ``src.errors`` exceptions (2 bad input or outputs, 3 unusable check
 
 import argparse
 import contextlib
+import sys
 import warnings
 from pathlib import Path
 from typing import List, Optional, Sequence
 
+import numpy as np
 import torch
 
 from src import api, config
@@ -78,6 +80,12 @@ class OutputWriter:
                        "joints_convention": "float32 (T, 22, 3), Y-up, floor y=0, frame-0 root at x=z=0, "
                                             "frame 0 facing +Z"}
         self.entries: List[dict] = []
+        if args.overwrite:  # no file of the earlier run may stay beside the new ones (nor a manifest mixing them)
+            stale = exporters.previous_outputs(plan.out_dir)
+            for path in stale:
+                path.unlink(missing_ok=True)
+            if stale:
+                print(f"removed the {len(stale)} file(s) of the previous run in {plan.out_dir} (--overwrite)")
         print(f"writing {len(plan.stems)} motion(s) to {plan.out_dir}")
 
     def write(self, items: Sequence[exporters.ExportItem]) -> None:
@@ -125,20 +133,55 @@ def text2motion(args: argparse.Namespace) -> None:
     fps = args.fps or model.fps
     api.seed_everything(args.seed)
     writer = OutputWriter(model, plan, args, "text2motion", fps)
+    # Memory stays flat whatever the options: a decoder pass holds at most MAX_FRAMES_PER_PASS
+    # frames, and a model call takes fewer prompts than --batch_size when their samples would not fit.
+    longest = max(model.num_frames(max(durations), rate) for rate in (fps, model.fps))
+    per_pass = max(1, config.MAX_FRAMES_PER_PASS // longest)
+    per_call = max(1, min(args.batch_size, per_pass // args.num_samples))
     grid = []
-    for start in range(0, len(prompts), args.batch_size):
-        batch = range(start, min(start + args.batch_size, len(prompts)))
-        for i in batch:
-            print(f"[{i + 1}/{len(prompts)}] {prompts[i].text!r}: {durations[i]:g} s x {args.num_samples}")
-        rows = model.generate_clips([prompts[i].text for i in batch], [durations[i] for i in batch],
-                                    args.num_samples, seed=args.seed + start, temperature=args.temperature, fps=fps)
-        items = [exporters.ExportItem(exporters.item_stem(i, prompts[i].text, s), prompts[i].text, clip,
-                                      {"sample": s, "duration": durations[i], "line": prompts[i].line})
-                 for i, clips in zip(batch, rows) for s, clip in enumerate(clips)]
-        writer.write(items)
-        # only the first sample of the first prompts is kept in memory, for the grid
-        grid += [items[k * args.num_samples] for k in range(len(batch))][: exporters.MAX_GRID_PANELS - len(grid)]
+    with progress_bar(len(prompts) * args.num_samples, "motions") as bar:
+        for start in range(0, len(prompts), per_call):
+            batch = range(start, min(start + per_call, len(prompts)))
+            for i in batch:
+                bar.write(f"[{i + 1}/{len(prompts)}] {prompts[i].text!r}: {durations[i]:g} s x {args.num_samples}")
+            chunks = model.generate_clip_chunks([prompts[i].text for i in batch], [durations[i] for i in batch],
+                                                args.num_samples, seed=args.seed + start,
+                                                temperature=args.temperature, fps=fps, max_sequences=per_pass)
+            for chunk in chunks:
+                items = [exporters.ExportItem(exporters.item_stem(start + k, prompts[start + k].text, s),
+                                              prompts[start + k].text, clip,
+                                              {"sample": s, "duration": durations[start + k],
+                                               "line": prompts[start + k].line})
+                         for k, s, clip in chunk]
+                for item, (k, s, _) in zip(items, chunk):
+                    check_finite(item, prompts[start + k], args.temperature)
+                writer.write(items)
+                bar.update(len(items))
+                # only the first sample of the first prompts is kept in memory, for the grid
+                grid += [item for item, (_, s, _) in zip(items, chunk) if s == 0][: exporters.MAX_GRID_PANELS - len(grid)]
     writer.finish(grid, num_samples=args.num_samples, temperature=args.temperature)
+
+
+def check_finite(item: exporters.ExportItem, prompt, temperature: float) -> None:
+    """Refuse a motion with NaN or infinite values before any of its files is written."""
+    clip = item.clip
+    arrays = [np.asarray(clip.joints)] + [t.numpy() for t in (clip.rotmats, clip.trans) if t is not None]
+    if not all(np.isfinite(a).all() for a in arrays):
+        raise BadInputError(f"{prompt.source}:{prompt.line}: prompt {prompt.text!r} (sample {item.meta['sample']}): "
+                            f"the model produced non-finite values (--temperature {temperature:g}); nothing was "
+                            "written for it (the motions before it were)")
+
+
+@contextlib.contextmanager
+def progress_bar(total: int, unit: str):
+    """A tqdm bar on a terminal; elsewhere (logs, pipes) it stays silent and lines print as they come."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit=unit, disable=not sys.stderr.isatty(), leave=False)
+    try:
+        yield bar
+    finally:
+        bar.close()
 
 
 # ------------------------------------------------------------------ motion editing
