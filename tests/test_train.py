@@ -125,7 +125,11 @@ def test_resume_is_exact(db_path, tmp_path):
     argv = data_args(db_path) + TINY_ARGS + ["--batch_size", "4", "--snapshot", "1", "--dropout", "0.1",
                                              "--caption_augment", "0.5", "--num_workers", "1"]
     assert main(argv + ["--folder", str(tmp_path / "whole"), "--num_epochs", "2"]) == 0
-    # what a run stopped after epoch 1 leaves: its epoch-1 checkpoint (same --num_epochs, so same schedule)
+    # what a run stopped after epoch 1 leaves: its epoch-1 checkpoint (same --num_epochs, so same schedule);
+    # the resumed run starts with empty text-feature caches, as a new process would
+    from src.models import backbones
+    for backbone in backbones._TEXT_CACHE.values():
+        backbone.clear_cache()
     assert main(argv + ["--folder", str(tmp_path / "resumed"), "--num_epochs", "2",
                         "--resume", str(tmp_path / "whole" / "checkpoint_0001.pth.tar")]) == 0
     whole, whole_opt = _weights_and_optimizer(tmp_path / "whole" / "checkpoint_0002.pth.tar")

@@ -169,6 +169,12 @@ def train(opt) -> Path:
     for epoch in range(start_epoch, opt.num_epochs + 1):
         if hasattr(train_loader.sampler, "set_epoch"):
             train_loader.sampler.set_epoch(epoch)
+        # The frozen text features of a caption differ in the last bits with the captions it was
+        # batched with; starting each epoch with an empty cache makes them depend on this epoch's
+        # batches only, so a resumed run computes what the uninterrupted one did (the built-in
+        # data's few hundred captions are encoded again in the first steps; rewordings never repeat).
+        if hasattr(getattr(model, "text_backbone", None), "clear_cache"):
+            model.text_backbone.clear_cache()
         model.train()
         sums, count, started = {}, 0, time.time()
         bar = tqdm(train_loader, desc=f"epoch {epoch}", disable=not (info.is_main and sys.stderr.isatty()), leave=False)
