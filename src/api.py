@@ -144,6 +144,13 @@ class SMoG:
             texts = [texts]
         return F.normalize(self.model.encode_text(list(texts))["embedding"].float(), dim=-1).cpu()
 
+    def clear_text_cache(self) -> None:
+        """Forget the frozen text features computed so far. The backbone keeps every caption's
+        (for training, where captions repeat); a long prompt file read once would only grow it."""
+        backbone = getattr(self.model, "text_backbone", None)
+        if hasattr(backbone, "clear_cache"):
+            backbone.clear_cache()
+
     def motion_clip(self, motion: Motion, fps: Optional[float] = None) -> MotionClip:
         """Any accepted motion form (module docstring) -> a canonical clip at the model's fps."""
         if isinstance(motion, MotionClip):

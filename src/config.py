@@ -130,7 +130,7 @@ MAX_INTERPOLATION_STOPS = 100     # motion_interpolation --num_stops
 MAX_EVAL_BATCH = 1024             # evaluate_model --batch_size
 # Generation decodes and holds at most this many output frames at a time: many samples, long
 # durations or a high --fps are split into several decoder passes, so memory stays flat.
-MAX_FRAMES_PER_PASS = 20_000
+MAX_FRAMES_PER_PASS = 4_000
 # Recorded frame rates a motion file (AMASS .npz, BVH) may state; other files are skipped with
 # their reason. Mocap runs at 30-480 Hz; a rate of 1e9 would squeeze a whole clip into one frame.
 SOURCE_FPS_RANGE = (5.0, 1000.0)

@@ -159,6 +159,7 @@ def text2motion(args: argparse.Namespace) -> None:
                 bar.update(len(items))
                 # only the first sample of the first prompts is kept in memory, for the grid
                 grid += [item for item, (_, s, _) in zip(items, chunk) if s == 0][: exporters.MAX_GRID_PANELS - len(grid)]
+            model.clear_text_cache()  # each prompt is encoded once: its cached features would only add up
     writer.finish(grid, num_samples=args.num_samples, temperature=args.temperature)
 
 
