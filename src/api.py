@@ -315,8 +315,15 @@ class SMoG:
         """(K, D) normalised latents -> K canonical clips of ``duration`` seconds (at ``fps``, default
         the model's; generated at the model's rate, then resampled)."""
         latents = latents.reshape(-1, latents.shape[-1]).to(self.device)
-        feats, _ = self.model.decode(latents, self.num_frames(duration))
-        return [self._at_rate(c, duration, fps) for c in self._clips(feats, [self.num_frames(duration)] * len(latents))]
+        frames = self.num_frames(duration)
+        # Bounded passes (``config.MAX_FRAMES_PER_PASS``), as ``generate_clip_chunks``: many
+        # interpolation stops of a long motion would otherwise decode all at once.
+        step = max(1, config.MAX_FRAMES_PER_PASS // max(frames, self.num_frames(duration, fps)))
+        clips = []
+        for start in range(0, len(latents), step):
+            feats, _ = self.model.decode(latents[start:start + step], frames)
+            clips += [self._at_rate(c, duration, fps) for c in self._clips(feats, [frames] * len(feats))]
+        return clips
 
     @torch.no_grad()
     def generate_clips(self, texts: Sequence[str], durations, num_samples: int = 1, seed: Optional[int] = None,

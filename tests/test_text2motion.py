@@ -281,6 +281,11 @@ def test_many_samples_are_decoded_in_bounded_passes(ckpt, tmp_path, monkeypatch)
     for a in whole:  # the same latents; decoding in smaller batches may differ in the last bits only
         np.testing.assert_allclose(np.load(tmp_path / "bounded" / a["joints"]),
                                    np.load(tmp_path / "whole" / a["joints"]), atol=1e-4)
+    passes.clear()  # interpolation stops (and edits) go through the same bound
+    table = write(tmp_path / "t.csv", "start,end,duration\nwalk,run,1\n")
+    assert run(motion_interpolation.main, ckpt, "--input_file", table, "--output_dir", tmp_path / "stops",
+               "--no_animation", "--num_stops", 5) == 0
+    assert passes == [2, 2, 1] and len(manifest(tmp_path / "stops")["items"]) == 5
 
 
 def test_non_finite_motion_is_refused_naming_the_prompt(ckpt, tmp_path, monkeypatch, capsys):

@@ -153,8 +153,9 @@ def text2motion(args: argparse.Namespace) -> None:
                                               {"sample": s, "duration": durations[start + k],
                                                "line": prompts[start + k].line})
                          for k, s, clip in chunk]
-                for item, (k, s, _) in zip(items, chunk):
-                    check_finite(item, prompts[start + k], args.temperature)
+                for item, (k, _, _) in zip(items, chunk):
+                    check_finite(item, f"{prompts[start + k].source}:{prompts[start + k].line}",
+                                 f" (--temperature {args.temperature:g})")
                 writer.write(items)
                 bar.update(len(items))
                 # only the first sample of the first prompts is kept in memory, for the grid
@@ -163,14 +164,17 @@ def text2motion(args: argparse.Namespace) -> None:
     writer.finish(grid, num_samples=args.num_samples, temperature=args.temperature)
 
 
-def check_finite(item: exporters.ExportItem, prompt, temperature: float) -> None:
-    """Refuse a motion with NaN or infinite values before any of its files is written."""
+def check_finite(item: exporters.ExportItem, where: str, options: str = "") -> None:
+    """Refuse a motion with NaN or infinite values before any of its files is written.
+
+    Args:
+        where: the input's file:line; ``options``: the options that may explain it, for the message.
+    """
     clip = item.clip
     arrays = [np.asarray(clip.joints)] + [t.numpy() for t in (clip.rotmats, clip.trans) if t is not None]
     if not all(np.isfinite(a).all() for a in arrays):
-        raise BadInputError(f"{prompt.source}:{prompt.line}: prompt {prompt.text!r} (sample {item.meta['sample']}): "
-                            f"the model produced non-finite values (--temperature {temperature:g}); nothing was "
-                            "written for it (the motions before it were)")
+        raise BadInputError(f"{where}: prompt {item.prompt!r} (sample {item.meta['sample']}): the model produced "
+                            f"non-finite values{options}; nothing was written for it (the motions before it were)")
 
 
 @contextlib.contextmanager
@@ -236,7 +240,8 @@ def motion_editing(args: argparse.Namespace) -> None:
     model = open_model(args)
     fps = args.fps or model.fps
     api.seed_everything(args.seed)
-    items = []
+    writer = OutputWriter(model, plan, args, "motion_editing", fps)
+    grid = []
     for i, ((row, base, start, end), title) in enumerate(zip(edits, titles)):
         where = f"{args.input_file}:{row.line}"
         duration = source_duration(model, (base,), row.duration or args.duration, where)
@@ -247,12 +252,13 @@ def motion_editing(args: argparse.Namespace) -> None:
         meta = {"duration": duration, "line": row.line, "motion_source": row.cells["motion_source"].lower(),
                 "base": row.cells["base"], "v_start": row.cells["v_start"], "v_end": row.cells["v_end"]}
         clips = model.decode(latents, duration, fps)
-        for k, (clip, role, shown) in enumerate(zip(clips, ("base", "edited"), (label(base), title))):
-            items.append(exporters.ExportItem(exporters.item_stem(i, title, k), shown, clip,
-                                              {"sample": k, "role": role, **meta}))
-    writer = OutputWriter(model, plan, args, "motion_editing", fps)
-    writer.write(items)
-    writer.finish(items, grid_ncols=2)
+        items = [exporters.ExportItem(exporters.item_stem(i, title, k), shown, clip, {"sample": k, "role": role, **meta})
+                 for k, (clip, role, shown) in enumerate(zip(clips, ("base", "edited"), (label(base), title)))]
+        for item in items:
+            check_finite(item, where)
+        writer.write(items)  # row by row: memory does not grow with the table
+        grid += items[: exporters.MAX_GRID_PANELS - len(grid)]
+    writer.finish(grid, grid_ncols=2)
 
 
 # ------------------------------------------------------------------ motion interpolation
@@ -268,7 +274,8 @@ def motion_interpolation(args: argparse.Namespace) -> None:
     model = open_model(args)
     fps = args.fps or model.fps
     api.seed_everything(args.seed)
-    items, grid = [], []
+    writer = OutputWriter(model, plan, args, "motion_interpolation", fps)
+    grid = []
     grid_rows = max(1, exporters.MAX_GRID_PANELS // stops)
     for i, ((row, start, end), title) in enumerate(zip(rows, titles)):
         where = f"{args.input_file}:{row.line}"
@@ -276,14 +283,14 @@ def motion_interpolation(args: argparse.Namespace) -> None:
         print(f"[{i + 1}/{len(rows)}] {title}: {stops} stops, {duration:g} s")
         with _input_errors_as_bad_input(where):
             latents = model.interpolation_latents(operand(start), operand(end), stops)
+        items = []
         for k, clip in enumerate(model.decode(latents, duration, fps)):
             weight = k / (stops - 1)
-            item = exporters.ExportItem(exporters.item_stem(i, title, k), f"[w={weight:.2f}] {title}", clip,
-                                        {"sample": k, "stop": k, "weight": weight, "duration": duration,
-                                         "line": row.line, "start": row.cells["start"], "end": row.cells["end"]})
-            items.append(item)
-            if i < grid_rows:
-                grid.append(item)
-    writer = OutputWriter(model, plan, args, "motion_interpolation", fps)
-    writer.write(items)
+            items.append(exporters.ExportItem(exporters.item_stem(i, title, k), f"[w={weight:.2f}] {title}", clip,
+                                              {"sample": k, "stop": k, "weight": weight, "duration": duration,
+                                               "line": row.line, "start": row.cells["start"], "end": row.cells["end"]}))
+            check_finite(items[-1], where)
+        writer.write(items)  # row by row: memory does not grow with the table
+        if i < grid_rows:
+            grid += items
     writer.finish(grid, grid_ncols=stops, num_stops=stops)
