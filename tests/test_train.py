@@ -166,6 +166,9 @@ def test_resume_of_unusable_files_says_what_they_are(run, db_path, tmp_path, cap
     from prepare.export_model import main as export_main
     assert export_main([str(run / "checkpoint_0005.pth.tar"), str(tmp_path / "exported.pth.tar")]) == 0
     files["exported.pth.tar"] = (None, "exported model without optimizer state")
+    from src.models.checkpoint import save_pretrained
+    save_pretrained(SMoGModel.from_checkpoint(run / "checkpoint_0005.pth.tar")[0], tmp_path / "pretrained")
+    files["pretrained"] = (None, "pretrained folder, an export without optimizer state")
     capsys.readouterr()
     for i, (name, (_, what)) in enumerate(files.items()):
         argv = data_args(db_path) + TINY_ARGS + ["--folder", str(tmp_path / f"out{i}"),

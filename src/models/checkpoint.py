@@ -310,8 +310,10 @@ def read_resumable_checkpoint(path, device="cpu") -> dict:
     """
     path = Path(path)
     if path.is_dir():
-        raise CheckpointFormatError(f"{path} is a folder (a pretrained export has no optimizer state), not a "
-                                    "training checkpoint; use --init_from to fine-tune from it")
+        if (path / PRETRAINED_CONFIG).is_file():
+            raise CheckpointFormatError(f"{path} is a pretrained folder, an export without optimizer state: it cannot "
+                                        "be resumed; use --init_from to fine-tune from it")
+        raise CheckpointFormatError(f"{path} is a folder, not a training checkpoint file (checkpoint_XXXX.pth.tar)")
     ckpt = read_checkpoint(path, device)
     if ckpt.get("optimizer") is None or ckpt.get("scheduler") is None or ckpt.get("epoch") is None:
         exported = ckpt.get("extra", {}).get("exported_from") if isinstance(ckpt.get("extra"), dict) else None
