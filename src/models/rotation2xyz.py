@@ -70,10 +70,10 @@ class UntrustedModelFileError(ModelFilesError):
 
 
 # What official SMPL pickles (and this project's tiny test files) reference: numpy arrays, dtypes and
-# scalars (numpy 1 and 2 module names, protocols 2-5), scipy's sparse J_regressor, and the python-2
-# object reconstruction that scipy's matrices go through (and the bytes decoding of protocol 2). Anything else in a pickle could run code
-# on load (users fetch these files from third-party mirrors), so it is refused. chumpy classes are
-# stubbed by ``_ChumpyArray``, which only keeps its state.
+# scalars (numpy 1 and 2 module names, protocols 2-5), scipy's sparse J_regressor, the python-2
+# object reconstruction that scipy's matrices go through, and protocol 2's bytes decoding. Anything
+# else in a pickle could run code on load (users fetch these files from third-party mirrors), so it
+# is refused. chumpy classes are stubbed by ``_ChumpyArray``, which only keeps its state.
 _SMPL_PICKLE_ALLOWED = {
     (numpy_module, name)
     for numpy_module in ("numpy.core.multiarray", "numpy._core.multiarray")

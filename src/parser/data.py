@@ -42,7 +42,8 @@ def bvh_import_parser() -> argparse.ArgumentParser:
                    help="resample to this rate (default: keep the source rate)")
     p.add_argument("--val_fraction", type=float, default=0.1, help="share of trials in babel/val.json (by id hash)")
     p.add_argument("--test_fraction", type=float, default=0.1, help="share of trials in babel/test.json (by id hash)")
-    p.add_argument("--overwrite", action="store_true", help="replace the label files of an earlier import in --output_dir")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the label files of an earlier import in --output_dir")
     return p
 
 

@@ -33,7 +33,8 @@ def check_run_folder(folder, resume, overwrite: bool) -> None:
         return
     existing = sorted({p for pattern in RUN_MARKERS for p in Path(folder).glob(pattern) if p.is_file()})
     if existing:
-        shown = ", ".join(p.name for p in existing[:4]) + (f" and {len(existing) - 4} more" if len(existing) > 4 else "")
+        more = f" and {len(existing) - 4} more" if len(existing) > 4 else ""
+        shown = ", ".join(p.name for p in existing[:4]) + more
         raise BadInputError(f"--folder {folder} holds another run ({shown}); a new run there would mix with it. "
                             f"Pass --overwrite to delete that run's files, --resume CHECKPOINT to continue it, or "
                             f"choose another --folder")

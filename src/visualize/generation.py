@@ -159,7 +159,8 @@ def text2motion(args: argparse.Namespace) -> None:
                 writer.write(items)
                 bar.update(len(items))
                 # only the first sample of the first prompts is kept in memory, for the grid
-                grid += [item for item, (_, s, _) in zip(items, chunk) if s == 0][: exporters.MAX_GRID_PANELS - len(grid)]
+                firsts = [item for item, (_, s, _) in zip(items, chunk) if s == 0]
+                grid += firsts[: exporters.MAX_GRID_PANELS - len(grid)]
             model.clear_text_cache()  # each prompt is encoded once: its cached features would only add up
     writer.finish(grid, num_samples=args.num_samples, temperature=args.temperature)
 
@@ -252,7 +253,8 @@ def motion_editing(args: argparse.Namespace) -> None:
         meta = {"duration": duration, "line": row.line, "motion_source": row.cells["motion_source"].lower(),
                 "base": row.cells["base"], "v_start": row.cells["v_start"], "v_end": row.cells["v_end"]}
         clips = model.decode(latents, duration, fps)
-        items = [exporters.ExportItem(exporters.item_stem(i, title, k), shown, clip, {"sample": k, "role": role, **meta})
+        items = [exporters.ExportItem(exporters.item_stem(i, title, k), shown, clip,
+                                      {"sample": k, "role": role, **meta})
                  for k, (clip, role, shown) in enumerate(zip(clips, ("base", "edited"), (label(base), title)))]
         for item in items:
             check_finite(item, where)

@@ -449,7 +449,8 @@ def retarget_to_smpl(motion: BvhMotion, fps: float) -> RetargetResult:
         first += settle_start(glob_rot[first:, match.drivers], pts[first:, 0] / leg_units, fps)
     glob_rot, pts = glob_rot[first:], pts[first:]
     if len(glob_rot) == 0:
-        raise RetargetError(f"{motion.source}: no motion to import (only the T-pose frame and frames blending out of it)")
+        raise RetargetError(f"{motion.source}: no motion to import (only the T-pose frame and frames blending "
+                            "out of it)")
     smpl = _smpl_rest()
     body_scale = smpl_leg_length() / leg_units  # metres of the built-in body per file unit
     level, tilt = floor_levelling(pts[:, [match.points[f] for f in config.FOOT_JOINTS]] * body_scale, fps)
