@@ -27,7 +27,7 @@ Y-up, floor y = 0, frame-0 root at x = z = 0, frame 0 facing +Z, at ``m.fps``.
 
 import math
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -143,6 +143,13 @@ class SMoG:
         if isinstance(texts, str):
             texts = [texts]
         return F.normalize(self.model.encode_text(list(texts))["embedding"].float(), dim=-1).cpu()
+
+    def clear_text_cache(self) -> None:
+        """Forget the frozen text features computed so far. The backbone keeps every caption's
+        (for training, where captions repeat); a long prompt file read once would only grow it."""
+        backbone = getattr(self.model, "text_backbone", None)
+        if hasattr(backbone, "clear_cache"):
+            backbone.clear_cache()
 
     def motion_clip(self, motion: Motion, fps: Optional[float] = None) -> MotionClip:
         """Any accepted motion form (module docstring) -> a canonical clip at the model's fps."""
@@ -321,8 +328,15 @@ class SMoG:
         """(K, D) normalised latents -> K canonical clips of ``duration`` seconds (at ``fps``, default
         the model's; generated at the model's rate, then resampled)."""
         latents = latents.reshape(-1, latents.shape[-1]).to(self.device)
-        feats, _ = self.model.decode(latents, self.num_frames(duration))
-        return [self._at_rate(c, duration, fps) for c in self._clips(feats, [self.num_frames(duration)] * len(latents))]
+        frames = self.num_frames(duration)
+        # Bounded passes (``config.MAX_FRAMES_PER_PASS``), as ``generate_clip_chunks``: many
+        # interpolation stops of a long motion would otherwise decode all at once.
+        step = max(1, config.MAX_FRAMES_PER_PASS // max(frames, self.num_frames(duration, fps)))
+        clips = []
+        for start in range(0, len(latents), step):
+            feats, _ = self.model.decode(latents[start:start + step], frames)
+            clips += [self._at_rate(c, duration, fps) for c in self._clips(feats, [frames] * len(feats))]
+        return clips
 
     @torch.no_grad()
     def generate_clips(self, texts: Sequence[str], durations, num_samples: int = 1, seed: Optional[int] = None,
@@ -340,6 +354,26 @@ class SMoG:
         Returns:
             N lists of ``num_samples`` canonical clips.
         """
+        rows = [[None] * num_samples for _ in ([texts] if isinstance(texts, str) else texts)]
+        for chunk in self.generate_clip_chunks(texts, durations, num_samples, seed, temperature, fps):
+            for i, k, clip in chunk:
+                rows[i][k] = clip
+        return rows
+
+    @torch.no_grad()
+    def generate_clip_chunks(self, texts: Sequence[str], durations, num_samples: int = 1,
+                             seed: Optional[int] = None, temperature: float = 1.0, fps: Optional[float] = None,
+                             max_sequences: Optional[int] = None) -> Iterator[List[Tuple[int, int, MotionClip]]]:
+        """``generate_clips`` a slice at a time, so that memory stays bounded however many samples
+        are asked for: the latents of all N * S motions are drawn at once (S x D floats per
+        caption), then decoded and yielded ``max_sequences`` at a time.
+
+        Args:
+            texts, durations, num_samples, seed, temperature, fps: as ``generate_clips``.
+            max_sequences: motions per decoder pass (None: all in one pass, as ``generate_clips``).
+        Yields:
+            lists of (caption index, sample index, clip), caption-major.
+        """
         texts = [texts] if isinstance(texts, str) else list(texts)
         durations = [float(durations)] * len(texts) if np.isscalar(durations) else [float(d) for d in durations]
         if len(durations) != len(texts):
@@ -349,13 +383,17 @@ class SMoG:
         for text, duration in zip(texts, durations):
             if not duration > 0:
                 raise ValueError(f"duration must be positive, got {duration} for {text!r}")
-        # One batched decoder pass for all captions; caption i still draws its noise from seed + i.
+        # Caption i draws its noise from seed + i, whatever the slicing.
         seeds = None if seed is None else [seed + i for i in range(len(texts))]
-        res = self.model.generate(texts, [self.num_frames(d) for d in durations], num_samples=num_samples,
-                                  seed=seeds, temperature=temperature)
-        clips = self._clips(res["features"], res["lengths"].tolist())
-        return [[self._at_rate(clips[i * num_samples + k], duration, fps) for k in range(num_samples)]
-                for i, duration in enumerate(durations)]
+        latents = self.model.generation_latents(texts, num_samples, seeds, temperature)  # (N * S, D)
+        lengths = [self.num_frames(d) for d in durations for _ in range(num_samples)]
+        step = len(lengths) if max_sequences is None else max(1, int(max_sequences))
+        for start in range(0, len(lengths), step):
+            stop = min(start + step, len(lengths))
+            feats, _ = self.model.decode(latents[start:stop], torch.as_tensor(lengths[start:stop], device=self.device))
+            clips = self._clips(feats, lengths[start:stop])
+            yield [(n // num_samples, n % num_samples, self._at_rate(clip, durations[n // num_samples], fps))
+                   for n, clip in zip(range(start, stop), clips)]
 
     def generate(self, texts: Sequence[str], duration=DEFAULT_DURATION_S, num_samples: int = 1,
                  seed: Optional[int] = None, temperature: float = 1.0) -> List[np.ndarray]:

@@ -119,6 +119,22 @@ def resampled_num_frames(num_frames: int, source_fps: float, target_fps: float) 
 DEFAULT_DURATION_S = 4.0
 MAX_DURATION_S = 60.0
 
+# ------------------------------------------------------------------ option ranges
+# Size-like options, checked while parsing (``src/parser/types.py``), before any model or data loads;
+# README's "Option ranges" lists them. Any value in range runs in bounded memory (below).
+OUTPUT_FPS_RANGE = (1.0, 240.0)   # --fps of the generation commands and anim, --target_fps, synthetic --fps
+MAX_SAMPLES_PER_PROMPT = 1000     # text2motion / check_prompts --num_samples, evaluate_model --mm_samples
+TEMPERATURE_RANGE = (0.0, 10.0)   # text2motion --temperature (noise scale; beyond 10 latents are noise)
+MAX_PROMPTS_PER_CALL = 256        # text2motion --batch_size
+MAX_INTERPOLATION_STOPS = 100     # motion_interpolation --num_stops
+MAX_EVAL_BATCH = 1024             # evaluate_model --batch_size
+# Generation decodes and holds at most this many output frames at a time: many samples, long
+# durations or a high --fps are split into several decoder passes, so memory stays flat.
+MAX_FRAMES_PER_PASS = 4_000
+# Recorded frame rates a motion file (AMASS .npz, BVH) may state; other files are skipped with
+# their reason. Mocap runs at 30-480 Hz; a rate of 1e9 would squeeze a whole clip into one frame.
+SOURCE_FPS_RANGE = (5.0, 1000.0)
+
 # --------------------------------------------------------------------- splits
 SPLITS = ("train", "val", "test")
 SPLIT_ALIASES = {"vald": "val", "valid": "val", "validation": "val"}  # 'vald' is the original SMoG's name

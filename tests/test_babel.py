@@ -138,3 +138,51 @@ def test_amass_mode_attaches_babel_labels(tmp_path):
     val = db.load_db(out / "amass_60fps_val.pt")
     assert val["babel_sid"].tolist() == [12] and val["seg_text"] == ["run"]
     assert val["seg_end"].tolist() == [61]  # 121 frames at 120 fps = 1.0 s = 61 frames at 60 fps
+
+
+def test_bad_label_times_and_frame_rates_are_logged_and_skipped(tmp_path):
+    """Frame labels ending before they start, or with null / text times, are dropped and listed in
+    the parse log and skipped.tsv (not turned into one-frame segments, nor dropped silently); a
+    file whose frame rate is implausible (1e9 fps would give a one-frame clip) is skipped."""
+    amass = tmp_path / "amass"
+    write_g_npz(amass / "CMU/141/141_05_poses.npz")
+    write_g_npz(amass / "CMU/141/141_06_poses.npz", fps=1e9)
+    labels = [_label("kick", ["kick"], 1.5, 0.5), dict(_label("wave", ["wave"]), start_t=None, end_t=1.0),
+              _label("sit", ["sit"], "soon", 1.0), _label("jump", ["jump"], 0.5, 1.0)]
+    train = {"1": _ann(1, "CMU/CMU/141/141_05_poses.npz", 2.0, [_label("mix", ["mix"])], labels),
+             "2": _ann(2, "CMU/CMU/141/141_06_poses.npz", 2.0, [_label("walk", ["walk"])], None)}
+    (tmp_path / "babel").mkdir()
+    (tmp_path / "babel" / "train.json").write_text(json.dumps(train))
+    out = tmp_path / "db"
+    assert amass_parser.main(["--dataset_name", "babel", "--input_dir", str(amass), "--babel_dir",
+                              str(tmp_path / "babel"), "--output_dir", str(out), "--splits", "train"]) == 0
+    data = db.load_db(out / "babel_30fps_train.pt")
+    assert data["names"] == ["CMU/141/141_05_poses.npz"]
+    assert {s.text for s in db.sequence_segments(data, 0)} == {"mix", "jump"}
+    skipped = (out / "skipped.tsv").read_text()
+    for words in ("('kick') dropped: end_t 0.5 s is before start_t 1.5 s", "('wave') dropped: times start_t=None",
+                  "('sit') dropped: times start_t='soon'"):
+        assert words in skipped and words in (out / "parse_log.txt").read_text(), words
+    assert "CMU/141/141_06_poses.npz\tbad_fps\tframe rate 1e+09 is outside the plausible range" in skipped
+
+
+def test_no_usable_file_writes_nothing_and_a_db_is_replaced_only_with_overwrite(tmp_path, capsys):
+    """An input folder with only bad files exits 2 and leaves an existing db as it was; a new
+    parse into a folder holding a db is refused unless --overwrite."""
+    amass, bad = tmp_path / "amass", tmp_path / "bad"
+    write_g_npz(amass / "CMU/01/01_01_poses.npz")
+    write_bad_files(bad / "CMU" / "02")
+    out = tmp_path / "db"
+    argv = ["--dataset_name", "amass", "--babel_dir", str(tmp_path / "no_babel"), "--output_dir", str(out)]
+    assert amass_parser.main(argv + ["--input_dir", str(amass)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    capsys.readouterr()
+    assert amass_parser.main(argv + ["--input_dir", str(amass)]) == 2
+    assert "already holds a db" in capsys.readouterr().err
+    assert amass_parser.main(argv + ["--input_dir", str(bad), "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert "no usable sequence" in err and "non_finite 1" in err and "nothing was written" in err
+    (tmp_path / "empty").mkdir()
+    assert amass_parser.main(argv + ["--input_dir", str(tmp_path / "empty"), "--overwrite"]) == 2
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert amass_parser.main(argv + ["--input_dir", str(amass), "--overwrite"]) == 0

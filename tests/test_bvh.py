@@ -362,3 +362,52 @@ def test_shared_broken_file_is_refused(shared_data):
     # 09_10 of the Daz release holds stale T-pose frames and a root 2 m off: it is skipped with a reason
     with pytest.raises(cmu_bvh.RetargetError, match="implausible"):
         retarget(shared_data / "cmu" / "more" / "09_10.bvh")
+
+
+def _zero_frame_copy(source, target):
+    """``source`` with its MOTION section cut to 'Frames: 0' (a header and no frame lines)."""
+    lines = []
+    for line in source.read_text().splitlines():
+        if line.startswith("Frames:"):
+            line = "Frames: 0"
+        lines.append(line)
+        if line.startswith("Frame Time:"):
+            break
+    target.write_text("\n".join(lines) + "\n")
+
+
+def test_zero_frame_bvh_is_skipped_with_its_reason(tmp_path, capsys):
+    """'Frames: 0' is one skipped file among the others (it ended the whole import before)."""
+    src = tmp_path / "bvh"
+    src.mkdir()
+    shutil.copy(DATA / "07_01.bvh", src)
+    _zero_frame_copy(DATA / "07_01.bvh", src / "07_02.bvh")
+    (src / "labels.tsv").write_text("id\tdescription\n07_01\twalk\n07_02\twalk\n")
+    out = tmp_path / "out"
+    assert bvh_import.main(["--input_dir", str(src), "--output_dir", str(out)]) == 0
+    assert "skipped 07_02.bvh" in capsys.readouterr().out
+    assert [p.name for p in (out / "CMU_BVH").rglob("*.npz")] == ["07_01_poses.npz"]
+    assert len(json.loads((out / "babel" / "train.json").read_text())) + len(
+        json.loads((out / "babel" / "val.json").read_text())) + len(
+        json.loads((out / "babel" / "test.json").read_text())) == 1
+
+
+def test_import_of_no_usable_file_keeps_the_earlier_import(tmp_path, capsys):
+    """Only unusable files: exit 2 and nothing written; an earlier import is replaced only with --overwrite."""
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    good.mkdir()
+    bad.mkdir()
+    shutil.copy(DATA / "07_01.bvh", good)
+    _zero_frame_copy(DATA / "07_01.bvh", bad / "07_02.bvh")
+    for folder in (good, bad):
+        (folder / "labels.tsv").write_text("id\tdescription\n07_01\twalk\n07_02\twalk\n")
+    out = tmp_path / "out"
+    assert bvh_import.main(["--input_dir", str(good), "--output_dir", str(out)]) == 0
+    labels = {p.name: p.read_bytes() for p in (out / "babel").iterdir()}
+    capsys.readouterr()
+    assert bvh_import.main(["--input_dir", str(bad), "--output_dir", str(out), "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert "no motion" in err and "Frames: 0" in err and "nothing was written" in err
+    assert bvh_import.main(["--input_dir", str(good), "--output_dir", str(out)]) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in (out / "babel").iterdir()} == labels

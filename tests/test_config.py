@@ -98,6 +98,20 @@ def test_to_dict_roundtrip_and_the_one_conversion_of_old_flat_configs():
         ModelConfig.from_dict({**LEGACY_CONFIGS["variational"], "surplus": 1})
 
 
+def test_a_checkpoint_cannot_choose_a_folder_to_read(tmp_path):
+    """A model config names its text backbone by name only: a folder in an old flat config is
+    ignored with a warning (the loader never sees it), and in the current layout it is refused."""
+    elsewhere = str(tmp_path / "elsewhere")
+    with pytest.warns(UserWarning, match="text_backbone_kwargs .*ignored"):
+        config = ModelConfig.from_dict({**LEGACY_CONFIGS["variational"],
+                                        "text_backbone_kwargs": {"model_path": elsewhere}})
+    assert elsewhere not in json.dumps(config.to_dict())
+    current = config.to_dict()
+    current["text"]["model_path"] = elsewhere
+    with pytest.raises(ValueError, match="unknown key.*model_path"):
+        ModelConfig.from_dict(current)
+
+
 def test_the_shipped_checkpoint_config_converts():
     torch = pytest.importorskip("torch")
     path = REPO_ROOT / "exps" / "smog_builtin" / "checkpoint.pth.tar"

@@ -286,3 +286,45 @@ def test_smpl_pickle_with_chumpy_objects_loads_without_chumpy(tmp_path, monkeypa
     monkeypatch.delitem(sys.modules, "chumpy.ch")
     body = SMPLFamilyBody(path)
     assert body.shapedirs.shape == (40, 3, 10)
+
+
+class _WritesMarker:
+    """A pickled object whose loading would create ``path`` (what a malicious model file does)."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_smpl_pickle_that_would_run_code_is_refused(tmp_path, capsys):
+    """Only the numpy/scipy types of official SMPL files are unpickled: anything else is refused
+    before it runs, with a one-line error naming the file (exit 3 in the commands)."""
+    from prepare.check_smpl_files import main
+    from src.errors import ModelFilesError
+    from src.models.rotation2xyz import UntrustedModelFileError, read_smpl_model_file
+
+    marker = tmp_path / "marker"
+    path = tmp_path / "smpl" / "SMPL_NEUTRAL.pkl"
+    data = write_tiny_smpl_pkl(path)
+    data["bs_style"] = _WritesMarker(marker)
+    with open(path, "wb") as f:
+        pickle.dump(data, f, protocol=2)
+    with pytest.raises(UntrustedModelFileError) as err:
+        read_smpl_model_file(path)
+    assert isinstance(err.value, ModelFilesError) and str(path) in str(err.value) and "io.open" in str(err.value)
+    with pytest.raises(UntrustedModelFileError):
+        load_body_model("auto", models_dir=tmp_path)
+    assert main(["--models_dir", str(tmp_path)]) == 3
+    assert "refused" in capsys.readouterr().out
+    assert not marker.exists()
+
+
+def test_smpl_pickle_of_another_protocol_still_loads(tmp_path):
+    """numpy arrays pickled with protocol 5 (out-of-band buffers off) use other numpy names."""
+    path = tmp_path / "smpl" / "SMPL_NEUTRAL.pkl"
+    data = write_tiny_smpl_pkl(path)
+    with open(path, "wb") as f:
+        pickle.dump(data, f, protocol=5)
+    assert SMPLFamilyBody(path).v_template.shape == (40, 3)

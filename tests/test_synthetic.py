@@ -223,3 +223,17 @@ def test_cli_rejects_bad_arguments(capsys):
         with pytest.raises(SystemExit) as exc:
             synthetic_parser().parse_args(argv)
         assert exc.value.code != 0 and name in capsys.readouterr().err
+
+
+def test_command_refuses_a_folder_holding_a_dataset(tmp_path, capsys):
+    """A dataset in --output_dir is replaced only with --overwrite (refused before any work)."""
+    from src.datasets import synthetic
+
+    out = tmp_path / "syn"
+    (out / "babel").mkdir(parents=True)
+    (out / "meta.json").write_text("{}")
+    assert synthetic.main(["--output_dir", str(out), "--num_sequences", "2"]) == 2
+    err = capsys.readouterr().err
+    assert str(out) in err and "--overwrite" in err and not (out / "amass").exists()
+    assert synthetic.main(["--output_dir", str(out), "--num_sequences", "2", "--overwrite"]) == 0
+    assert (out / "amass").is_dir()

@@ -155,7 +155,7 @@ def test_batches_are_written_before_the_next_and_keep_the_seed_rule(ckpt, tmp_pa
     for a, b in zip(one, two):  # batched decoding may differ in the last bits only
         np.testing.assert_allclose(np.load(tmp_path / "two" / b["joints"]), np.load(tmp_path / "one" / a["joints"]),
                                    atol=1e-3)
-    real, calls = api.SMoG.generate_clips, []
+    real, calls = api.SMoG.generate_clip_chunks, []
 
     def crash_on_second_batch(self, texts, *args, **kwargs):
         calls.append(list(texts))
@@ -163,7 +163,7 @@ def test_batches_are_written_before_the_next_and_keep_the_seed_rule(ckpt, tmp_pa
             raise RuntimeError("simulated crash")
         return real(self, texts, *args, **kwargs)
 
-    monkeypatch.setattr(api.SMoG, "generate_clips", crash_on_second_batch)
+    monkeypatch.setattr(api.SMoG, "generate_clip_chunks", crash_on_second_batch)
     out = tmp_path / "crash"
     with pytest.raises(RuntimeError, match="simulated crash"):
         generate(ckpt, prompt_file, out, "--seed", 3, "--batch_size", 2)
@@ -243,6 +243,79 @@ def test_bad_options_name_the_option(ckpt, tmp_path, capsys, option, value):
     assert generate(ckpt, prompt_file, tmp_path / "o", option, value) == 2
     err = capsys.readouterr().err
     assert option in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("option, value", [("--fps", "1e6"), ("--fps", "0.5"), ("--num_samples", "100000"),
+                                           ("--temperature", "1e30"), ("--batch_size", "100000")])
+def test_size_options_have_ranges(ckpt, tmp_path, capsys, option, value):
+    """Values that exhausted memory or wrote NaN are refused while parsing, before the model loads."""
+    prompt_file = write(tmp_path / "p.txt", "walk\n")
+    assert generate(ckpt, prompt_file, tmp_path / "o", option, value) == errors.EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert option in err and "within [" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+    table = write(tmp_path / "t.csv", "start,end\nwalk,run\n")
+    assert run(motion_interpolation.main, ckpt, "--input_file", table, "--num_stops", "100000") == 2
+    assert "--num_stops" in capsys.readouterr().err
+
+
+def test_many_samples_are_decoded_in_bounded_passes(ckpt, tmp_path, monkeypatch):
+    """However many samples (or frames) are asked for, a decoder pass holds at most
+    MAX_FRAMES_PER_PASS frames; every motion is written, as one pass would have made it."""
+    prompt_file = write(tmp_path / "p.txt", "walk#1\njump#1\n")
+    assert generate(ckpt, prompt_file, tmp_path / "whole", "--num_samples", 5) == 0
+    from src.models.smog import SMoGModel
+
+    real, passes = SMoGModel.decode, []
+
+    def counting_decode(self, latent, *args, **kwargs):
+        passes.append(latent.shape[0])
+        return real(self, latent, *args, **kwargs)
+
+    monkeypatch.setattr(SMoGModel, "decode", counting_decode)
+    monkeypatch.setattr(config, "MAX_FRAMES_PER_PASS", 60)  # two 1-second clips at the tiny model's 30 fps
+    assert generate(ckpt, prompt_file, tmp_path / "bounded", "--num_samples", 5) == 0
+    assert passes == [2, 2, 1, 2, 2, 1]
+    whole, bounded = manifest(tmp_path / "whole")["items"], manifest(tmp_path / "bounded")["items"]
+    assert [i["joints"] for i in whole] == [i["joints"] for i in bounded] and len(whole) == 10
+    for a in whole:  # the same latents; decoding in smaller batches may differ in the last bits only
+        np.testing.assert_allclose(np.load(tmp_path / "bounded" / a["joints"]),
+                                   np.load(tmp_path / "whole" / a["joints"]), atol=1e-4)
+    passes.clear()  # interpolation stops (and edits) go through the same bound
+    table = write(tmp_path / "t.csv", "start,end,duration\nwalk,run,1\n")
+    assert run(motion_interpolation.main, ckpt, "--input_file", table, "--output_dir", tmp_path / "stops",
+               "--no_animation", "--num_stops", 5) == 0
+    assert passes == [2, 2, 1] and len(manifest(tmp_path / "stops")["items"]) == 5
+
+
+def test_non_finite_motion_is_refused_naming_the_prompt(ckpt, tmp_path, monkeypatch, capsys):
+    """A motion with NaN is never written: exit 2 naming the prompt's line; earlier prompts stay."""
+    from src.models.smog import SMoGModel
+
+    real = SMoGModel.generation_latents
+
+    def nan_for_bad(self, texts, *args, **kwargs):
+        latents = real(self, texts, *args, **kwargs)
+        return latents * float("nan") if texts == ["a bad one"] else latents
+
+    monkeypatch.setattr(SMoGModel, "generation_latents", nan_for_bad)
+    prompt_file = write(tmp_path / "p.txt", "walk#0.5\na bad one#0.5\njump#0.5\n")
+    out = tmp_path / "o"
+    assert generate(ckpt, prompt_file, out) == errors.EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert f"{prompt_file}:2" in err and "'a bad one'" in err and "non-finite" in err and "Traceback" not in err
+    assert sorted(p.name for p in out.iterdir()) == ["00_walk_s0.bvh", "00_walk_s0.npy", "00_walk_s0.npz"]
+
+
+def test_overwrite_removes_the_previous_runs_files(ckpt, tmp_path):
+    """--overwrite leaves no file of the earlier run that the new manifest does not list; files the
+    earlier manifest did not list (the user's) are kept."""
+    out = tmp_path / "o"
+    assert generate(ckpt, write(tmp_path / "a.txt", "walk#0.5\njump#0.5\n"), out, "--num_samples", 2) == 0
+    (out / "notes.txt").write_text("mine")
+    assert generate(ckpt, write(tmp_path / "b.txt", "wave#0.5\n"), out, "--overwrite") == 0
+    listed = {item[k] for item in manifest(out)["items"] for k in ("joints", "smpl", "bvh")}
+    assert sorted(p.name for p in out.iterdir()) == sorted(listed | {"manifest.json", "notes.txt"})
 
 
 def test_missing_input_file(ckpt, tmp_path, capsys):

@@ -113,6 +113,109 @@ def test_resume_continues(run, db_path, tmp_path):
     assert resumed["train/total"] < (first["train/total"] + last["train/total"]) / 2
 
 
+def _weights_and_optimizer(path):
+    ckpt = torch.load(path, weights_only=True)
+    return ckpt["state_dict"], ckpt["optimizer"]["state"]
+
+
+def test_resume_is_exact(db_path, tmp_path):
+    """Two epochs equal epoch 1 + --resume, bit for bit: the checkpoint restores torch, numpy,
+    python and DataLoader generator states (dropout, mirroring, windows, shuffling and the worker
+    seeds all draw from them; one worker process here, started afresh each epoch)."""
+    argv = data_args(db_path) + TINY_ARGS + ["--batch_size", "4", "--snapshot", "1", "--dropout", "0.1",
+                                             "--caption_augment", "0.5", "--num_workers", "1"]
+    assert main(argv + ["--folder", str(tmp_path / "whole"), "--num_epochs", "2"]) == 0
+    # what a run stopped after epoch 1 leaves: its epoch-1 checkpoint (same --num_epochs, so same schedule);
+    # the resumed run starts with empty text-feature caches, as a new process would
+    from src.models import backbones
+    for backbone in backbones._TEXT_CACHE.values():
+        backbone.clear_cache()
+    assert main(argv + ["--folder", str(tmp_path / "resumed"), "--num_epochs", "2",
+                        "--resume", str(tmp_path / "whole" / "checkpoint_0001.pth.tar")]) == 0
+    whole, whole_opt = _weights_and_optimizer(tmp_path / "whole" / "checkpoint_0002.pth.tar")
+    resumed, resumed_opt = _weights_and_optimizer(tmp_path / "resumed" / "checkpoint_0002.pth.tar")
+    assert whole.keys() == resumed.keys()
+    assert all(torch.equal(whole[k], resumed[k]) for k in whole)
+    assert all(torch.equal(whole_opt[i]["exp_avg_sq"], resumed_opt[i]["exp_avg_sq"]) for i in whole_opt)
+    same = lambda row: {k: v for k, v in row.items() if k != "train/samples_per_s"}  # noqa: E731 (a timing)
+    assert same(read_losses(tmp_path / "whole")[1]) == same(read_losses(tmp_path / "resumed")[0])
+
+
+class _WritesMarker:
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
+
+
+def test_resume_of_unusable_files_says_what_they_are(run, db_path, tmp_path, capsys):
+    """Each unusable --resume file: exit 3 and one line naming it and what it is; never a traceback,
+    never PyTorch's advice to turn weights_only off; nothing in a pickled file runs."""
+    good = (run / "checkpoint_0005.pth.tar").read_bytes()
+    marker = tmp_path / "marker"
+    files = {"empty.pth.tar": (b"", "empty file"),
+             "notes.pth.tar": (b"epoch 5, loss 0.3\n", "text file"),
+             "random.pth.tar": (bytes(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8)),
+                                "not a PyTorch file"),
+             "truncated.pth.tar": (good[: len(good) // 2], "truncated or corrupt")}
+    for name, (content, _) in files.items():
+        (tmp_path / name).write_bytes(content)
+    torch.save({"format": "smog-ckpt-v1", "payload": _WritesMarker(marker)}, tmp_path / "code.pth.tar")
+    files["code.pth.tar"] = (None, "pickled objects other than tensors")
+    from prepare.export_model import main as export_main
+    assert export_main([str(run / "checkpoint_0005.pth.tar"), str(tmp_path / "exported.pth.tar")]) == 0
+    files["exported.pth.tar"] = (None, "exported model without optimizer state")
+    from src.models.checkpoint import save_pretrained
+    save_pretrained(SMoGModel.from_checkpoint(run / "checkpoint_0005.pth.tar")[0], tmp_path / "pretrained")
+    files["pretrained"] = (None, "pretrained folder, an export without optimizer state")
+    capsys.readouterr()
+    for i, (name, (_, what)) in enumerate(files.items()):
+        argv = data_args(db_path) + TINY_ARGS + ["--folder", str(tmp_path / f"out{i}"),
+                                                 "--resume", str(tmp_path / name)]
+        assert main(argv) == 3, name
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and str(tmp_path / name) in err and what in err, err
+        assert "Traceback" not in err and "weights_only" not in err, err
+    assert not marker.exists()
+
+
+def test_new_run_into_a_run_folder_is_refused_unless_overwrite(run, db_path, tmp_path, capsys):
+    """A folder holding another run is refused (exit 2, nothing touched); --overwrite deletes that
+    run's files (not the user's) first; temporary files of killed saves are removed at start."""
+    folder = tmp_path / "old"
+    shutil.copytree(run, folder)
+    (folder / "notes.txt").write_text("mine")
+    stale = folder / ".checkpoint_0006.pth.tar.k1ll3d.tmp"
+    stale.write_bytes(b"half a checkpoint")
+    before = sorted(p.name for p in folder.iterdir())
+    argv = data_args(db_path) + TINY_ARGS + LEARNING_ARGS + ["--folder", str(folder), "--num_epochs", "1"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert str(folder) in err and "--overwrite" in err and "--resume" in err
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert main(argv + ["--overwrite"]) == 0
+    assert sorted(p.name for p in folder.glob("checkpoint_*")) == ["checkpoint_0001.pth.tar"]
+    assert [r["epoch"] for r in read_losses(folder)] == [1]
+    assert (folder / "notes.txt").read_text() == "mine" and not stale.exists()
+    with pytest.raises(SystemExit):  # --overwrite would delete what --resume continues
+        parse_training_args(["--overwrite", "--resume", str(folder / "checkpoint_0001.pth.tar")])
+
+
+def test_atomic_saves_fsync_before_the_rename(tmp_path, monkeypatch):
+    """The data reaches the disk before the rename, the rename before the call returns."""
+    from src.utils import fileio
+
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(fileio.os, "fsync", lambda fd: events.append(("fsync", os.path.isdir(f"/proc/self/fd/{fd}")))
+                        or real_fsync(fd))
+    monkeypatch.setattr(fileio.os, "replace", lambda a, b: events.append(("replace", None)) or real_replace(a, b))
+    fileio.write_text_atomic(tmp_path / "a.txt", "done")
+    assert events == [("fsync", False), ("replace", None), ("fsync", True)]
+    assert (tmp_path / "a.txt").read_text() == "done" and not list(tmp_path.glob(".*.tmp"))
+
+
 def test_resume_with_another_architecture_fails_clearly(run, db_path, tmp_path, capsys):
     argv = data_args(db_path) + TINY_ARGS + LEARNING_ARGS + ["--folder", str(tmp_path), "--num_epochs", "9",
                                                              "--resume", str(run / "checkpoint_0005.pth.tar")]

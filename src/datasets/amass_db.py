@@ -6,6 +6,7 @@ sequence, in AMASS's official split by subset (``AMASS_SPLITS``). ``parse_split`
 resamples each file (``formats.amass_io``); an unusable file is skipped with its reason.
 """
 
+import contextlib
 import math
 import sys
 import time
@@ -17,7 +18,7 @@ from tqdm import tqdm
 
 from src.datasets.formats import amass_io, babel, db
 from src.errors import BadInputError
-from src.utils.fileio import write_text_atomic
+from src.utils.fileio import atomic_path, write_text_atomic
 
 # AMASS's official split (SPEC §2), by subset folder, case-insensitive; newer releases name
 # some subsets differently (Transitions, SSM, HDM05, MoSh). Every other subset is train.
@@ -114,6 +115,9 @@ def format_log(args, counts: dict, skipped: list, notes: list, paths: list) -> s
         hours = frames / args.target_fps / 3600
         lines.append(f"{split}: {num} sequences, {frames} frames ({hours:.2f} h), {segs} segments")
     lines += [f"wrote {p}" for p in paths]
+    empty = [split for split, (num, _, _) in counts.items() if num == 0]
+    if empty:
+        lines.append(f"warning: no sequence in split(s) {', '.join(empty)}")
     lines.append(f"skipped {len(skipped)}" + "".join(f"\n  {r}: {n}" for r, n in sorted(reasons.items())))
     lines += [f"{path}\t{reason}\t{detail}" for path, reason, detail in skipped]
     return "\n".join(lines) + "\n"
@@ -132,6 +136,11 @@ def build_db(args) -> None:
     if not input_dir.is_dir():
         raise BadInputError(f"AMASS directory {input_dir} not found (expected <subset>/<subject>/*.npz, see data/README.md)")
     splits = list(dict.fromkeys(db.canonical_split(s) for s in args.splits))
+    targets = {split: output_dir / db.db_filename(args.dataset_name, args.target_fps, split) for split in splits}
+    present = [path for path in targets.values() if path.exists()]
+    if present and not args.overwrite:
+        raise BadInputError(f"{output_dir} already holds a db ({', '.join(p.name for p in present)}); pass --overwrite "
+                            "to replace it, or choose another --output_dir")
     # Each file is a few small tensors: extra intra-op threads only add synchronisation cost
     # (measured 10-30x slower with 2 threads on a busy machine).
     torch.set_num_threads(1)
@@ -158,14 +167,21 @@ def build_db(args) -> None:
     else:
         plan = plan_amass(files, babel_seqs, args.quick_run)
 
-    counts, paths = {}, []
-    for split in splits:
-        writer = db.DbWriter(args.dataset_name, args.target_fps)
-        parse_split(writer, input_dir, plan.get(split, []), args.target_fps, skipped, desc=split)
-        counts[split] = (len(writer), writer.num_frames, len(writer.seg_text))
-        path = output_dir / db.db_filename(args.dataset_name, args.target_fps, split)
-        writer.save(path)
-        paths.append(path)
+    counts, paths = {}, list(targets.values())
+    # Each split is written to a temporary file as it is parsed (one split in memory at a time);
+    # they replace the named files together at the end, and not at all when nothing was usable.
+    with contextlib.ExitStack() as staged:
+        for split in splits:
+            writer = db.DbWriter(args.dataset_name, args.target_fps)
+            parse_split(writer, input_dir, plan.get(split, []), args.target_fps, skipped, desc=split)
+            counts[split] = (len(writer), writer.num_frames, len(writer.seg_text))
+            writer.save(staged.enter_context(atomic_path(targets[split])))
+        if not any(n for n, _, _ in counts.values()):
+            reasons = Counter(reason for _, reason, _ in skipped)
+            raise BadInputError(f"no usable sequence in {input_dir} for splits {', '.join(splits)}"
+                                + (f" (skipped {len(skipped)}: " + ", ".join(f"{r} {n}" for r, n in sorted(
+                                    reasons.items())) + f"; first: {' '.join(skipped[0])})" if skipped else "")
+                                + f"; nothing was written in {output_dir}")
 
     log = format_log(args, counts, skipped, notes, paths)
     write_text_atomic(output_dir / "parse_log.txt", log)

@@ -10,8 +10,9 @@ Writes ``<output_dir>/<dataset>_<fps>fps_{train,val,test}.pt``, plus ``parse_log
 and every skipped file) and ``skipped.tsv`` (path, reason, detail). A file that cannot be used is
 skipped with its reason; the run goes on.
 
-Exit codes as every command (``src.errors``): 0 done, 2 unusable options or input folders. The work
-is ``src.datasets.amass_db.build_db``.
+Exit codes as every command (``src.errors``): 0 done, 2 unusable options or input folders, no usable
+sequence at all (then nothing is written), or a db already in ``--output_dir`` without ``--overwrite``.
+The work is ``src.datasets.amass_db.build_db``.
 """
 
 import sys

@@ -4,7 +4,8 @@
         --output_dir data/cmu_bvh [--fps_override 60 | 60_01=60 ...] [--target_fps 30]
 
 How files are matched, retargeted and labelled: ``src.datasets.formats.cmu_bvh``. Exit codes as every
-command (``src.errors``): 0 done, 2 unusable options or inputs (also when no file could be imported).
+command (``src.errors``): 0 done, 2 unusable options or inputs (also when no file could be imported:
+then nothing is written), or an output folder holding an import without ``--overwrite``.
 """
 
 import logging
@@ -31,15 +32,15 @@ def _import(args) -> None:
         if not (0 <= args.val_fraction and 0 <= args.test_fraction and args.val_fraction + args.test_fraction <= 1):
             raise ValueError("--val_fraction and --test_fraction must be >= 0 and sum to at most 1")
         summary = import_directory(args.input_dir, args.output_dir, args.labels, overrides, args.target_fps,
-                                   args.val_fraction, args.test_fraction)
+                                   args.val_fraction, args.test_fraction, args.overwrite)
+    except BadInputError:
+        raise
     except (FileNotFoundError, ValueError) as err:
         raise BadInputError(str(err)) from None
     print(f"wrote {len(summary.written)} motions under {Path(args.output_dir) / 'CMU_BVH'}")
     print(f"wrote BABEL-style labels: {', '.join(str(p) for p in summary.babel_files)}")
     for name, reason in summary.skipped:
         print(f"skipped {name}: {reason}")
-    if not summary.written:
-        raise BadInputError(f"no motion of {args.input_dir} could be imported")
 
 
 if __name__ == "__main__":

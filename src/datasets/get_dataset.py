@@ -21,6 +21,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Dict, Optional, Sequence
 
+import torch
 from torch.utils.data import DataLoader, WeightedRandomSampler
 
 from src import config
@@ -169,20 +170,27 @@ def _joint_datasets(opt, splits):
 
 def make_dataloader(dataset: WindowedTextDataset, batch_size: int, train: bool, num_workers: int = 0,
                     sequence_weighting: str = "none", pin_memory: bool = False, sampler=None,
-                    drop_last: Optional[bool] = None) -> DataLoader:
+                    drop_last: Optional[bool] = None, generator: Optional[torch.Generator] = None,
+                    persistent_workers: Optional[bool] = None) -> DataLoader:
     """A DataLoader over ``dataset`` with ``collate``; training shuffles (or weights by length) and
     drops the last incomplete batch.
 
     Args:
         sampler: a ready sampler (the distributed ones of ``src.train``), used instead of the above.
         drop_last: default: in training, when the dataset holds at least one full batch.
+        generator: the generator of the shuffling order and of the workers' seeds (default: drawn
+            from torch's global one); training passes its own, to save and restore its state.
+        persistent_workers: keep workers across epochs (default: when there are workers).
     """
     if sequence_weighting not in ("none", "length"):
         raise ValueError(f"sequence_weighting {sequence_weighting!r}: none or length")
     if sampler is None and train and sequence_weighting == "length":
-        sampler = WeightedRandomSampler(dataset.sequence_weights(), num_samples=len(dataset), replacement=True)
+        sampler = WeightedRandomSampler(dataset.sequence_weights(), num_samples=len(dataset), replacement=True,
+                                        generator=generator)
     if drop_last is None:
         drop_last = train and len(dataset) >= batch_size
+    if persistent_workers is None:
+        persistent_workers = num_workers > 0
     return DataLoader(dataset, batch_size=batch_size, shuffle=train and sampler is None, sampler=sampler,
-                      collate_fn=collate, num_workers=num_workers, drop_last=drop_last,
-                      persistent_workers=num_workers > 0, pin_memory=pin_memory)
+                      collate_fn=collate, num_workers=num_workers, drop_last=drop_last, generator=generator,
+                      persistent_workers=persistent_workers and num_workers > 0, pin_memory=pin_memory)

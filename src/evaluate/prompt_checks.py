@@ -34,12 +34,16 @@ def run(checkpoint, num_samples: int, seed: int, duration: float, device, prompt
         model = SMoG.from_pretrained(checkpoint, device=device)
     except ModelLoadError as err:
         raise ModelFilesError(str(err)) from None
-    motions = model.generate([p for p, _ in pairs], duration=duration, num_samples=num_samples, seed=seed)
-    rows = []
-    for i, (prompt, signature) in enumerate(pairs):
-        results = [signatures.check(m, signature) for m in motions[i * num_samples:(i + 1) * num_samples]]
-        rows.append((prompt, signature, sum(ok for ok, _ in results), len(results), [m for _, m in results]))
-    return rows
+    # Checked as they come, in decoder passes of at most MAX_FRAMES_PER_PASS frames: only the
+    # measurements are kept, so memory does not grow with the prompts or --num_samples.
+    per_pass = max(1, config.MAX_FRAMES_PER_PASS // model.num_frames(duration))
+    results = [[] for _ in pairs]
+    for chunk in model.generate_clip_chunks([p for p, _ in pairs], duration, num_samples, seed=seed,
+                                            max_sequences=per_pass):
+        for i, _, clip in chunk:
+            results[i].append(signatures.check(clip.joints, pairs[i][1]))
+    return [(prompt, signature, sum(ok for ok, _ in checks), len(checks), [m for _, m in checks])
+            for (prompt, signature), checks in zip(pairs, results)]
 
 
 def summary(rows) -> dict:

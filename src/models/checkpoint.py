@@ -15,7 +15,6 @@ import argparse
 import json
 import pickle
 import warnings
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -150,13 +149,14 @@ def _plain(value):
 
 
 def save_checkpoint(path, model, optimizer=None, scheduler=None, epoch: Optional[int] = None,
-                    opt=None, extra: Optional[dict] = None) -> Path:
+                    opt=None, extra: Optional[dict] = None, rng: Optional[list] = None) -> Path:
     """Write a self-describing training checkpoint atomically.
 
     Contents: ``format`` ("smog-ckpt-v1"), ``model_config`` (``ModelConfig.to_dict()``),
     ``state_dict``, ``stats`` ({"mean", "std"} (J, C)), ``optimizer``, ``scheduler`` (state dicts or
     None), ``epoch``, ``opt`` (all training options), ``seed`` (``opt["seed"]``), ``torch_version``,
-    ``extra``.
+    ``extra``, ``rng`` (training checkpoints: the random-generator states of every process,
+    ``src.train.rng_state``; None in exports).
     """
     opt = _plain(dict(vars(opt) if isinstance(opt, argparse.Namespace) else (opt or {})))
     ckpt = {
@@ -171,6 +171,7 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, epoch: Optional
         "seed": opt.get("seed"),
         "torch_version": str(torch.__version__),
         "extra": _plain(extra or {}),
+        "rng": rng,
     }
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -195,14 +196,44 @@ def save_pretrained(model, directory, half: bool = False) -> Path:
 
 
 # ------------------------------------------------------------------ reading
-_UNREADABLE = (OSError, RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError)
+_ZIP_MAGIC = b"PK\x03\x04"  # torch.save's format: a zip archive
+_PICKLE_MAGIC = b"\x80"      # the legacy torch.save format starts with a pickle protocol opcode
+
+
+def _what_it_is(path: Path) -> str:
+    """A few words on what an unreadable file is, from its first bytes (for the error message)."""
+    size = path.stat().st_size
+    if size == 0:
+        return "an empty file (0 bytes)"
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if head.startswith(_ZIP_MAGIC):
+        return f"a truncated or corrupt PyTorch file ({size} bytes)"
+    if head.startswith(_PICKLE_MAGIC):
+        return f"a corrupt or foreign pickle file ({size} bytes)"
+    try:
+        head.decode("utf-8")
+        return f"a text file ({size} bytes), not a checkpoint"
+    except UnicodeDecodeError:
+        return f"not a PyTorch file ({size} bytes of unrecognised content)"
 
 
 def _torch_load(path: Path, device):
+    """``torch.load`` with weights_only (no code runs); CheckpointFormatError saying what the file is."""
+    with open(path, "rb") as f:
+        head = f.read(len(_ZIP_MAGIC))
+    if not (head.startswith(_ZIP_MAGIC) or head.startswith(_PICKLE_MAGIC)):  # empty, text, random bytes
+        raise CheckpointFormatError(f"cannot load checkpoint {path}: {_what_it_is(path)}")
     try:
         return torch.load(path, map_location=device, weights_only=True)
-    except _UNREADABLE as err:
-        raise CheckpointFormatError(f"cannot load checkpoint {path}: {err}") from None
+    except pickle.UnpicklingError:
+        # weights_only refused an object that is not a tensor or plain value. PyTorch's message
+        # suggests weights_only=False, which would run whatever the file holds: not an option here.
+        raise CheckpointFormatError(f"cannot load checkpoint {path}: it holds pickled objects other than tensors "
+                                    "and plain values (refused without running them; SMoG checkpoints hold "
+                                    "none)") from None
+    except Exception:  # noqa: BLE001 - any failure to read a user's file is that file's fault (truncated, corrupt)
+        raise CheckpointFormatError(f"cannot load checkpoint {path}: {_what_it_is(path)}") from None
 
 
 def _config_of(raw, path: Path) -> ModelConfig:
@@ -270,18 +301,43 @@ def backbones_for(files: ModelFiles, device="cpu", clip_path=None) -> Backbones:
                                        f"which cannot be loaded here: {err}") from None
 
 
-def load_checkpoint(path, model, device="cpu", strict: bool = True) -> tuple:
+def read_resumable_checkpoint(path, device="cpu") -> dict:
+    """The dict of a training checkpoint that a run can continue from (``--resume``).
+
+    Raises:
+        CheckpointNotFoundError, CheckpointFormatError: one line naming ``path`` and what it is (no
+            file, a folder, unreadable, not a SMoG checkpoint, an export without optimizer state).
+    """
+    path = Path(path)
+    if path.is_dir():
+        if (path / PRETRAINED_CONFIG).is_file():
+            raise CheckpointFormatError(f"{path} is a pretrained folder, an export without optimizer state: it cannot "
+                                        "be resumed; use --init_from to fine-tune from it")
+        raise CheckpointFormatError(f"{path} is a folder, not a training checkpoint file (checkpoint_XXXX.pth.tar)")
+    ckpt = read_checkpoint(path, device)
+    if ckpt.get("optimizer") is None or ckpt.get("scheduler") is None or ckpt.get("epoch") is None:
+        exported = ckpt.get("extra", {}).get("exported_from") if isinstance(ckpt.get("extra"), dict) else None
+        raise CheckpointFormatError(
+            f"{path} is an exported model without optimizer state"
+            + (f" (exported from {exported})" if exported else "")
+            + ": it cannot be resumed; use --init_from to fine-tune from it, or --resume the training checkpoint")
+    return ckpt
+
+
+def load_checkpoint(path, model, device="cpu", strict: bool = True, ckpt: Optional[dict] = None) -> tuple:
     """Load a training checkpoint's weights into ``model`` (resuming a run).
 
     Args:
         path: a ``save_checkpoint`` file.
+        ckpt: its dict when already read (``read_resumable_checkpoint``), so it is not read twice.
         model: the model to load into (its own config; the file's is used in the message only).
         strict: refuse any key mismatch (CheckpointMismatchError listing the keys); False loads
             what fits and warns with the same list.
     Returns:
         (model in eval mode, checkpoint dict).
     """
-    files = read_model_files(path, device)
+    files = read_model_files(path, device) if ckpt is None else ModelFiles(
+        _config_of(ckpt["model_config"], Path(path)), ckpt["state_dict"], f"checkpoint {path}", ckpt)
     if files.checkpoint is None:
         raise CheckpointFormatError(f"{path} is a pretrained folder, not a training checkpoint")
     load_state_dict_checked(model, files.state_dict, strict, source=files.source, saved_config=files.config)

@@ -13,6 +13,7 @@ parsing a command's arguments stays fast.
 """
 
 import dataclasses
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, List, Mapping, Optional, Tuple
 
@@ -381,6 +382,13 @@ def _from_flat(flat: dict) -> dict:
     where["arch"] = "kan"
     out["sizes"]["logvar_head"] = False
     for key, value in flat.items():
+        if key == "text_backbone_kwargs" and value:
+            # Files of the first versions could name a local text-model folder here, which the loader
+            # then read. A checkpoint from elsewhere must not choose what is read from this machine:
+            # the backbone is chosen by name, its weights come from the places README lists.
+            warnings.warn(f"model config: text_backbone_kwargs {value!r} ignored: a checkpoint names its text "
+                          "backbone only (minilm or clip); local weights come from the installed package, "
+                          "--clip_path, $SMOG_CLIP_PATH or models/", stacklevel=3)
         if key in _FLAT_IGNORED or key == "version":
             continue
         if key == "modelname":

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from src import config
+from src.errors import ModelFilesError
 from src.motion import forward_kinematics
 from src.utils import rotation
 
@@ -64,10 +65,48 @@ class _ChumpyArray:
         self.__dict__.update(state if isinstance(state, dict) else {"x": state})
 
 
+class UntrustedModelFileError(ModelFilesError):
+    """An SMPL pickle that asks for something an official model file never holds (refused unrun)."""
+
+
+# What official SMPL pickles (and this project's tiny test files) reference: numpy arrays, dtypes and
+# scalars (numpy 1 and 2 module names, protocols 2-5), scipy's sparse J_regressor, the python-2
+# object reconstruction that scipy's matrices go through, and protocol 2's bytes decoding. Anything
+# else in a pickle could run code on load (users fetch these files from third-party mirrors), so it
+# is refused. chumpy classes are stubbed by ``_ChumpyArray``, which only keeps its state.
+_SMPL_PICKLE_ALLOWED = {
+    (numpy_module, name)
+    for numpy_module in ("numpy.core.multiarray", "numpy._core.multiarray")
+    for name in ("_reconstruct", "scalar")
+} | {
+    ("numpy", "ndarray"), ("numpy", "dtype"),
+    ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
+    ("copy_reg", "_reconstructor"), ("copyreg", "_reconstructor"),
+    ("__builtin__", "object"), ("builtins", "object"),
+    ("_codecs", "encode"),  # how protocol 2 stores Python 3 bytes (numpy's raw data): a pure function
+} | {
+    (f"scipy.sparse{sub}", cls) for sub in ("", ".csc", "._csc", ".csr", "._csr", ".coo", "._coo")
+    for cls in ("csc_matrix", "csr_matrix", "coo_matrix")
+}
+
+
 class _SMPLUnpickler(pickle.Unpickler):
+    """Unpickles official SMPL ``.pkl`` files with an allow-list (``_SMPL_PICKLE_ALLOWED``)."""
+
+    def __init__(self, file, path: Path):
+        super().__init__(file, encoding="latin1")
+        self.path = path
+
     def find_class(self, module, name):
-        if module.startswith("chumpy"):
+        if module == "chumpy" or module.startswith("chumpy."):
             return _ChumpyArray
+        if (module, name) not in _SMPL_PICKLE_ALLOWED:
+            raise UntrustedModelFileError(
+                f"{self.path}: refused to load: the pickle asks for {module}.{name}, which an SMPL model file "
+                f"never holds (only numpy/scipy arrays and chumpy objects are allowed, as loading anything else "
+                f"could run code). Download the file again from smpl.is.tue.mpg.de.")
+        if module.startswith("numpy.core") and hasattr(np, "_core"):  # numpy 2 moved numpy.core to numpy._core
+            module = "numpy._core" + module[len("numpy.core"):]
         return super().find_class(module, name)
 
 
@@ -80,7 +119,12 @@ def _to_numpy(value):
 
 
 def read_smpl_model_file(path: Path) -> dict:
-    """Read an SMPL ``.pkl`` or SMPL+H ``.npz`` into plain numpy arrays (no chumpy needed)."""
+    """Read an SMPL ``.pkl`` or SMPL+H ``.npz`` into plain numpy arrays (no chumpy needed).
+
+    Raises:
+        MissingBodyModelError: no file at ``path``.
+        UntrustedModelFileError: a pickle referencing anything but the allowed numpy/scipy types.
+    """
     path = Path(path)
     if not path.is_file():
         raise MissingBodyModelError(path)
@@ -88,7 +132,9 @@ def read_smpl_model_file(path: Path) -> dict:
         with np.load(path, allow_pickle=False) as data:
             return {k: np.asarray(data[k]) for k in data.files}
     with open(path, "rb") as f:
-        raw = _SMPLUnpickler(f, encoding="latin1").load()
+        raw = _SMPLUnpickler(f, path).load()
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: not an SMPL model file (a pickled {type(raw).__name__}, expected a dict)")
     return {k: _to_numpy(v) for k, v in raw.items() if not isinstance(v, str)}
 
 

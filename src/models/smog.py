@@ -418,18 +418,24 @@ class SMoGModel(nn.Module):
                 lengths = lengths.expand(len(texts))
             assert lengths.numel() == len(texts), (lengths.numel(), len(texts))
             index = torch.arange(len(texts), device=self.device).repeat_interleave(num_samples)
-            if seed is None or np.isscalar(seed):
-                generator = None if seed is None else torch.Generator(device=self.device).manual_seed(int(seed))
-                repeated = [texts[i] for i in index.tolist()]
-                latent = self.encode_text(repeated, sample=True, temperature=temperature, generator=generator)["latent"]
-            else:
-                assert len(seed) == len(texts), (len(seed), len(texts))
-                latent = torch.cat([self._sample_latents(out, num_samples, int(s), temperature)
-                                    for out, s in zip(self._split_text_outputs(texts), seed)])
+            latent = self.generation_latents(texts, num_samples, seed, temperature)
             feats, mask = self.decode(latent, lengths[index])
             return {"features": feats, "mask": mask, "lengths": lengths[index], "text_index": index}
         finally:
             self.train(was_training)
+
+    def generation_latents(self, texts: Sequence[str], num_samples: int = 1, seed=None,
+                           temperature: float = 1.0) -> torch.Tensor:
+        """(N * S, D) decoder latents of ``generate`` (its arguments), caption-major; decoding them
+        in slices gives the same motions as one ``generate`` call, up to the rounding of batching."""
+        texts = list(texts)
+        if seed is None or np.isscalar(seed):
+            generator = None if seed is None else torch.Generator(device=self.device).manual_seed(int(seed))
+            repeated = [text for text in texts for _ in range(num_samples)]
+            return self.encode_text(repeated, sample=True, temperature=temperature, generator=generator)["latent"]
+        assert len(seed) == len(texts), (len(seed), len(texts))
+        return torch.cat([self._sample_latents(out, num_samples, int(s), temperature)
+                          for out, s in zip(self._split_text_outputs(texts), seed)])
 
     def _split_text_outputs(self, texts: Sequence[str]) -> list:
         """Encode all captions at once; one {"mu": (1, D), "logvar": (1, D) | None} per caption."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from src import config
 from src.parser.base import add_device_args, add_seed_arg
-from src.parser.types import duration_arg, int_at_least, non_negative_float, positive_float
+from src.parser.types import duration_arg, float_in, int_at_least, int_in
 
 DEFAULT_STOPS = 5
 # text2motion: prompts per model call. 1 keeps every file byte-identical to earlier versions: a
@@ -34,8 +34,9 @@ def add_generation_args(parser: argparse.ArgumentParser, input_help: str) -> Non
     parser.add_argument("--duration", type=duration_arg, default=None,
                         help=f"seconds per motion, at most {config.MAX_DURATION_S:g} (default {config.DEFAULT_DURATION_S:g}; "
                              "a line's own duration wins)")
-    parser.add_argument("--fps", type=positive_float, default=None,
-                        help="frame rate of the written files (default: the model's; other rates are resampled)")
+    parser.add_argument("--fps", type=float_in(*config.OUTPUT_FPS_RANGE), default=None,
+                        help=f"frame rate of the written files, {config.OUTPUT_FPS_RANGE[0]:g}-"
+                             f"{config.OUTPUT_FPS_RANGE[1]:g} (default: the model's; other rates are resampled)")
     parser.add_argument("--overwrite", action="store_true", help="replace files that already exist")
     parser.add_argument("--no_animation", action="store_true", help="skip the GIF/MP4 animations (much faster)")
     parser.add_argument("--jointstype", choices=("smpl",), default="smpl",
@@ -50,13 +51,17 @@ def text2motion_parser() -> argparse.ArgumentParser:
                                                  "'text#seconds' for a duration of its own).")
     add_generation_args(parser, "prompt file: one prompt per line, 'text#seconds' sets that prompt's duration "
                                 "in seconds, '#' starts a comment line")
-    parser.add_argument("--num_samples", "--num_samples_per_action", dest="num_samples", type=int_at_least(1),
-                        default=1, help="motions per prompt (they differ for variational models)")
-    parser.add_argument("--temperature", type=non_negative_float, default=1.0,
-                        help="scale of the sampling noise of variational models (0 = the mean motion)")
-    parser.add_argument("--batch_size", type=int_at_least(1), default=DEFAULT_BATCH_PROMPTS,
-                        help="prompts per model call, written before the next call (default %(default)s: files "
-                             "byte-identical to one call per prompt; larger is faster, moves joints by up to ~4e-5 m)")
+    parser.add_argument("--num_samples", "--num_samples_per_action", dest="num_samples",
+                        type=int_in(1, config.MAX_SAMPLES_PER_PROMPT), default=1,
+                        help=f"motions per prompt, at most {config.MAX_SAMPLES_PER_PROMPT} (they differ for "
+                             "variational models)")
+    parser.add_argument("--temperature", type=float_in(*config.TEMPERATURE_RANGE), default=1.0,
+                        help=f"scale of the sampling noise of variational models, {config.TEMPERATURE_RANGE[0]:g}-"
+                             f"{config.TEMPERATURE_RANGE[1]:g} (0 = the mean motion)")
+    parser.add_argument("--batch_size", type=int_in(1, config.MAX_PROMPTS_PER_CALL), default=DEFAULT_BATCH_PROMPTS,
+                        help=f"prompts per model call, at most {config.MAX_PROMPTS_PER_CALL}, written before the next "
+                             "call (default %(default)s: files byte-identical to one call per prompt; larger is "
+                             "faster, moves joints by up to ~4e-5 m)")
     return parser
 
 
@@ -71,8 +76,9 @@ def motion_interpolation_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m src.visualize.motion_interpolation",
                                      description="Interpolate between two texts or motions in the latent space.")
     add_generation_args(parser, "CSV table with columns start,end[,duration]; cells are captions or .npz motion files")
-    parser.add_argument("--num_stops", type=int_at_least(2), default=DEFAULT_STOPS,
-                        help="motions per row, ends included (default %(default)s)")
+    parser.add_argument("--num_stops", type=int_in(2, config.MAX_INTERPOLATION_STOPS), default=DEFAULT_STOPS,
+                        help=f"motions per row, ends included, at most {config.MAX_INTERPOLATION_STOPS} "
+                             "(default %(default)s)")
     return parser
 
 
@@ -80,14 +86,14 @@ def check_prompts_parser(description: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m src.visualize.check_prompts", description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("checkpoint", nargs="?", default=None, help="checkpoint (default: the shipped model)")
-    parser.add_argument("--num_samples", type=int, default=3)
-    parser.add_argument("--duration", type=float, default=config.DEFAULT_DURATION_S)
+    parser.add_argument("--num_samples", type=int_in(1, config.MAX_SAMPLES_PER_PROMPT), default=3)
+    parser.add_argument("--duration", type=duration_arg, default=config.DEFAULT_DURATION_S)
     parser.add_argument("--prompts", choices=("heldout", "training", "kit"), default="heldout",
                         help="held-out paraphrases, the built-in training captions of the same actions, "
                              "or real KIT-ML captions (development set)")
     parser.add_argument("--kit_annotations", type=Path, default=config.KIT_ANNOTATIONS,
                         help="KIT-ML annotations JSON for --prompts kit (default: %(default)s)")
-    parser.add_argument("--kit_max_per_signature", type=int, default=None,
+    parser.add_argument("--kit_max_per_signature", type=int_at_least(1), default=None,
                         help="--prompts kit: at most this many captions per signature (default 12)")
     add_seed_arg(parser, default=0)
     add_device_args(parser)
@@ -99,7 +105,7 @@ def anim_parser() -> argparse.ArgumentParser:
                                      description="Render a joints .npy (T, 22, 3), Y-up metres, "
                                                  "as a stick-figure GIF/MP4, or as a PNG strip of frames.")
     parser.add_argument("input", type=Path, help="float (T, J, 3) .npy, J = 22 or 24")
-    parser.add_argument("--fps", type=float, default=None,
+    parser.add_argument("--fps", type=float_in(*config.OUTPUT_FPS_RANGE), default=None,
                         help=f"frame rate of the file (a .npy does not store it; "
                              f"default {config.HUMANML3D_FPS:g}, HumanML3D's)")
     parser.add_argument("--out", type=Path, default=None,

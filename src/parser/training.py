@@ -28,7 +28,12 @@ def training_parser() -> argparse.ArgumentParser:
     run.add_argument("--warmup_steps", type=int, default=200)
     run.add_argument("--grad_clip", type=float, default=1.0, help="max gradient norm (0 = off)")
     run.add_argument("--snapshot", type=int, default=10, help="save a checkpoint every N epochs (and at the end)")
-    run.add_argument("--resume", type=Path, default=None, help="checkpoint to continue from (epoch, optimizer, scheduler)")
+    run.add_argument("--resume", type=Path, default=None,
+                     help="training checkpoint to continue from (epoch, optimizer, scheduler, random-generator "
+                          "states: the run continues exactly as if uninterrupted)")
+    run.add_argument("--overwrite", action="store_true",
+                     help="a --folder holding another run is refused; this deletes that run's checkpoints and logs "
+                          "first (not with --resume)")
     run.add_argument("--init_from", type=Path, default=None,
                      help="fine-tune: start from this checkpoint or pretrained directory (its architecture, feature "
                           "statistics and weights; the loss weights and dropouts of this command line). Epochs, "
@@ -60,6 +65,8 @@ def parse_training_args(argv=None) -> argparse.Namespace:
             parser.error(f"--{name} must be positive, got {getattr(opt, name)}")
     if opt.freeze != "none" and opt.init_from is None and opt.resume is None:
         parser.error(f"--freeze {opt.freeze} needs trained weights to keep: give --init_from (or --resume)")
+    if opt.overwrite and opt.resume is not None:
+        parser.error("--overwrite would delete the run that --resume continues: give one of them")
     if opt.lr <= 0:
         parser.error(f"--lr must be positive, got {opt.lr}")
     return opt

@@ -29,6 +29,30 @@ def fraction(value: str) -> float:
     return _number(value, lambda x: 0 <= x <= 1, "within [0, 1]")
 
 
+def float_in(low: float, high: float):
+    """An argparse type: finite numbers in [``low``, ``high``] (the ranges of ``src.config``)."""
+    def parse(value: str) -> float:
+        return _number(value, lambda x: low <= x <= high, f"within [{low:g}, {high:g}]")
+
+    parse.__name__ = f"number in [{low:g}, {high:g}]"
+    return parse
+
+
+def int_in(low: int, high: int):
+    """An argparse type: whole numbers in [``low``, ``high``]."""
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"{value!r} must be within [{low}, {high}]")
+        return number
+
+    parse.__name__ = f"int in [{low}, {high}]"
+    return parse
+
+
 def int_at_least(low: int):
     """An argparse type: whole numbers >= ``low``."""
     def parse(value: str) -> int:

@@ -15,13 +15,15 @@ from src.datasets.get_dataset import get_datasets, make_dataloader
 from src.models.architectures.kan import compile_kan_layers
 from src.errors import BadInputError
 from src.models.backbones import load_backbones
-from src.models.checkpoint import CheckpointMismatchError, CheckpointNotFoundError, load_checkpoint, save_checkpoint
+from src.models.checkpoint import (CheckpointMismatchError, CheckpointNotFoundError, load_checkpoint,
+                                   read_resumable_checkpoint, save_checkpoint)
 from src.models.config import ModelConfig
 from src.models.factory import build_model, build_model_from_init
 from src.models.image_encoders import clip_image_source
 from src.runtime import batch_to_device, resolve_device, seed_everything
-from src.train import distributed
+from src.train import distributed, rng_state
 from src.train.logger import LossLog, make_text_logger
+from src.train.run_folder import check_run_folder, prepare_run_folder
 from src.train.validation import validate
 from src.utils.fileio import write_text_atomic
 
@@ -53,17 +55,23 @@ def make_scheduler(optimizer, opt, steps_per_epoch: int):
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
 
 
-def make_loader(dataset, opt, shuffle: bool, info) -> DataLoader:
+def make_loader(dataset, opt, shuffle: bool, info, generator=None) -> DataLoader:
     """The training (``shuffle``) or evaluation loader; ``--sequence_weighting length`` draws
     training sequences with replacement in proportion to ``dataset.sequence_weights()``,
-    split over the processes under DDP."""
+    split over the processes under DDP.
+
+    ``generator`` (training) draws the shuffling order and each epoch's worker seeds; workers are
+    started afresh each epoch, so that the state saved in a checkpoint fixes the next epoch's
+    draws (persistent workers would carry their generators over from epoch to epoch).
+    """
     weighting = getattr(opt, "sequence_weighting", "none")
     sampler = None
     if info.enabled:
         sampler = (distributed.DistributedWeightedSampler(dataset.sequence_weights(), info, seed=opt.seed)
                    if shuffle and weighting == "length" else DistributedSampler(dataset, shuffle=shuffle, seed=opt.seed))
     return make_dataloader(dataset, opt.batch_size, train=shuffle, num_workers=opt.num_workers,
-                           sequence_weighting=weighting, sampler=sampler, drop_last=shuffle)
+                           sequence_weighting=weighting, sampler=sampler, drop_last=shuffle, generator=generator,
+                           persistent_workers=None if generator is None else False)
 
 
 def train(opt) -> Path:
@@ -72,17 +80,23 @@ def train(opt) -> Path:
     clip_path = getattr(opt, "clip_path", None)
     if ModelConfig.from_options(vars(opt)).losses.clip_image_losses:  # model-option errors before any data is read
         clip_image_source(clip_path)  # no CLIP weights: say so now, not after loading data
-    if opt.resume and not Path(opt.resume).is_file():
-        raise CheckpointNotFoundError(f"--resume {opt.resume}: checkpoint not found")
+    resume_ckpt = None
+    if opt.resume:
+        if not Path(opt.resume).exists():
+            raise CheckpointNotFoundError(f"--resume {opt.resume}: checkpoint not found")
+        resume_ckpt = read_resumable_checkpoint(opt.resume, "cpu")  # before any data: say what the file is now
     init_from = getattr(opt, "init_from", None)
     if init_from and not Path(init_from).exists():
         raise CheckpointNotFoundError(f"--init_from {init_from}: no such checkpoint or directory")
-    info, device = distributed.setup(device)
     folder = Path(opt.folder)
-    if info.is_main:
-        folder.mkdir(parents=True, exist_ok=True)
+    check_run_folder(folder, opt.resume, getattr(opt, "overwrite", False))
+    info, device = distributed.setup(device)
+    removed = prepare_run_folder(folder, opt.resume) if info.is_main else []
     distributed.barrier(info)
     log = make_text_logger(folder, info.rank)
+    if removed:
+        log.info(f"removed {len(removed)} file(s) of an earlier run or of killed saves: "
+                 + ", ".join(p.name for p in removed[:8]) + (" ..." if len(removed) > 8 else ""))
     seed_everything(opt.seed + info.rank)
 
     datasets = get_datasets(opt)
@@ -111,7 +125,8 @@ def train(opt) -> Path:
         log.info(f"--kan_compile: {compile_kan_layers(model)} KAN layers run through torch.compile")
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=opt.lr,
                                   weight_decay=opt.weight_decay)
-    train_loader = make_loader(datasets["train"], opt, shuffle=True, info=info)
+    loader_generator = torch.Generator().manual_seed(opt.seed + info.rank)
+    train_loader = make_loader(datasets["train"], opt, shuffle=True, info=info, generator=loader_generator)
     if len(train_loader) == 0:
         raise BadInputError(f"--batch_size {opt.batch_size} is larger than the training set "
                          f"({len(datasets['train'])} sequences); lower it")
@@ -119,7 +134,7 @@ def train(opt) -> Path:
     start_epoch = 1
     if opt.resume:
         try:
-            _, ckpt = load_checkpoint(opt.resume, model, device=device, strict=True)
+            _, ckpt = load_checkpoint(opt.resume, model, device=device, strict=True, ckpt=resume_ckpt)
         except CheckpointMismatchError as err:
             raise CheckpointMismatchError(f"--resume {opt.resume}: {err}\n(resume with the options the checkpoint "
                                           "was trained with; they are in its opt.yaml)") from None
@@ -127,6 +142,13 @@ def train(opt) -> Path:
         scheduler.load_state_dict(ckpt["scheduler"])
         start_epoch = int(ckpt["epoch"]) + 1
         log.info(f"resumed from {opt.resume} at epoch {start_epoch}")
+        saved_rng = rng_state.for_rank(ckpt.get("rng"), info)
+        if saved_rng is not None:  # the next epoch draws what it would have drawn without the interruption
+            rng_state.restore(saved_rng, loader_generator)
+        else:
+            log.warning(f"{opt.resume} holds no random-generator states for {info.world_size} process(es) (an older "
+                        "checkpoint, or another number of processes): the resumed run is reseeded from --seed and "
+                        "will not repeat the uninterrupted run exactly")
         if start_epoch > opt.num_epochs:
             log.warning(f"the checkpoint already has {start_epoch - 1} epochs (--num_epochs {opt.num_epochs}): "
                         "nothing to train; raise --num_epochs to continue")
@@ -147,6 +169,12 @@ def train(opt) -> Path:
     for epoch in range(start_epoch, opt.num_epochs + 1):
         if hasattr(train_loader.sampler, "set_epoch"):
             train_loader.sampler.set_epoch(epoch)
+        # The frozen text features of a caption differ in the last bits with the captions it was
+        # batched with; starting each epoch with an empty cache makes them depend on this epoch's
+        # batches only, so a resumed run computes what the uninterrupted one did (the built-in
+        # data's few hundred captions are encoded again in the first steps; rewordings never repeat).
+        if hasattr(getattr(model, "text_backbone", None), "clear_cache"):
+            model.text_backbone.clear_cache()
         model.train()
         sums, count, started = {}, 0, time.time()
         bar = tqdm(train_loader, desc=f"epoch {epoch}", disable=not (info.is_main and sys.stderr.isatty()), leave=False)
@@ -175,10 +203,13 @@ def train(opt) -> Path:
             logs = {**train_logs, **val_logs}
             losses.log(epoch, logs)
             log.info(f"epoch {epoch}/{opt.num_epochs} " + " ".join(f"{k}={v:.4g}" for k, v in sorted(logs.items())))
-            if epoch % opt.snapshot == 0 or epoch == opt.num_epochs:
+        if epoch % opt.snapshot == 0 or epoch == opt.num_epochs:
+            # after validation, which draws on the main process too: a resumed run starts from these states
+            states = rng_state.gather(rng_state.capture(loader_generator), info)
+            if info.is_main:
                 last = folder / f"checkpoint_{epoch:04d}.pth.tar"
                 save_checkpoint(last, model, optimizer, scheduler, epoch, vars(opt),
-                                extra={"seed": opt.seed, "world_size": info.world_size})
+                                extra={"seed": opt.seed, "world_size": info.world_size}, rng=states)
                 log.info(f"saved {last}")
         distributed.barrier(info)
     if losses is not None:

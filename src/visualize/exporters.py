@@ -216,6 +216,25 @@ def write_item(item: ExportItem, plan: OutputPlan, log: Callable[[str], None] = 
     return entry
 
 
+def previous_outputs(out_dir) -> List[Path]:
+    """The files that the manifest in ``out_dir`` lists (clips and grid), and the manifest itself:
+    what an earlier run wrote there. Only plain file names inside ``out_dir`` count, so an edited
+    manifest cannot point anywhere else; an unreadable manifest lists nothing but itself."""
+    out_dir = Path(out_dir)
+    manifest = out_dir / MANIFEST
+    if not manifest.is_file():
+        return []
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        names = [entry.get(kind) for entry in data.get("items") or [] for kind in SUFFIXES]
+        names += list((data.get("grid") or {}).values())
+    except (OSError, ValueError, AttributeError, TypeError):
+        names = []
+    files = [out_dir / name for name in names
+             if isinstance(name, str) and name == Path(name).name and name not in ("", ".", "..")]
+    return [path for path in dict.fromkeys(files) if path.is_file()] + [manifest]
+
+
 def finish_outputs(plan: OutputPlan, header: dict, entries: Sequence[dict], grid_items: Sequence[ExportItem],
                    grid_ncols: Optional[int] = None, log: Callable[[str], None] = print) -> Path:
     """Write the grid animation and, last, the manifest of a run whose clips are written.

@@ -7,10 +7,12 @@ failures are ``src.errors`` exceptions (2 bad input or outputs, 3 unusable check
 
 import argparse
 import contextlib
+import sys
 import warnings
 from pathlib import Path
 from typing import List, Optional, Sequence
 
+import numpy as np
 import torch
 
 from src import api, config
@@ -78,6 +80,12 @@ class OutputWriter:
                        "joints_convention": "float32 (T, 22, 3), Y-up, floor y=0, frame-0 root at x=z=0, "
                                             "frame 0 facing +Z"}
         self.entries: List[dict] = []
+        if args.overwrite:  # no file of the earlier run may stay beside the new ones (nor a manifest mixing them)
+            stale = exporters.previous_outputs(plan.out_dir)
+            for path in stale:
+                path.unlink(missing_ok=True)
+            if stale:
+                print(f"removed the {len(stale)} file(s) of the previous run in {plan.out_dir} (--overwrite)")
         print(f"writing {len(plan.stems)} motion(s) to {plan.out_dir}")
 
     def write(self, items: Sequence[exporters.ExportItem]) -> None:
@@ -125,20 +133,61 @@ def text2motion(args: argparse.Namespace) -> None:
     fps = args.fps or model.fps
     api.seed_everything(args.seed)
     writer = OutputWriter(model, plan, args, "text2motion", fps)
+    # Memory stays flat whatever the options: a decoder pass holds at most MAX_FRAMES_PER_PASS
+    # frames, and a model call takes fewer prompts than --batch_size when their samples would not fit.
+    longest = max(model.num_frames(max(durations), rate) for rate in (fps, model.fps))
+    per_pass = max(1, config.MAX_FRAMES_PER_PASS // longest)
+    per_call = max(1, min(args.batch_size, per_pass // args.num_samples))
     grid = []
-    for start in range(0, len(prompts), args.batch_size):
-        batch = range(start, min(start + args.batch_size, len(prompts)))
-        for i in batch:
-            print(f"[{i + 1}/{len(prompts)}] {prompts[i].text!r}: {durations[i]:g} s x {args.num_samples}")
-        rows = model.generate_clips([prompts[i].text for i in batch], [durations[i] for i in batch],
-                                    args.num_samples, seed=args.seed + start, temperature=args.temperature, fps=fps)
-        items = [exporters.ExportItem(exporters.item_stem(i, prompts[i].text, s), prompts[i].text, clip,
-                                      {"sample": s, "duration": durations[i], "line": prompts[i].line})
-                 for i, clips in zip(batch, rows) for s, clip in enumerate(clips)]
-        writer.write(items)
-        # only the first sample of the first prompts is kept in memory, for the grid
-        grid += [items[k * args.num_samples] for k in range(len(batch))][: exporters.MAX_GRID_PANELS - len(grid)]
+    with progress_bar(len(prompts) * args.num_samples, "motions") as bar:
+        for start in range(0, len(prompts), per_call):
+            batch = range(start, min(start + per_call, len(prompts)))
+            for i in batch:
+                bar.write(f"[{i + 1}/{len(prompts)}] {prompts[i].text!r}: {durations[i]:g} s x {args.num_samples}")
+            chunks = model.generate_clip_chunks([prompts[i].text for i in batch], [durations[i] for i in batch],
+                                                args.num_samples, seed=args.seed + start,
+                                                temperature=args.temperature, fps=fps, max_sequences=per_pass)
+            for chunk in chunks:
+                items = [exporters.ExportItem(exporters.item_stem(start + k, prompts[start + k].text, s),
+                                              prompts[start + k].text, clip,
+                                              {"sample": s, "duration": durations[start + k],
+                                               "line": prompts[start + k].line})
+                         for k, s, clip in chunk]
+                for item, (k, _, _) in zip(items, chunk):
+                    check_finite(item, f"{prompts[start + k].source}:{prompts[start + k].line}",
+                                 f" (--temperature {args.temperature:g})")
+                writer.write(items)
+                bar.update(len(items))
+                # only the first sample of the first prompts is kept in memory, for the grid
+                firsts = [item for item, (_, s, _) in zip(items, chunk) if s == 0]
+                grid += firsts[: exporters.MAX_GRID_PANELS - len(grid)]
+            model.clear_text_cache()  # each prompt is encoded once: its cached features would only add up
     writer.finish(grid, num_samples=args.num_samples, temperature=args.temperature)
+
+
+def check_finite(item: exporters.ExportItem, where: str, options: str = "") -> None:
+    """Refuse a motion with NaN or infinite values before any of its files is written.
+
+    Args:
+        where: the input's file:line; ``options``: the options that may explain it, for the message.
+    """
+    clip = item.clip
+    arrays = [np.asarray(clip.joints)] + [t.numpy() for t in (clip.rotmats, clip.trans) if t is not None]
+    if not all(np.isfinite(a).all() for a in arrays):
+        raise BadInputError(f"{where}: prompt {item.prompt!r} (sample {item.meta['sample']}): the model produced "
+                            f"non-finite values{options}; nothing was written for it (the motions before it were)")
+
+
+@contextlib.contextmanager
+def progress_bar(total: int, unit: str):
+    """A tqdm bar on a terminal; elsewhere (logs, pipes) it stays silent and lines print as they come."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit=unit, disable=not sys.stderr.isatty(), leave=False)
+    try:
+        yield bar
+    finally:
+        bar.close()
 
 
 # ------------------------------------------------------------------ motion editing
@@ -192,7 +241,8 @@ def motion_editing(args: argparse.Namespace) -> None:
     model = open_model(args)
     fps = args.fps or model.fps
     api.seed_everything(args.seed)
-    items = []
+    writer = OutputWriter(model, plan, args, "motion_editing", fps)
+    grid = []
     for i, ((row, base, start, end), title) in enumerate(zip(edits, titles)):
         where = f"{args.input_file}:{row.line}"
         duration = source_duration(model, (base,), row.duration or args.duration, where)
@@ -203,12 +253,14 @@ def motion_editing(args: argparse.Namespace) -> None:
         meta = {"duration": duration, "line": row.line, "motion_source": row.cells["motion_source"].lower(),
                 "base": row.cells["base"], "v_start": row.cells["v_start"], "v_end": row.cells["v_end"]}
         clips = model.decode(latents, duration, fps)
-        for k, (clip, role, shown) in enumerate(zip(clips, ("base", "edited"), (label(base), title))):
-            items.append(exporters.ExportItem(exporters.item_stem(i, title, k), shown, clip,
-                                              {"sample": k, "role": role, **meta}))
-    writer = OutputWriter(model, plan, args, "motion_editing", fps)
-    writer.write(items)
-    writer.finish(items, grid_ncols=2)
+        items = [exporters.ExportItem(exporters.item_stem(i, title, k), shown, clip,
+                                      {"sample": k, "role": role, **meta})
+                 for k, (clip, role, shown) in enumerate(zip(clips, ("base", "edited"), (label(base), title)))]
+        for item in items:
+            check_finite(item, where)
+        writer.write(items)  # row by row: memory does not grow with the table
+        grid += items[: exporters.MAX_GRID_PANELS - len(grid)]
+    writer.finish(grid, grid_ncols=2)
 
 
 # ------------------------------------------------------------------ motion interpolation
@@ -224,7 +276,8 @@ def motion_interpolation(args: argparse.Namespace) -> None:
     model = open_model(args)
     fps = args.fps or model.fps
     api.seed_everything(args.seed)
-    items, grid = [], []
+    writer = OutputWriter(model, plan, args, "motion_interpolation", fps)
+    grid = []
     grid_rows = max(1, exporters.MAX_GRID_PANELS // stops)
     for i, ((row, start, end), title) in enumerate(zip(rows, titles)):
         where = f"{args.input_file}:{row.line}"
@@ -232,14 +285,14 @@ def motion_interpolation(args: argparse.Namespace) -> None:
         print(f"[{i + 1}/{len(rows)}] {title}: {stops} stops, {duration:g} s")
         with _input_errors_as_bad_input(where):
             latents = model.interpolation_latents(operand(start), operand(end), stops)
+        items = []
         for k, clip in enumerate(model.decode(latents, duration, fps)):
             weight = k / (stops - 1)
-            item = exporters.ExportItem(exporters.item_stem(i, title, k), f"[w={weight:.2f}] {title}", clip,
-                                        {"sample": k, "stop": k, "weight": weight, "duration": duration,
-                                         "line": row.line, "start": row.cells["start"], "end": row.cells["end"]})
-            items.append(item)
-            if i < grid_rows:
-                grid.append(item)
-    writer = OutputWriter(model, plan, args, "motion_interpolation", fps)
-    writer.write(items)
+            items.append(exporters.ExportItem(exporters.item_stem(i, title, k), f"[w={weight:.2f}] {title}", clip,
+                                              {"sample": k, "stop": k, "weight": weight, "duration": duration,
+                                               "line": row.line, "start": row.cells["start"], "end": row.cells["end"]}))
+            check_finite(items[-1], where)
+        writer.write(items)  # row by row: memory does not grow with the table
+        if i < grid_rows:
+            grid += items
     writer.finish(grid, grid_ncols=stops, num_stops=stops)

@@ -113,6 +113,9 @@ def _validate(path, body, trans, betas, fps, gender) -> dict:
         raise AmassReadError(path, "bad_fps", f"frame rate {fps!r} is not a number") from None
     if not (math.isfinite(fps) and fps > 0):
         raise AmassReadError(path, "bad_fps", f"frame rate {fps} is not positive")
+    low, high = config.SOURCE_FPS_RANGE
+    if not low <= fps <= high:  # resampling 1e9 "fps" would squeeze the whole clip into one frame
+        raise AmassReadError(path, "bad_fps", f"frame rate {fps:g} is outside the plausible range {low:g}-{high:g} fps")
     if body.ndim != 2 or body.shape[1] != config.BODY_POSE_DIM:
         raise AmassReadError(path, "bad_shape", f"poses {body.shape}, expected (T, >= {config.BODY_POSE_DIM})")
     if trans.shape != (body.shape[0], 3):

@@ -21,7 +21,8 @@ when present, ``extra_train.json`` / ``extra_val.json``. Each is ``{str(babel_si
 Frame alignment (``to_frame_segments``), for a motion resampled to ``fps`` with T frames whose
 frame k is at k / fps seconds: start = round(start_t * fps), end = min(round(end_t * fps), T)
 (half rounds up), so ``end_t > dur`` is clamped; a label left empty by rounding keeps one frame;
-a label starting at or after the motion's end is dropped.
+a label starting at or after the motion's end is dropped. Frame labels with ``end_t < start_t`` or
+times that are not numbers (null, text) are dropped when read, each reported in the parse log.
 """
 
 import json
@@ -114,8 +115,21 @@ def _float(value):
     return value if math.isfinite(value) else None
 
 
-def parse_entry(ann: dict, split: str) -> BabelSequence:
-    """One BABEL entry -> ``BabelSequence``. Raises ValueError when it has no usable ``feat_p``."""
+def _time_problem(lab: dict, start, end) -> str:
+    """Why a frame label's times are unusable ("" when they are usable)."""
+    if start is None or end is None:
+        shown = {k: lab.get(k) for k in ("start_t", "end_t") if _float(lab.get(k)) is None}
+        return "times " + ", ".join(f"{k}={v!r}" for k, v in shown.items()) + " are not numbers"
+    if end < start:
+        return f"end_t {end:g} s is before start_t {start:g} s"
+    return ""
+
+
+def parse_entry(ann: dict, split: str, problems: list = None) -> BabelSequence:
+    """One BABEL entry -> ``BabelSequence``. Raises ValueError when it has no usable ``feat_p``.
+
+    Frame labels whose times are not numbers (null, text) or end before they start are dropped;
+    each is described in ``problems`` (a list of strings), which the parse log lists."""
     feat_p = ann.get("feat_p")
     if not isinstance(feat_p, str) or not feat_p.strip():
         raise ValueError("no feat_p")
@@ -127,11 +141,14 @@ def parse_entry(ann: dict, split: str) -> BabelSequence:
             if isinstance(lab, dict):
                 seq.labels.append(BabelLabel(label_text(lab), label_act_cat(lab), "seq"))
     for annot in _annotations(ann, "frame_ann", "frame_anns"):
-        for lab in annot.get("labels") or []:
+        for number, lab in enumerate(annot.get("labels") or [], 1):
             if not isinstance(lab, dict):
                 continue
             start, end = _float(lab.get("start_t")), _float(lab.get("end_t"))
-            if start is None or end is None:
+            problem = _time_problem(lab, start, end)
+            if problem:
+                if problems is not None:
+                    problems.append(f"frame label {number} ({label_text(lab) or 'no text'!r}) dropped: {problem}")
                 continue
             seq.labels.append(BabelLabel(label_text(lab), label_act_cat(lab), "frame", start, end))
     return seq
@@ -143,7 +160,7 @@ def load_babel(babel_dir) -> tuple:
     Returns:
         (sequences, problems): ``sequences`` maps ``amass_key(amass_path)`` -> ``BabelSequence``
         (labels of the extra files merged into their sequence); ``problems`` lists
-        ``(file, babel_sid, reason)`` for entries that were left out.
+        ``(file, babel_sid, reason)`` for entries and frame labels that were left out.
     Raises:
         FileNotFoundError: no BABEL file in ``babel_dir``.
         BabelFormatError: a file is not a JSON dict (names the file).
@@ -165,12 +182,14 @@ def load_babel(babel_dir) -> tuple:
             try:
                 if not isinstance(ann, dict):
                     raise ValueError("annotation is not a dict")
-                seq = parse_entry(ann, split)
+                label_problems = []
+                seq = parse_entry(ann, split, label_problems)
                 if seq.sid < 0 and str(sid).isdigit():
                     seq.sid = int(sid)
             except (ValueError, TypeError) as err:
                 problems.append((path.name, str(sid), str(err)))
                 continue
+            problems += [(path.name, str(sid), f"{seq.feat_p}: {problem}") for problem in label_problems]
             key = amass_key(seq.amass_path)
             known = sequences.get(key)
             if known is None:

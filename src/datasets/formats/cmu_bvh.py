@@ -61,6 +61,7 @@ import numpy as np
 import torch
 
 from src import config
+from src.errors import BadInputError
 from src.datasets.formats import amass_io
 from src.datasets.formats.amass_io import resample
 from src.datasets.formats.bvh import BvhMotion, BvhParseError, read_bvh
@@ -424,6 +425,12 @@ def retarget_to_smpl(motion: BvhMotion, fps: float) -> RetargetResult:
         RetargetResult at ``fps``; an added T-pose frame and the frames that blend out of it
         are left out.
     """
+    if motion.num_frames == 0:
+        raise RetargetError(f"{motion.source}: no motion to import ('Frames: 0')")
+    low, high = config.SOURCE_FPS_RANGE
+    if not (np.isfinite(fps) and low <= fps <= high):
+        raise RetargetError(f"{motion.source}: frame rate {fps:g} fps is outside the plausible range "
+                            f"{low:g}-{high:g} fps ('Frame Time' or --fps_override)")
     match = match_skeleton(motion)
     glob_rot, pts = point_positions(motion)                      # (T, J, 3, 3), (T, P, 3)
     tpose = motion.num_frames > 1 and is_tpose(pts[0], match)
@@ -441,6 +448,9 @@ def retarget_to_smpl(motion: BvhMotion, fps: float) -> RetargetResult:
             first += 1
         first += settle_start(glob_rot[first:, match.drivers], pts[first:, 0] / leg_units, fps)
     glob_rot, pts = glob_rot[first:], pts[first:]
+    if len(glob_rot) == 0:
+        raise RetargetError(f"{motion.source}: no motion to import (only the T-pose frame and frames blending "
+                            "out of it)")
     smpl = _smpl_rest()
     body_scale = smpl_leg_length() / leg_units  # metres of the built-in body per file unit
     level, tilt = floor_levelling(pts[:, [match.points[f] for f in config.FOOT_JOINTS]] * body_scale, fps)
@@ -541,12 +551,24 @@ class ImportSummary:
 
 def import_directory(input_dir, output_dir, labels_path=None, fps_overrides: Optional[dict] = None,
                      target_fps: Optional[float] = None, val_fraction: float = 0.1,
-                     test_fraction: float = 0.1) -> ImportSummary:
+                     test_fraction: float = 0.1, overwrite: bool = False) -> ImportSummary:
     """Import every ``*.bvh`` in ``input_dir`` (see the module docstring for the outputs).
 
     Files that cannot be read or retargeted are skipped with their reason logged and listed.
+    Label files already in ``output_dir`` are replaced only with ``overwrite``, and never when
+    no file could be imported.
+
+    Raises:
+        FileNotFoundError: no input folder, no .bvh file, no labels file.
+        BadInputError: label files present without ``overwrite``.
+        ValueError: no file could be imported (nothing is written then but no npz either).
     """
     input_dir, output_dir = Path(input_dir), Path(output_dir)
+    present = [output_dir / "babel" / f"{split}.json" for split in config.SPLITS
+               if (output_dir / "babel" / f"{split}.json").exists()]
+    if present and not overwrite:
+        raise BadInputError(f"{output_dir} already holds an import ({', '.join(str(p) for p in present)}); pass "
+                            "--overwrite to replace it, or choose another --output_dir")
     if not input_dir.is_dir():
         raise FileNotFoundError(f"BVH input directory not found: {input_dir}")
     files = sorted(input_dir.glob("*.bvh"))
@@ -569,6 +591,11 @@ def import_directory(input_dir, output_dir, labels_path=None, fps_overrides: Opt
             log.warning("skipped %s: %s", path.name, err)
             summary.skipped.append((path.name, str(err)))
             continue
+        except Exception as err:  # noqa: BLE001 - one unexpected file must not end the import of the others
+            reason = f"{path}: {type(err).__name__}: {err}"
+            log.warning("skipped %s: %s", path.name, reason)
+            summary.skipped.append((path.name, reason))
+            continue
         subject = trial_subject(trial_id) or trial_id
         out = write_amass_npz(output_dir / "CMU_BVH" / subject / f"{trial_id}_poses.npz", result)
         summary.written.append(out)
@@ -584,6 +611,10 @@ def import_directory(input_dir, output_dir, labels_path=None, fps_overrides: Opt
         dur = result.rotmats.shape[0] / result.fps
         babel[split_of(trial_id, val_fraction, test_fraction)][str(babel_sid(trial_id))] = \
             babel_entry(trial_id, subject, description, round(dur, 4))
+    if not summary.written:  # empty label files would replace a usable import
+        first = summary.skipped[0] if summary.skipped else ("", "")
+        raise ValueError(f"no motion of {input_dir} could be imported ({len(summary.skipped)} file(s) skipped, "
+                         f"each logged above; first: {first[0]}: {first[1]}); nothing was written")
     for split, entries in babel.items():
         path = output_dir / "babel" / f"{split}.json"
         write_text_atomic(path, json.dumps(entries, indent=1, sort_keys=True) + "\n")
