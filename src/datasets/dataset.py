@@ -334,7 +334,7 @@ class WindowedTextDataset(Dataset):
 
     def stats_key(self) -> str:
         """What the normalisation statistics depend on: feature layout and window lengths."""
-        return (f"{self.pose_rep}|translation={self.translation}|root=displacement|glob={self.glob}|glob_rot={self.glob_rot}"
+        return (f"{self.pose_rep}|translation={self.translation}|root=window-displacement|glob={self.glob}|glob_rot={self.glob_rot}"
                 f"|num_frames={self.num_frames}|min_len={self.min_len}|max_len={self.max_len}"
                 f"|sequences={len(self)}|frames={int(self.seq_len.sum())}")
 
@@ -407,8 +407,16 @@ class MotionTextDataset(WindowedTextDataset):
         turn_f = turn[wid]  # (sum T, 3, 3)
         trans = torch.einsum("fij,fj->fi", turn_f, trans + self.pelvis_rest) - self.pelvis_rest - shift[wid]
         rotmats[:, 0] = turn_f @ rotmats[:, 0]
-        return features.motion_to_features(rotmats, trans, self.pose_rep, self.translation, self.glob,
-                                           self._glob_rotmat, self.body_model).float()
+        feats = features.motion_to_features(rotmats, trans, self.pose_rep, self.translation, self.glob,
+                                            self._glob_rotmat, self.body_model).float()
+        if self.translation and self.pose_rep != "xyz":
+            # The translation row holds per-frame displacements, taken here along the flat layout:
+            # a window's first frame must hold its own position, not its step from the previous
+            # window's last frame (which made the first frame of most windows in a batch a jump of
+            # up to metres, and inflated the displacement channels' std by an order of magnitude).
+            for axis in (0, 2):  # x and z; y is the height, a position in every frame
+                feats[first, config.NUM_SMPL_JOINTS, axis] = trans[first, axis].to(feats.dtype)
+        return feats
 
 
 def _db_labels(db: dict, use_action_cat: bool) -> List[_Labels]:
