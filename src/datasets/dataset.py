@@ -407,9 +407,11 @@ class MotionTextDataset(WindowedTextDataset):
         turn_f = turn[wid]  # (sum T, 3, 3)
         trans = torch.einsum("fij,fj->fi", turn_f, trans + self.pelvis_rest) - self.pelvis_rest - shift[wid]
         rotmats[:, 0] = turn_f @ rotmats[:, 0]
+        starts = torch.zeros(len(frames), dtype=torch.bool)
+        starts[first] = True
         feats = features.motion_to_features(rotmats, trans, self.pose_rep, self.translation, self.glob,
-                                            self._glob_rotmat, self.body_model).float()
-        if self.translation and self.pose_rep != "xyz":
+                                            self._glob_rotmat, self.body_model, fps=self.fps, first=starts).float()
+        if self.translation and self.pose_rep not in config.POSITION_REPS:
             # The translation row holds per-frame displacements, taken here along the flat layout:
             # a window's first frame must hold its own position, not its step from the previous
             # window's last frame (which made the first frame of most windows in a batch a jump of
