@@ -33,7 +33,7 @@ from src.models.losses import ModelOutputs, SMoGLosses
 from src.models.rotation2xyz import load_body_model
 from src.utils import features as feature_utils
 from src.utils import hml
-from src.utils.raster import render_pose_images
+from src.rendering.raster import render_pose_images
 
 
 def lengths_to_mask(lengths: torch.Tensor, num_frames: Optional[int] = None) -> torch.Tensor:
