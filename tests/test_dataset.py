@@ -171,6 +171,18 @@ def test_a_batch_of_windows_equals_the_windows_one_by_one(db, pose_rep):
         assert torch.equal(item["x"], data.__getitems__([k])[0]["x"]), k
 
 
+def test_single_label_marks_windows_that_show_one_action_only():
+    poses, trans = walk(120, yaw=0.0, start=(0.0, 1.2, 0.0), seed=0)
+    segs = [(0, 70, "a person stands", "frame", "stand_still"), (70, 75, "transition", "frame", "transition"),
+            (75, 120, "a person walks", "frame", "walk")]
+    data = MotionTextDataset(make_db([(poses, trans, segs)]), train=False, num_frames=40)
+    assert data._inside_one_label(0, 10, 50) and data._inside_one_label(0, 75, 115)
+    assert not data._inside_one_label(0, 50, 90)  # runs through the transition into the walk
+    centred = data[0]  # frames 40-80: named after the still, but it ends walking
+    assert centred["action_cat"] == "stand_still" and centred["single_label"] is False
+    assert collate([centred])["single_label"] == [False]
+
+
 def test_translation_row_is_trajectory_from_first_frame():
     # walking along world -X while facing -X: in the window's frame it walks along +Z
     poses, trans = walk(120, yaw=-math.pi / 2, start=(3.0, 1.2, -2.0), speed=1.5, noise=0.0)

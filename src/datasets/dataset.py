@@ -272,17 +272,29 @@ class WindowedTextDataset(Dataset):
         cats = cap.unique_in_order(c for i in chosen for c in cap.split_categories(lab.cats[i]))
         return text, "|".join(cats)
 
+    def _inside_one_label(self, k: int, begin: int, end: int) -> bool:
+        """Whether the window [begin, end) of sequence k shows one labelled action only: it lies
+        inside one frame label's span (a caption may name an action that covers only part of the
+        window, e.g. a still whose window runs into the jog after it), or the sequence has only a
+        sequence-level label of one category."""
+        lab = self.labels[k]
+        if not lab.starts:
+            return len(lab.seq) > 0 and all("|" not in cats for _, cats in lab.seq)
+        return any(s <= begin and end <= e for s, e in zip(lab.starts, lab.ends))
+
     # ----------------------------------------------------------------- items
     def __getitem__(self, index: int) -> dict:
         return self.__getitems__([index])[0]
 
     def __getitems__(self, indices: Sequence[int]) -> List[dict]:
         """Draw one window for each sequence index and build all of them in one batched pass."""
-        frames, mirrored, texts, cats = [], [], [], []
+        frames, mirrored, texts, cats, single = [], [], [], [], []
         for k in indices:
             k = int(k)
             rel = self._window_frames(int(self.seq_len[k]), k)
-            text, cat = self._caption(k, int(rel[0]), int(rel[-1]) + 1)
+            begin, end = int(rel[0]), int(rel[-1]) + 1
+            text, cat = self._caption(k, begin, end)
+            single.append(self._inside_one_label(k, begin, end))
             if self.train and self.caption_augment > 0 and random.random() < self.caption_augment:
                 text = augment_caption(text)  # before the mirror swap: its side words are swapped with it
             mirror = self.train and self.mirror_prob > 0 and random.random() < self.mirror_prob
@@ -292,9 +304,9 @@ class WindowedTextDataset(Dataset):
             cats.append(cat)
         lengths = torch.tensor([len(f) for f in frames], dtype=torch.long)
         x = self._window_features(torch.cat(frames), lengths, torch.tensor(mirrored, dtype=torch.bool))
-        return [{"x": xi, "length": int(n), "text": t, "action_cat": c, "betas": self.betas[int(k)],
-                 "name": self.names[int(k)], "fps": self.fps}
-                for xi, n, t, c, k in zip(torch.split(x, lengths.tolist()), lengths, texts, cats, indices)]
+        return [{"x": xi, "length": int(n), "text": t, "action_cat": c, "single_label": one,
+                 "betas": self.betas[int(k)], "name": self.names[int(k)], "fps": self.fps}
+                for xi, n, t, c, one, k in zip(torch.split(x, lengths.tolist()), lengths, texts, cats, single, indices)]
 
     def _window_features(self, frames: torch.Tensor, lengths: torch.Tensor, mirrored: torch.Tensor) -> torch.Tensor:
         """Canonicalised features of B windows laid end to end.
@@ -522,6 +534,7 @@ def collate(items: Sequence[dict]) -> dict:
     mask = torch.arange(x.shape[1])[None, :] < lengths[:, None]  # (B, T)
     return {"x": x, "mask": mask, "lengths": lengths,
             "text": [it["text"] for it in items], "action_cat": [it["action_cat"] for it in items],
+            "single_label": [it.get("single_label", False) for it in items],
             "name": [it["name"] for it in items], "betas": torch.stack([it["betas"] for it in items]),
             "fps": items[0]["fps"]}
 
