@@ -2,7 +2,7 @@
 
 Both models have the original SMoG's size (latent 512, 8 layers, KAN at embed and final, text
 cosine alignment, batch 20 x 60 frames) and the same weights; the second adds
-``--clip_image_losses cosine``: one frame per motion drawn by ``src.utils.raster`` and embedded
+``--clip_image_losses cosine``: one frame per motion drawn by ``src.rendering.raster`` and embedded
 by a CLIP image tower. The tower here is CLIP ViT-B/32's architecture (width 768, 12 layers,
 12 heads, MLP 3072, 32-pixel patches, 224-pixel images, 512-d projection) with RANDOM weights:
 the real weights are not on this machine, and the cost does not depend on them. Also timed
@@ -57,7 +57,7 @@ def main(argv=None):
     from src.models.backbones import Backbones
     from src.models.factory import build_model
     from src.models.text_encoders import get_text_backbone
-    from src.utils.raster import render_pose_images
+    from src.rendering.raster import render_pose_images
 
     generator = torch.Generator().manual_seed(args.seed)
     batches = [random_batch(args.batch_size, (args.frames, args.frames), generator) for _ in range(2)]

@@ -136,6 +136,15 @@ class SMoG:
             self._rest = rest_joints_of(body)
         return self._rest
 
+    def _feature_body(self):
+        """The body whose forward kinematics made the training features' joint channels (``xyz``,
+        ``hml``): the datasets pose every motion with the built-in skeleton."""
+        if self.pose_rep not in config.POSITION_REPS:
+            return None
+        if getattr(self, "_builtin_body", None) is None:
+            self._builtin_body = load_body_model("builtin")
+        return self._builtin_body
+
     # ------------------------------------------------------------------ embeddings
     @torch.no_grad()
     def encode_text(self, texts: Sequence[str]) -> torch.Tensor:
@@ -223,7 +232,8 @@ class SMoG:
         glob_rot = self.model.config.features.glob_rot
         glob_rotmat = None if glob_rot is None else rotation.axis_angle_to_matrix(torch.tensor(glob_rot).float())
         return feature_utils.motion_to_features(clip.rotmats, clip.trans, self.pose_rep, self.model.translation,
-                                                bool(self.model.config.features.glob), glob_rotmat).float()
+                                                bool(self.model.config.features.glob), glob_rotmat,
+                                                body_model=self._feature_body(), fps=self.fps).float()
 
     @torch.no_grad()
     def _motion_embedding(self, motion: Motion, fps: Optional[float] = None) -> torch.Tensor:

@@ -166,7 +166,8 @@ SMPL_DOWNLOAD_HINT = (
 
 
 # --------------------------------------------------------------------- features and data options
-POSE_REPS = ("rotvec", "rotmat", "rotquat", "rot6d", "xyz")  # feature representations (src.utils.rotation)
+POSE_REPS = ("rotvec", "rotmat", "rotquat", "rot6d", "xyz", "hml")  # feature layouts (src.utils.features, .hml)
+POSITION_REPS = ("xyz", "hml")  # layouts that hold joint positions (no body model needed for joints)
 DATASETS = ("amass", "babel", "builtin", "bvh", "humanml3d", "kitml")  # --dataset names (get_dataset.py)
 SAMPLINGS = ("conseq", "random_conseq", "random")  # how a window's frames are chosen
 # Normalisation never divides by a smaller std: dataset statistics are floored here, and the

@@ -383,7 +383,7 @@ class FakeImageBackbone:
 
 
 def test_clip_image_alignment_renders_a_frame_of_each_motion():
-    from src.utils.raster import render_pose_images
+    from src.rendering.raster import render_pose_images
 
     torch.manual_seed(0)
     backbone = FakeImageBackbone()

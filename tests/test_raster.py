@@ -1,10 +1,10 @@
-"""Tests of the front-view mannequin rasteriser (src/utils/raster.py)."""
+"""Tests of the front-view mannequin rasteriser (src/rendering/raster.py)."""
 
 import pytest
 import torch
 
 from src import config
-from src.utils.raster import render_pose_images
+from src.rendering.raster import render_pose_images
 
 J = config.JOINT_INDEX
 SIZE = 128  # smaller than the training size keeps the tests fast; nothing depends on it

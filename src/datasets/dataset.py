@@ -272,17 +272,29 @@ class WindowedTextDataset(Dataset):
         cats = cap.unique_in_order(c for i in chosen for c in cap.split_categories(lab.cats[i]))
         return text, "|".join(cats)
 
+    def _inside_one_label(self, k: int, begin: int, end: int) -> bool:
+        """Whether the window [begin, end) of sequence k shows one labelled action only: it lies
+        inside one frame label's span (a caption may name an action that covers only part of the
+        window, e.g. a still whose window runs into the jog after it), or the sequence has only a
+        sequence-level label of one category."""
+        lab = self.labels[k]
+        if not lab.starts:
+            return len(lab.seq) > 0 and all("|" not in cats for _, cats in lab.seq)
+        return any(s <= begin and end <= e for s, e in zip(lab.starts, lab.ends))
+
     # ----------------------------------------------------------------- items
     def __getitem__(self, index: int) -> dict:
         return self.__getitems__([index])[0]
 
     def __getitems__(self, indices: Sequence[int]) -> List[dict]:
         """Draw one window for each sequence index and build all of them in one batched pass."""
-        frames, mirrored, texts, cats = [], [], [], []
+        frames, mirrored, texts, cats, single = [], [], [], [], []
         for k in indices:
             k = int(k)
             rel = self._window_frames(int(self.seq_len[k]), k)
-            text, cat = self._caption(k, int(rel[0]), int(rel[-1]) + 1)
+            begin, end = int(rel[0]), int(rel[-1]) + 1
+            text, cat = self._caption(k, begin, end)
+            single.append(self._inside_one_label(k, begin, end))
             if self.train and self.caption_augment > 0 and random.random() < self.caption_augment:
                 text = augment_caption(text)  # before the mirror swap: its side words are swapped with it
             mirror = self.train and self.mirror_prob > 0 and random.random() < self.mirror_prob
@@ -292,9 +304,9 @@ class WindowedTextDataset(Dataset):
             cats.append(cat)
         lengths = torch.tensor([len(f) for f in frames], dtype=torch.long)
         x = self._window_features(torch.cat(frames), lengths, torch.tensor(mirrored, dtype=torch.bool))
-        return [{"x": xi, "length": int(n), "text": t, "action_cat": c, "betas": self.betas[int(k)],
-                 "name": self.names[int(k)], "fps": self.fps}
-                for xi, n, t, c, k in zip(torch.split(x, lengths.tolist()), lengths, texts, cats, indices)]
+        return [{"x": xi, "length": int(n), "text": t, "action_cat": c, "single_label": one,
+                 "betas": self.betas[int(k)], "name": self.names[int(k)], "fps": self.fps}
+                for xi, n, t, c, one, k in zip(torch.split(x, lengths.tolist()), lengths, texts, cats, single, indices)]
 
     def _window_features(self, frames: torch.Tensor, lengths: torch.Tensor, mirrored: torch.Tensor) -> torch.Tensor:
         """Canonicalised features of B windows laid end to end.
@@ -334,7 +346,7 @@ class WindowedTextDataset(Dataset):
 
     def stats_key(self) -> str:
         """What the normalisation statistics depend on: feature layout and window lengths."""
-        return (f"{self.pose_rep}|translation={self.translation}|root=displacement|glob={self.glob}|glob_rot={self.glob_rot}"
+        return (f"{self.pose_rep}|translation={self.translation}|root=window-displacement|glob={self.glob}|glob_rot={self.glob_rot}"
                 f"|num_frames={self.num_frames}|min_len={self.min_len}|max_len={self.max_len}"
                 f"|sequences={len(self)}|frames={int(self.seq_len.sum())}")
 
@@ -407,8 +419,18 @@ class MotionTextDataset(WindowedTextDataset):
         turn_f = turn[wid]  # (sum T, 3, 3)
         trans = torch.einsum("fij,fj->fi", turn_f, trans + self.pelvis_rest) - self.pelvis_rest - shift[wid]
         rotmats[:, 0] = turn_f @ rotmats[:, 0]
-        return features.motion_to_features(rotmats, trans, self.pose_rep, self.translation, self.glob,
-                                           self._glob_rotmat, self.body_model).float()
+        starts = torch.zeros(len(frames), dtype=torch.bool)
+        starts[first] = True
+        feats = features.motion_to_features(rotmats, trans, self.pose_rep, self.translation, self.glob,
+                                            self._glob_rotmat, self.body_model, fps=self.fps, first=starts).float()
+        if self.translation and self.pose_rep not in config.POSITION_REPS:
+            # The translation row holds per-frame displacements, taken here along the flat layout:
+            # a window's first frame must hold its own position, not its step from the previous
+            # window's last frame (which made the first frame of most windows in a batch a jump of
+            # up to metres, and inflated the displacement channels' std by an order of magnitude).
+            for axis in (0, 2):  # x and z; y is the height, a position in every frame
+                feats[first, config.NUM_SMPL_JOINTS, axis] = trans[first, axis].to(feats.dtype)
+        return feats
 
 
 def _db_labels(db: dict, use_action_cat: bool) -> List[_Labels]:
@@ -512,6 +534,7 @@ def collate(items: Sequence[dict]) -> dict:
     mask = torch.arange(x.shape[1])[None, :] < lengths[:, None]  # (B, T)
     return {"x": x, "mask": mask, "lengths": lengths,
             "text": [it["text"] for it in items], "action_cat": [it["action_cat"] for it in items],
+            "single_label": [it.get("single_label", False) for it in items],
             "name": [it["name"] for it in items], "betas": torch.stack([it["betas"] for it in items]),
             "fps": items[0]["fps"]}
 

@@ -146,7 +146,11 @@ def collect(model, dataset, batch_size: int, seeds: Sequence[int], max_items: Op
             out["gen_emb"][seed].append(model.encode_motion(gen_x, gen_mask)["embedding"].float().cpu())
             out["gen"][seed] += _joint_clips(model, gen_x, gen_mask)
         out["texts"] += list(texts)
-        out["actions"] += list(batch.get("action_cat", [""] * len(texts)))[: len(texts)]
+        # Soundness and signature figures read a window's action only where the whole window shows
+        # it (a window labelled "stand_still" may run into the jog after the still).
+        actions = batch.get("action_cat", [""] * len(texts))
+        single = batch.get("single_label", [True] * len(texts))
+        out["actions"] += [a if one else "" for a, one in zip(actions, single)][: len(texts)]
     if not out["texts"]:
         raise ValueError("the test set is empty")
     for key in ("text_emb", "real_emb"):

@@ -29,6 +29,7 @@ LAYER_KINDS = ("linear", "kan")
 KAN_PLACES = ("embed", "final", "ffn")  # where --kan_layers may put KAN layers
 LATENT_NORMS = ("layernorm", "l2", "none")
 TEXT_CONDITIONINGS = ("learned", "frozen")
+DECODERS = ("cross", "modulated")
 JOINTSTYPES = ("a2m", "a2mpl", "smpl", "vibe", "vertices")
 
 
@@ -121,6 +122,13 @@ class SizeConfig:
         "--duration_encoding", "decoder queries also encode the motion's total length", flag=True))
     num_memory_tokens: int = field(default=1, metadata=option(
         "--num_memory_tokens", "memory tokens the decoder attends to, projected from the latent (1 = the latent)"))
+    decoder: str = field(default="cross", metadata=option(
+        "--decoder", "cross: the latent reaches the frames by cross-attention only (MotionCLIP/ACTOR); "
+        "modulated: it is also added to every query and modulates every layer's LayerNorm "
+        "(src/models/architectures/modulated.py)", choices=DECODERS))
+    decoder_skips: bool = field(default=False, metadata=option(
+        "--decoder_skips", "long skip connections between the decoder's first and last layers (MLD; "
+        "--decoder modulated only)", flag=True))
     logvar_head: bool = True  # False only in checkpoints from before the head (sigma read directly)
 
 
@@ -212,6 +220,10 @@ class LossConfig:
     lambda_fc: float = field(default=0.0, metadata=option(
         "--lambda_fc", "foot contact: squared world speed (m/s) of the decoded feet where the input's feet stand "
         "still (MDM's foot-contact loss); against gliding feet"))
+    lambda_tie: float = field(default=0.0, metadata=option(
+        "--lambda_tie", "--pose_rep hml: squared distance (m^2) between the decoded joint channels and the "
+        "forward kinematics of the decoded rotations, so that exports (rotations) show what the joint "
+        "losses shaped"))
     temperature: float = field(default=0.07, metadata=option(
         "--contrastive_temperature", "initial InfoNCE temperature (learnable, clamped at logit scale 100)"))
     detach_motion_latent: bool = field(default=True, metadata=option(
@@ -273,6 +285,12 @@ class ModelConfig:
         _check_choice("latent_norm", sizes.latent_norm, LATENT_NORMS)
         _check_choice("--arch", self.kan.arch, LAYER_KINDS)
         _check_choice("text_conditioning", self.text.conditioning, TEXT_CONDITIONINGS)
+        _check_choice("--decoder", sizes.decoder, DECODERS)
+        if sizes.decoder_skips and sizes.decoder != "modulated":
+            raise BadInputError("--decoder_skips needs --decoder modulated")
+        if self.losses.lambda_tie and self.features.pose_rep != "hml":
+            raise BadInputError(f"--lambda_tie ties the joint and rotation channels of --pose_rep hml "
+                                f"(got --pose_rep {self.features.pose_rep})")
         if self.losses.clip_image_losses and self.losses.image_dim is not None and self.losses.image_dim <= 0:
             raise BadInputError(f"image_dim must be positive, got {self.losses.image_dim}")
 

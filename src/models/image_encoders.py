@@ -1,7 +1,7 @@
 """The frozen CLIP image tower: the target of the optional image alignment (``--clip_image_losses``).
 
 MotionCLIP (and the original SMoG) also pull the motion latent towards CLIP's embedding of a
-rendered frame of the training motion. Here the frame is drawn by ``src.utils.raster`` (a
+rendered frame of the training motion. Here the frame is drawn by ``src.rendering.raster`` (a
 shaded mannequin of the 22 joints; no SMPL mesh needed) and embedded by CLIP ViT-B/32's image
 tower with its projection (512-d, CLIP's joint text-image space).
 

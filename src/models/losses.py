@@ -28,6 +28,9 @@ Text-encoder terms (TEMOS/TMR):
     kl            KL(q || N(0, I)) of the motion and of the text distribution (variational only),
                   averaged over latent dimensions (TEMOS's scale for ``lambda_kl = 1e-5``)
     kan_reg       KAN L1 + entropy regulariser summed over KAN layers
+    tie, tie_text ``--pose_rep hml``: mean squared distance (m^2) between the decoded joint channels
+                  and the forward kinematics of the decoded rotation channels (exports use the
+                  rotations; the joint and foot losses shape the joint channels)
     fc, fc_text   foot contact (MDM): the squared world speed (m/s) of the decoded feet at the
                   frame pairs where the input's feet stand still (``FOOT_CONTACT_SPEED``); from the
                   motion and (times ``lambda_crossmodal``) from the text latent. A decoder that
@@ -62,6 +65,7 @@ class Needs:
     points: bool = False      # forward-kinematics points (rcxyz, velxyz)
     feet: bool = False        # world foot positions (fc)
     kan_reg: bool = False     # the KAN regulariser (kan_reg)
+    tie: bool = False         # hml joint channels against the kinematics of its rotations (tie)
 
 
 @dataclass
@@ -88,6 +92,8 @@ class ModelOutputs:
     feet_recon_text: Optional[torch.Tensor] = None      # (B, T, 2, 3) of recon_text
     fps: Optional[float] = None                         # frame rate of the feet (fc is in m/s)
     kan_reg: Optional[torch.Tensor] = None              # scalar KAN regulariser
+    tie_recon: Optional[torch.Tensor] = None            # (B, T, 22, 3) hml joint channels minus FK of its rotations
+    tie_recon_text: Optional[torch.Tensor] = None       # (B, T, 22, 3) of recon_text
 
 
 # ------------------------------------------------------------------ functions
@@ -192,6 +198,7 @@ class SMoGLosses(nn.Module):
         self.lambda_crossmodal = config.lambda_crossmodal
         self.lambda_kan_reg = config.lambda_kan_reg
         self.lambda_fc = config.lambda_fc
+        self.lambda_tie = config.lambda_tie
         kind_lambdas = [(kind, getattr(config, f"clip_lambda_{kind}")) for kind in CLIP_LOSS_KINDS]
         self.clip_lambdas = {kind: lam for kind, lam in kind_lambdas
                              if kind in parse_clip_losses(config.clip_text_losses) and lam != 0}
@@ -219,7 +226,8 @@ class SMoGLosses(nn.Module):
             image=bool(self.clip_image_lambdas),                                             # clip_image_*
             points=any(self.recon_lambdas[k] != 0 for k in ("rcxyz", "velxyz")),             # rcxyz, velxyz
             feet=self.lambda_fc != 0,                                                        # fc, fc_text
-            kan_reg=self.lambda_kan_reg != 0)                                                # kan_reg
+            kan_reg=self.lambda_kan_reg != 0,                                                # kan_reg
+            tie=self.lambda_tie != 0)                                                        # tie, tie_text
 
     def logit_scale(self) -> torch.Tensor:
         return self.log_logit_scale.clamp(0.0, self.max_log_scale).exp()
@@ -283,6 +291,13 @@ class SMoGLosses(nn.Module):
                 if feet is not None and scale:
                     terms["fc" + suffix] = foot_contact(feet, outputs.feet_target, outputs.mask, outputs.fps)
                     weighted.append(scale * self.lambda_fc * terms["fc" + suffix])
+
+        if self.lambda_tie:
+            for suffix, gap, scale in (("", outputs.tie_recon, 1.0),
+                                       ("_text", outputs.tie_recon_text, self.lambda_crossmodal)):
+                if gap is not None and scale:
+                    terms["tie" + suffix] = masked_mse(gap, torch.zeros_like(gap), outputs.mask)
+                    weighted.append(scale * self.lambda_tie * terms["tie" + suffix])
 
         motion, text = outputs.motion, outputs.text
         if self.lambda_kl and motion["logvar"] is not None:

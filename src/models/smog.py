@@ -24,6 +24,7 @@ from src import config as conventions
 from src.models import checkpoint
 from src.models.architectures.blocks import PooledTextProjection, skip_kan_init
 from src.models.architectures.kan import KANLayer
+from src.models.architectures.modulated import ModulatedMotionDecoder
 from src.models.architectures.text_transformer import TextTransformerEncoder
 from src.models.architectures.transformer import MotionDecoder, MotionEncoder
 from src.models.backbones import Backbones
@@ -31,7 +32,8 @@ from src.models.config import ModelConfig
 from src.models.losses import ModelOutputs, SMoGLosses
 from src.models.rotation2xyz import load_body_model
 from src.utils import features as feature_utils
-from src.utils.raster import render_pose_images
+from src.utils import hml
+from src.rendering.raster import render_pose_images
 
 
 def lengths_to_mask(lengths: torch.Tensor, num_frames: Optional[int] = None) -> torch.Tensor:
@@ -98,9 +100,12 @@ class SMoGModel(nn.Module):
         self.motion_encoder = MotionEncoder(input_dim, variational=sizes.variational,
                                             embed_kind=config.kan.kind("embed"), logvar_head=sizes.logvar_head,
                                             **shared)
-        self.motion_decoder = MotionDecoder(input_dim, final_kind=config.kan.kind("final"),
-                                            duration_encoding=sizes.duration_encoding,
-                                            num_memory_tokens=sizes.num_memory_tokens, **shared)
+        decoder_options = dict(final_kind=config.kan.kind("final"), duration_encoding=sizes.duration_encoding,
+                               num_memory_tokens=sizes.num_memory_tokens, **shared)
+        if sizes.decoder == "modulated":
+            self.motion_decoder = ModulatedMotionDecoder(input_dim, long_skips=sizes.decoder_skips, **decoder_options)
+        else:
+            self.motion_decoder = MotionDecoder(input_dim, **decoder_options)
         text = config.text
         if text.conditioning == "learned":
             self.text_encoder = TextTransformerEncoder(text.token_dim, sizes.latent_dim, text.ff_size, text.num_layers,
@@ -134,6 +139,10 @@ class SMoGModel(nn.Module):
     def _neutral_frame(self) -> torch.Tensor:
         if self.pose_rep == "xyz":
             return torch.zeros(self.feature_shape)
+        if self.pose_rep == "hml":  # identity rotations; positions and steps 0
+            frame = torch.zeros(self.feature_shape)
+            frame[0, hml.ROTATIONS] = feature_utils.rotation.from_matrix(torch.eye(3), "rot6d").repeat(hml.NUM_JOINTS)
+            return frame
         eye = torch.eye(3).expand(conventions.NUM_SMPL_JOINTS, 3, 3)
         return feature_utils.motion_to_features(eye[None], torch.zeros(1, 3), self.pose_rep, self.translation)[0]
 
@@ -342,6 +351,10 @@ class SMoGModel(nn.Module):
                 for feats in (out.recon, out.recon_text))
         if needs.feet:
             self._feet(out, x, betas)
+        if needs.tie:
+            out.tie_recon, out.tie_recon_text = (
+                None if feats is None else self._tie_gap(self.unnormalize(feats), mask, betas)
+                for feats in (out.recon, out.recon_text))
         if needs.kan_reg:
             out.kan_reg = self.kan_regularization()
         return out
@@ -451,34 +464,52 @@ class SMoGModel(nn.Module):
         return self._latent_outputs(mu, logvar, True, temperature, generator)["latent"]
 
     # ------------------------------------------------------------------ joints
+    def _tie_gap(self, feats: torch.Tensor, mask: torch.Tensor, betas: Optional[torch.Tensor]) -> torch.Tensor:
+        """``hml`` raw features (B, T, 1, C) -> (B, T, 22, 3): joint channels minus the forward
+        kinematics of the rotation channels (both on the decoded root), zero at padding."""
+        gap = self._points(feats, mask, betas, False, True) - self.joints(feats, mask, betas)
+        return torch.where(mask[..., None, None], gap, torch.zeros((), device=gap.device))
+
     def _points(self, feats: torch.Tensor, mask: torch.Tensor, betas: Optional[torch.Tensor],
                 vertices: bool, with_translation: bool) -> torch.Tensor:
         """Forward kinematics of raw features: (B, T, J, C) -> (B, T, P, 3), zero at padding.
         P = 22 body joints, or the SMPL vertices when ``vertices`` and the body model has them."""
         if self.pose_rep == "xyz":
             points = feats
-        else:
-            if self.body_model is None:
-                raise RuntimeError("this model has no body model; build it with one to get joint positions")
-            feats = torch.where(mask[..., None, None], feats, self.neutral_frame)
-            rotmats, trans = feature_utils.features_to_motion(feats, self.pose_rep, self.translation)
+        elif self.pose_rep == "hml":  # the joint channels: what the position and foot losses shape
+            points = feature_utils.features_to_joints(feats, self.pose_rep, self.translation, None)
             if not with_translation:
-                trans = torch.zeros_like(trans)
-            if betas is not None:
-                betas = betas[:, None, :].expand(-1, feats.shape[1], -1)  # (B, T, K)
-            posed = self.body_model(rotmats, trans, betas)
-            if vertices and posed.get("vertices") is not None:
-                points = posed["vertices"]
-            else:
-                points = posed["joints"][..., : conventions.NUM_BODY_JOINTS, :]
+                points = points - points[..., :1, :] * points.new_tensor([1.0, 0.0, 1.0])
+        else:
+            points = self._forward_kinematics(feats, mask, betas, vertices, with_translation)
         return torch.where(mask[..., None, None], points, torch.zeros((), device=points.device))
+
+    def _forward_kinematics(self, feats: torch.Tensor, mask: torch.Tensor, betas: Optional[torch.Tensor],
+                            vertices: bool, with_translation: bool) -> torch.Tensor:
+        """Raw rotation features (B, T, J, C) -> (B, T, P, 3) points of the posed body."""
+        if self.body_model is None:
+            raise RuntimeError("this model has no body model; build it with one to get joint positions")
+        feats = torch.where(mask[..., None, None], feats, self.neutral_frame)
+        rotmats, trans = feature_utils.features_to_motion(feats, self.pose_rep, self.translation)
+        if not with_translation:
+            trans = torch.zeros_like(trans)
+        if betas is not None:
+            betas = betas[:, None, :].expand(-1, feats.shape[1], -1)  # (B, T, K)
+        posed = self.body_model(rotmats, trans, betas)
+        if vertices and posed.get("vertices") is not None:
+            return posed["vertices"]
+        return posed["joints"][..., : conventions.NUM_BODY_JOINTS, :]
 
     def joints(self, features: torch.Tensor, mask: Optional[torch.Tensor] = None,
                betas: Optional[torch.Tensor] = None) -> torch.Tensor:
         """(B, T, J, C) raw features -> (B, T, 22, 3) joint positions in metres (root trajectory
-        included), zero at padded frames; ``betas`` (B, K) optional body shapes."""
+        included), zero at padded frames; ``betas`` (B, K) optional body shapes. For ``hml`` these are
+        the forward kinematics of its rotation channels: the motion its exports (SMPL, BVH) hold."""
         if mask is None:
             mask = torch.ones(features.shape[:2], dtype=torch.bool, device=features.device)
+        if self.pose_rep == "hml":
+            points = self._forward_kinematics(features, mask, betas, False, True)
+            return torch.where(mask[..., None, None], points, torch.zeros((), device=points.device))
         return self._points(features, mask, betas, vertices=False, with_translation=True)
 
     # ------------------------------------------------------------------ save / load

@@ -9,6 +9,8 @@ A motion is SMPL-24 rotations plus a root trajectory. As features it is a
   with zeros to C channels, where dx, dz are the horizontal displacement since the previous
   frame (frame 0 holds its position) and y is the height. J = 24 or 25.
 * ``xyz``: rows are the 22 joint positions (the root trajectory is joint 0). J = 22.
+* ``hml``: one row of HumanML3D-style channels (heading rate, root steps, joint positions and
+  velocities in the heading frame, 6D rotations, foot contacts; ``src.utils.hml``). J = 1.
 
 Motions are stored canonicalised (``src.utils.geometry``): frame 0 at the origin facing +Z,
 floor at y = 0, so the translation row integrates to the root trajectory relative to frame 0 in
@@ -22,18 +24,21 @@ from typing import Optional
 import torch
 
 from src import config
-from src.utils import rotation
+from src.utils import hml, rotation
 
 
 def feature_shape(pose_rep: str, translation: bool) -> tuple:
     """(J, C) of one frame of features."""
     if pose_rep == "xyz":
         return (config.NUM_BODY_JOINTS, 3)
+    if pose_rep == "hml":
+        return (1, hml.CHANNELS)
     return (config.NUM_SMPL_JOINTS + int(translation), rotation.CHANNELS[pose_rep])
 
 
 def motion_to_features(rotmats: torch.Tensor, trans: torch.Tensor, pose_rep: str, translation: bool = True,
-                       glob: bool = True, glob_rot: Optional[torch.Tensor] = None, body_model=None) -> torch.Tensor:
+                       glob: bool = True, glob_rot: Optional[torch.Tensor] = None, body_model=None,
+                       fps: Optional[float] = None, first: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Encode a motion as features.
 
     Args:
@@ -43,7 +48,9 @@ def motion_to_features(rotmats: torch.Tensor, trans: torch.Tensor, pose_rep: str
         translation: append the translation row (rotation reps only).
         glob: keep the root orientation; otherwise row 0 is replaced by ``glob_rot``.
         glob_rot: (3, 3) root orientation used when ``glob`` is False (default identity).
-        body_model: needed for ``xyz`` (``src.models.rotation2xyz.load_body_model``).
+        body_model: needed for ``xyz`` and ``hml`` (``src.models.rotation2xyz.load_body_model``).
+        fps: frame rate, needed for ``hml`` (its contact rule is in m/s).
+        first: (..., T) bool, ``hml`` only: frames that start another motion laid end to end.
     Returns:
         (..., T, J, C) features, J and C as ``feature_shape``.
     """
@@ -51,10 +58,15 @@ def motion_to_features(rotmats: torch.Tensor, trans: torch.Tensor, pose_rep: str
     if not glob:
         fixed = torch.eye(3, dtype=rotmats.dtype) if glob_rot is None else glob_rot.to(rotmats)
         rotmats = torch.cat([fixed.expand_as(rotmats[..., :1, :, :]), rotmats[..., 1:, :, :]], dim=-3)
-    if pose_rep == "xyz":
+    if pose_rep in config.POSITION_REPS:
         if body_model is None:
-            raise ValueError("pose_rep 'xyz' needs a body_model to compute joint positions")
-        return body_model(rotmats, trans)["joints"][..., : config.NUM_BODY_JOINTS, :]
+            raise ValueError(f"pose_rep {pose_rep!r} needs a body_model to compute joint positions")
+        joints = body_model(rotmats, trans)["joints"][..., : config.NUM_BODY_JOINTS, :]
+        if pose_rep == "xyz":
+            return joints
+        if fps is None:
+            raise ValueError("pose_rep 'hml' needs the frame rate (its foot-contact rule is in m/s)")
+        return hml.motion_to_hml(rotmats, trans, joints, fps, first)
     feats = rotation.from_matrix(rotmats, pose_rep)  # (..., T, 24, C)
     if translation:
         channels = feats.shape[-1]
@@ -86,6 +98,8 @@ def features_to_motion(feats: torch.Tensor, pose_rep: str, translation: bool = T
     """
     if pose_rep == "xyz":
         raise ValueError("xyz features hold positions, not rotations; use them directly as joints")
+    if pose_rep == "hml":
+        return hml.hml_to_motion(feats)
     expected = feature_shape(pose_rep, translation)
     assert tuple(feats.shape[-2:]) == expected, (feats.shape, expected)
     rotmats = rotation.to_matrix(feats[..., : config.NUM_SMPL_JOINTS, :], pose_rep)
@@ -97,8 +111,10 @@ def features_to_motion(feats: torch.Tensor, pose_rep: str, translation: bool = T
 
 
 def features_to_joints(feats: torch.Tensor, pose_rep: str, translation: bool, body_model) -> torch.Tensor:
-    """(..., T, J, C) features -> (..., T, 22, 3) joint positions."""
+    """(..., T, J, C) features -> (..., T, 22, 3) joint positions (``hml``: from its joint channels)."""
     if pose_rep == "xyz":
         return feats
+    if pose_rep == "hml":
+        return hml.hml_to_joints(feats)
     rotmats, trans = features_to_motion(feats, pose_rep, translation)
     return body_model(rotmats, trans)["joints"][..., : config.NUM_BODY_JOINTS, :]
