@@ -118,6 +118,12 @@ def resampled_num_frames(num_frames: int, source_fps: float, target_fps: float) 
 # Seconds of a generated motion when neither the prompt nor --duration says, and the most allowed.
 DEFAULT_DURATION_S = 4.0
 MAX_DURATION_S = 60.0
+# The shortest duration accepted: 4 frames at 20 fps (6 at 30), enough for velocities and a GIF.
+# Shorter ones are typos or another tool's units (a '#0.01' gave a one-frame motion).
+MIN_DURATION_S = 0.2
+# Prompt files of other tools give lengths in frames (MoMask, text-to-motion: 'caption#N' at
+# HumanML3D's 20 fps). A seconds file whose lengths are all whole numbers above this is such a file.
+FRAME_LENGTHS_ABOVE = 30
 
 # ------------------------------------------------------------------ option ranges
 # Size-like options, checked while parsing (``src/parser/types.py``), before any model or data loads;
