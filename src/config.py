@@ -146,11 +146,19 @@ SPLITS = ("train", "val", "test")
 SPLIT_ALIASES = {"vald": "val", "valid": "val", "validation": "val"}  # 'vald' is the original SMoG's name
 
 # --------------------------------------------------------------------- paths
-ROOT_DIR = Path(__file__).resolve().parent.parent
+# The project's own files (the shipped model, the example inputs) sit beside src/ in a checkout
+# (also under `pip install -e .`); a wheel (`pip install .`) carries them inside the package as
+# src/_shipped/{exps,assets} (setup.py), since site-packages has no room beside src/. The user's
+# folders (data/, models/, new runs in exps/) are then the current directory's, as in the original.
+PACKAGE_DIR = Path(__file__).resolve().parent
+INSTALLED_FILES_DIR = PACKAGE_DIR / "_shipped"
+INSTALLED = INSTALLED_FILES_DIR.is_dir()
+SHIPPED_DIR = INSTALLED_FILES_DIR if INSTALLED else PACKAGE_DIR.parent
+ROOT_DIR = Path.cwd() if INSTALLED else PACKAGE_DIR.parent
 DATA_DIR = ROOT_DIR / "data"
 EXPS_DIR = ROOT_DIR / "exps"
 MODELS_DIR = ROOT_DIR / "models"   # where users put SMPL model files
-ASSETS_DIR = ROOT_DIR / "assets"
+ASSETS_DIR = SHIPPED_DIR / "assets"
 # Data shared between checkouts (not in the repository): real KIT-ML captions for the development prompt set.
 SHARED_DATA_DIR = Path(os.environ.get("SMOG_SHARED_DATA", ROOT_DIR.parent / "shared" / "data"))
 KIT_ANNOTATIONS = SHARED_DATA_DIR / "captions" / "kitml_annotations.json"
@@ -159,7 +167,10 @@ KIT_ANNOTATIONS = SHARED_DATA_DIR / "captions" / "kitml_annotations.json"
 EMBEDDING_CACHE_DIR = Path(os.environ.get("SMOG_CACHE_DIR", Path.home() / ".cache" / "smog" / "embeddings"))
 
 # The shipped pretrained model: the default checkpoint of every command.
-DEFAULT_CHECKPOINT = EXPS_DIR / "smog_builtin" / "checkpoint.pth.tar"
+DEFAULT_CHECKPOINT = SHIPPED_DIR / "exps" / "smog_builtin" / "checkpoint.pth.tar"
+# Where the generation commands write for the shipped model: beside it in a checkout; installed,
+# the same relative folder under the current directory (never inside site-packages).
+DEFAULT_OUTPUT_ROOT = EXPS_DIR / "smog_builtin"
 
 SMPL_MODEL_PATH = MODELS_DIR / "smpl" / "SMPL_NEUTRAL.pkl"
 SMPLH_MODEL_DIR = MODELS_DIR / "smplh"  # {neutral,male,female}/model.npz

@@ -28,7 +28,7 @@ INTERPOLATION_COLUMNS = ("start", "end")
 
 # ------------------------------------------------------------------ shared
 def default_output_dir(checkpoint, command: str, input_file: Path) -> Path:
-    folder = Path(checkpoint).parent if checkpoint else api.DEFAULT_CHECKPOINT.parent
+    folder = Path(checkpoint).parent if checkpoint else config.DEFAULT_OUTPUT_ROOT
     return folder / command / (input_file.stem or "outputs")
 
 
