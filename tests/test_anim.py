@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
-from src import config
+from src import config, errors
 from src.models.rotation2xyz import BuiltinSkeleton
 from src.rendering import anim
 from src.rendering import plot_utils as pu
@@ -279,3 +279,33 @@ def test_cli(tmp_path, capsys):
     anim_command.main([str(src), "--out", str(tmp_path / "strip.png"), "--frames", "0", "9"])
     assert (tmp_path / "strip.png").is_file()
     assert "wrote" in capsys.readouterr().out
+
+
+def test_cli_refuses_to_overwrite(tmp_path, capsys):
+    """anim keeps an existing output unless --overwrite is given (as text2motion does), and never
+    writes over its input."""
+    src = tmp_path / "motion.npy"
+    np.save(src, make_clip(6))
+    out = tmp_path / "motion.gif"
+    out.write_bytes(b"mine")
+    assert anim_command.main([str(src), "--fps", "20"]) == errors.EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert f"{out} already exists" in err and "--overwrite" in err and "Traceback" not in err
+    assert out.read_bytes() == b"mine"
+    strip = tmp_path / "strip.png"
+    strip.write_bytes(b"mine")
+    assert anim_command.main([str(src), "--out", str(strip)]) == errors.EXIT_BAD_INPUT
+    assert strip.read_bytes() == b"mine"
+    assert anim_command.main([str(src), "--fps", "20", "--overwrite"]) == 0
+    assert gif_timing(out)[0] == 6
+    assert anim_command.main([str(src), "--out", str(src), "--overwrite"]) == errors.EXIT_BAD_INPUT
+    assert "is the input file" in capsys.readouterr().err and np.load(src).shape == (6, 22, 3)
+
+
+def test_cli_checks_the_gif_an_mp4_falls_back_to(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # no ffmpeg: clip.mp4 would be written as clip.gif
+    src = tmp_path / "clip.npy"
+    np.save(src, make_clip(6))
+    (tmp_path / "clip.gif").write_bytes(b"mine")
+    assert anim_command.main([str(src), "--out", str(tmp_path / "clip.mp4")]) == errors.EXIT_BAD_INPUT
+    assert "clip.gif already exists" in capsys.readouterr().err

@@ -119,4 +119,5 @@ def anim_parser() -> argparse.ArgumentParser:
     parser.add_argument("--title", default=None)
     parser.add_argument("--frames", type=int, nargs="+", default=None,
                         help="frames shown in a .png strip (default: 5 evenly spaced)")
+    parser.add_argument("--overwrite", action="store_true", help="replace the output file if it exists")
     return parser
