@@ -7,6 +7,7 @@ import shutil
 import numpy as np
 import pytest
 import torch
+from matplotlib.figure import Figure
 from PIL import Image
 
 from src import config, errors
@@ -309,3 +310,33 @@ def test_cli_checks_the_gif_an_mp4_falls_back_to(tmp_path, monkeypatch, capsys):
     (tmp_path / "clip.gif").write_bytes(b"mine")
     assert anim_command.main([str(src), "--out", str(tmp_path / "clip.mp4")]) == errors.EXIT_BAD_INPUT
     assert "clip.gif already exists" in capsys.readouterr().err
+
+
+def _floor_pixels(joints, path) -> int:
+    """Light neutral-grey pixels of a still: the floor grid (the spine is a darker grey)."""
+    anim.render_frames_png(joints, path, [0])
+    with Image.open(path) as im:
+        p = np.asarray(im.convert("RGB")).astype(int)
+    return int(((p.max(-1) - p.min(-1) < 8) & (p.mean(-1) > 150) & (p.mean(-1) < 235)).sum())
+
+
+@pytest.mark.parametrize("shift", [0.0, 0.13, 0.31, -2.45])
+def test_floor_grid_shows_in_every_panel(tmp_path, shift):
+    """The whole floor grid is drawn wherever the clip stands: its lines' ends once sat on the view
+    box's edge, and matplotlib's box clip (>= 3.10) then hid whole lines, in most panels all of them."""
+    joints = make_clip(4)
+    joints[..., 0] += shift
+    joints[..., 2] -= shift / 2
+    reference = make_clip(4)
+    reference[..., 0] += 1.7  # a placement whose grid was always whole
+    reference[..., 2] -= 0.85
+    assert _floor_pixels(joints, tmp_path / "a.png") >= 0.85 * _floor_pixels(reference, tmp_path / "b.png")
+    figure = Figure()
+    panel = anim.MotionPanel(figure.add_subplot(projection="3d"), joints, 30.0)
+    (x0, x1), (y0, y1) = panel.ax.get_xlim(), panel.ax.get_ylim()
+    constant_x = [line.get_data_3d() for line in panel.floor_x if len(line.get_data_3d()[0])]
+    constant_z = [line.get_data_3d() for line in panel.floor_z if len(line.get_data_3d()[0])]
+    assert len(constant_x) >= 3 and len(constant_z) >= 3
+    # every line's ends strictly inside the box (plot y = -Z), so the box clip cannot drop it
+    assert all(y0 < min(ys) and max(ys) < y1 and x0 <= min(xs) and max(xs) <= x1 for xs, ys, _ in constant_x)
+    assert all(x0 < min(xs) and max(xs) < x1 and y0 <= min(ys) and max(ys) <= y1 for xs, ys, _ in constant_z)

@@ -106,7 +106,9 @@ class MotionPanel:
                     continue
                 pts = np.full((2, 3), self.floor)  # (2, 3) data end points
                 pts[:, axis] = ticks[k] * FLOOR_SPACING
-                pts[:, along] = c_along + np.array([-h, h])
+                # Ends a hair inside the window: with the view-box clip (matplotlib >= 3.10) an end
+                # rounding to just outside the limits hid the whole line, and with it most panels' floor.
+                pts[:, along] = c_along + np.array([-h, h]) * (1 - 1e-6)
                 line.set_data_3d(*pu.to_plot(pts).T)
 
     def set_frame(self, t: int) -> None:
