@@ -340,3 +340,15 @@ def test_floor_grid_shows_in_every_panel(tmp_path, shift):
     # every line's ends strictly inside the box (plot y = -Z), so the box clip cannot drop it
     assert all(y0 < min(ys) and max(ys) < y1 and x0 <= min(xs) and max(xs) <= x1 for xs, ys, _ in constant_x)
     assert all(x0 < min(xs) and max(xs) < x1 and y0 <= min(ys) and max(ys) <= y1 for xs, ys, _ in constant_z)
+
+
+def test_grid_panels_share_one_scale():
+    """A still clip beside a 3 m walk and a jump: every panel shows the same floor window size and
+    height range, so the figures are the same size on screen and distances compare."""
+    still, walk, jump = make_clip(30), make_clip(30, speed=3.0), make_clip(30)
+    jump[:, :, 1] += 0.6 * np.sin(np.linspace(0, np.pi, 30))[:, None]
+    figure = anim.MotionFigure([still, walk, jump], 30.0)
+    spans = {(round(float(np.diff(p.ax.get_xlim())[0]), 6), round(float(np.diff(p.ax.get_ylim())[0]), 6),
+              p.ax.get_zlim()) for p in figure.panels}
+    assert len(spans) == 1
+    assert figure.panels[0].half == max(pu.view_boxes(c, 30.0, 0.0)[1] for c in (still, walk, jump))
