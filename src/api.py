@@ -3,8 +3,8 @@
     >>> from src.api import SMoG
     >>> m = SMoG.from_pretrained(None, device="cpu")         # None: the shipped model
     >>> clips = m.generate(["a person walks forward"], duration=4.0, seed=0)
-    >>> clips[0].shape                                        # (T, 22, 3), T = 4 s x m.fps
-    (120, 22, 3)
+    >>> clips[0].shape                                        # (T, 22, 3), T = 4 s x m.fps (20)
+    (80, 22, 3)
     >>> m.classify("motion.npz", ["walk", "jump", "wave"])    # an AMASS-style file   # doctest: +SKIP
     ('walk', tensor([0.91, 0.05, 0.04]))
 
@@ -15,8 +15,11 @@ Motions going in (``encode_motion``, ``compute_similarity``, ``retrieve_*``, ``c
   (its ``fps`` is used when the call gives none);
 * a tuple ``(rotvec, trans)``: SMPL axis-angle (T, 24, 3) (or the 22 body joints) and root
   translation (T, 3) in metres, Y-up;
-* a :class:`~src.motion.MotionClip` (what ``generate_clips`` returns);
-* joint positions (T, 22, 3), Y-up metres, only for a model trained with ``pose_rep xyz``
+* a :class:`~src.motion.MotionClip` (what ``generate_clips`` returns; it carries its rotations),
+  or a list holding one (``generate_clips(...)[i]`` with one sample);
+* what ``generate`` returns: :class:`GeneratedJoints`, joint arrays that keep their clip, so
+  rotation models read its rotations (while the values are unchanged);
+* other joint positions (T, 22, 3), Y-up metres, only for a model trained with ``pose_rep xyz``
   (rotation models read rotations, which positions do not determine).
 
 Any frame rate is accepted (``fps=``; default: the dict's, else the model's); motions are resampled
@@ -53,6 +56,21 @@ ModelLoadError = ModelFilesError
 
 class MotionInputError(ValueError):
     """A motion given to the API in a form it cannot use."""
+
+
+class GeneratedJoints(np.ndarray):
+    """(T, 22, 3) float32 joints returned by ``SMoG.generate``: a plain array that also keeps the
+    clip it came from (``.clip``, with its SMPL rotations), so that rotation models can encode,
+    classify and compare it. Arrays derived from it (slices, arithmetic, copies) hold no clip, and
+    the clip is used only while the values still equal its joints."""
+
+    def __new__(cls, clip: MotionClip):
+        joints = np.array(clip.joints).view(cls)  # a copy: editing it in place must not edit the clip
+        joints.clip = clip
+        return joints
+
+    def __array_finalize__(self, obj):
+        self.clip = None  # derived arrays are other motions
 
 
 def load_model(path=None, device="cpu") -> SMoGModel:
@@ -162,6 +180,14 @@ class SMoG:
 
     def motion_clip(self, motion: Motion, fps: Optional[float] = None) -> MotionClip:
         """Any accepted motion form (module docstring) -> a canonical clip at the model's fps."""
+        if isinstance(motion, list) and all(isinstance(m, MotionClip) for m in motion):
+            if len(motion) != 1:
+                raise MotionInputError(f"a list of {len(motion)} clips: pass one motion, e.g. "
+                                       "generate_clips(...)[i][k]")
+            motion = motion[0]  # generate_clips(...)[i] of one sample
+        if isinstance(motion, GeneratedJoints) and motion.clip is not None \
+                and np.array_equal(np.asarray(motion), motion.clip.joints):
+            motion = motion.clip
         if isinstance(motion, MotionClip):
             clip = motion
         elif isinstance(motion, (str, Path)):
@@ -210,8 +236,8 @@ class SMoG:
     def _clip_from_positions(self, joints: torch.Tensor, fps: float) -> MotionClip:
         if self.pose_rep != "xyz":
             raise MotionInputError(f"this model reads rotations (pose_rep {self.pose_rep}), which joint positions do "
-                                   "not determine: pass an AMASS-style .npz, a dict with rotvec/trans or a "
-                                   "(rotvec, trans) tuple")
+                                   "not determine: pass an AMASS-style .npz, a dict with rotvec/trans, a "
+                                   "(rotvec, trans) tuple, a clip of generate_clips, or generate's output unchanged")
         if joints.dim() != 3 or joints.shape[1] < config.NUM_BODY_JOINTS or joints.shape[2] != 3:
             raise MotionInputError(f"joint positions must be (T, 22, 3), got {tuple(joints.shape)}")
         return clip_from_joints(joints.float(), fps)
@@ -243,11 +269,14 @@ class SMoG:
         return self.model.encode_motion(x, mask)["embedding"][0]
 
     def encode_motion(self, motion: Motion, fps: Optional[float] = None) -> torch.Tensor:
-        """One motion (any accepted form) -> (D,) float32 CPU embedding of unit L2 norm."""
+        """One motion (any accepted form, the module docstring's: a file, rotations, or what
+        ``generate``/``generate_clips`` return, for rotation models too) -> (D,) float32 CPU
+        embedding of unit L2 norm."""
         return F.normalize(self._motion_embedding(motion, fps).float(), dim=-1).cpu()
 
     def compute_similarity(self, motion: Motion, texts: Sequence[str], fps: Optional[float] = None) -> torch.Tensor:
-        """(N,) cosine similarities between one motion and N texts."""
+        """(N,) cosine similarities between one motion (as ``encode_motion`` takes, generated ones
+        included) and N texts."""
         return self.encode_text(texts) @ self.encode_motion(motion, fps)
 
     def retrieve_motion(self, text: str, candidates: Sequence[Motion], top_k: int = 5,
@@ -266,8 +295,10 @@ class SMoG:
         return _top(self.compute_similarity(motion, candidates, fps), top_k)
 
     def classify(self, motion: Motion, labels: Sequence[str], fps: Optional[float] = None) -> Tuple[str, torch.Tensor]:
-        """Zero-shot classification: (best label, (N,) probabilities summing to 1), a softmax over the
-        cosine similarities times the model's trained logit scale (1 / 0.07 when it has none)."""
+        """Zero-shot classification of one motion (as ``encode_motion`` takes: a file, rotations,
+        or what ``generate``/``generate_clips`` return): (best label, (N,) probabilities summing
+        to 1), a softmax over the cosine similarities times the model's trained logit scale
+        (1 / 0.07 when it has none)."""
         if not labels:
             raise ValueError("classify needs at least one label")
         probs = self.label_probabilities(self.encode_motion(motion, fps)[None], labels)[0]
@@ -415,7 +446,8 @@ class SMoG:
             num_samples, seed, temperature: as ``generate_clips``.
         Returns:
             N * num_samples float32 arrays (T, 22, 3) at ``self.fps``, caption-major (all samples of
-            the first caption first).
+            the first caption first); each is a :class:`GeneratedJoints` that keeps its clip, so
+            ``classify``/``encode_motion``/``compute_similarity`` accept it for rotation models too.
 
         Example:
             >>> m = SMoG.from_pretrained(None)                            # doctest: +SKIP
@@ -423,7 +455,8 @@ class SMoG:
             >>> walk.shape, jump.shape                                     # doctest: +SKIP
             ((120, 22, 3), (60, 22, 3))
         """
-        return [c.joints for row in self.generate_clips(texts, duration, num_samples, seed, temperature) for c in row]
+        return [GeneratedJoints(c) for row in self.generate_clips(texts, duration, num_samples, seed, temperature)
+                for c in row]
 
 
 def _top(scores: torch.Tensor, top_k: int) -> List[Tuple[int, float]]:

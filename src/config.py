@@ -118,6 +118,12 @@ def resampled_num_frames(num_frames: int, source_fps: float, target_fps: float) 
 # Seconds of a generated motion when neither the prompt nor --duration says, and the most allowed.
 DEFAULT_DURATION_S = 4.0
 MAX_DURATION_S = 60.0
+# The shortest duration accepted: 4 frames at 20 fps (6 at 30), enough for velocities and a GIF.
+# Shorter ones are typos or another tool's units (a '#0.01' gave a one-frame motion).
+MIN_DURATION_S = 0.2
+# Prompt files of other tools give lengths in frames (MoMask, text-to-motion: 'caption#N' at
+# HumanML3D's 20 fps). A seconds file whose lengths are all whole numbers above this is such a file.
+FRAME_LENGTHS_ABOVE = 30
 
 # ------------------------------------------------------------------ option ranges
 # Size-like options, checked while parsing (``src/parser/types.py``), before any model or data loads;
@@ -140,11 +146,19 @@ SPLITS = ("train", "val", "test")
 SPLIT_ALIASES = {"vald": "val", "valid": "val", "validation": "val"}  # 'vald' is the original SMoG's name
 
 # --------------------------------------------------------------------- paths
-ROOT_DIR = Path(__file__).resolve().parent.parent
+# The project's own files (the shipped model, the example inputs) sit beside src/ in a checkout
+# (also under `pip install -e .`); a wheel (`pip install .`) carries them inside the package as
+# src/_shipped/{exps,assets} (setup.py), since site-packages has no room beside src/. The user's
+# folders (data/, models/, new runs in exps/) are then the current directory's, as in the original.
+PACKAGE_DIR = Path(__file__).resolve().parent
+INSTALLED_FILES_DIR = PACKAGE_DIR / "_shipped"
+INSTALLED = INSTALLED_FILES_DIR.is_dir()
+SHIPPED_DIR = INSTALLED_FILES_DIR if INSTALLED else PACKAGE_DIR.parent
+ROOT_DIR = Path.cwd() if INSTALLED else PACKAGE_DIR.parent
 DATA_DIR = ROOT_DIR / "data"
 EXPS_DIR = ROOT_DIR / "exps"
 MODELS_DIR = ROOT_DIR / "models"   # where users put SMPL model files
-ASSETS_DIR = ROOT_DIR / "assets"
+ASSETS_DIR = SHIPPED_DIR / "assets"
 # Data shared between checkouts (not in the repository): real KIT-ML captions for the development prompt set.
 SHARED_DATA_DIR = Path(os.environ.get("SMOG_SHARED_DATA", ROOT_DIR.parent / "shared" / "data"))
 KIT_ANNOTATIONS = SHARED_DATA_DIR / "captions" / "kitml_annotations.json"
@@ -153,7 +167,10 @@ KIT_ANNOTATIONS = SHARED_DATA_DIR / "captions" / "kitml_annotations.json"
 EMBEDDING_CACHE_DIR = Path(os.environ.get("SMOG_CACHE_DIR", Path.home() / ".cache" / "smog" / "embeddings"))
 
 # The shipped pretrained model: the default checkpoint of every command.
-DEFAULT_CHECKPOINT = EXPS_DIR / "smog_builtin" / "checkpoint.pth.tar"
+DEFAULT_CHECKPOINT = SHIPPED_DIR / "exps" / "smog_builtin" / "checkpoint.pth.tar"
+# Where the generation commands write for the shipped model: beside it in a checkout; installed,
+# the same relative folder under the current directory (never inside site-packages).
+DEFAULT_OUTPUT_ROOT = EXPS_DIR / "smog_builtin"
 
 SMPL_MODEL_PATH = MODELS_DIR / "smpl" / "SMPL_NEUTRAL.pkl"
 SMPLH_MODEL_DIR = MODELS_DIR / "smplh"  # {neutral,male,female}/model.npz

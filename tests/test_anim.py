@@ -7,9 +7,10 @@ import shutil
 import numpy as np
 import pytest
 import torch
+from matplotlib.figure import Figure
 from PIL import Image
 
-from src import config
+from src import config, errors
 from src.models.rotation2xyz import BuiltinSkeleton
 from src.rendering import anim
 from src.rendering import plot_utils as pu
@@ -279,3 +280,75 @@ def test_cli(tmp_path, capsys):
     anim_command.main([str(src), "--out", str(tmp_path / "strip.png"), "--frames", "0", "9"])
     assert (tmp_path / "strip.png").is_file()
     assert "wrote" in capsys.readouterr().out
+
+
+def test_cli_refuses_to_overwrite(tmp_path, capsys):
+    """anim keeps an existing output unless --overwrite is given (as text2motion does), and never
+    writes over its input."""
+    src = tmp_path / "motion.npy"
+    np.save(src, make_clip(6))
+    out = tmp_path / "motion.gif"
+    out.write_bytes(b"mine")
+    assert anim_command.main([str(src), "--fps", "20"]) == errors.EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert f"{out} already exists" in err and "--overwrite" in err and "Traceback" not in err
+    assert out.read_bytes() == b"mine"
+    strip = tmp_path / "strip.png"
+    strip.write_bytes(b"mine")
+    assert anim_command.main([str(src), "--out", str(strip)]) == errors.EXIT_BAD_INPUT
+    assert strip.read_bytes() == b"mine"
+    assert anim_command.main([str(src), "--fps", "20", "--overwrite"]) == 0
+    assert gif_timing(out)[0] == 6
+    assert anim_command.main([str(src), "--out", str(src), "--overwrite"]) == errors.EXIT_BAD_INPUT
+    assert "is the input file" in capsys.readouterr().err and np.load(src).shape == (6, 22, 3)
+
+
+def test_cli_checks_the_gif_an_mp4_falls_back_to(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # no ffmpeg: clip.mp4 would be written as clip.gif
+    src = tmp_path / "clip.npy"
+    np.save(src, make_clip(6))
+    (tmp_path / "clip.gif").write_bytes(b"mine")
+    assert anim_command.main([str(src), "--out", str(tmp_path / "clip.mp4")]) == errors.EXIT_BAD_INPUT
+    assert "clip.gif already exists" in capsys.readouterr().err
+
+
+def _floor_pixels(joints, path) -> int:
+    """Light neutral-grey pixels of a still: the floor grid (the spine is a darker grey)."""
+    anim.render_frames_png(joints, path, [0])
+    with Image.open(path) as im:
+        p = np.asarray(im.convert("RGB")).astype(int)
+    return int(((p.max(-1) - p.min(-1) < 8) & (p.mean(-1) > 150) & (p.mean(-1) < 235)).sum())
+
+
+@pytest.mark.parametrize("shift", [0.0, 0.13, 0.31, -2.45])
+def test_floor_grid_shows_in_every_panel(tmp_path, shift):
+    """The whole floor grid is drawn wherever the clip stands: its lines' ends once sat on the view
+    box's edge, and matplotlib's box clip (>= 3.10) then hid whole lines, in most panels all of them."""
+    joints = make_clip(4)
+    joints[..., 0] += shift
+    joints[..., 2] -= shift / 2
+    reference = make_clip(4)
+    reference[..., 0] += 1.7  # a placement whose grid was always whole
+    reference[..., 2] -= 0.85
+    assert _floor_pixels(joints, tmp_path / "a.png") >= 0.85 * _floor_pixels(reference, tmp_path / "b.png")
+    figure = Figure()
+    panel = anim.MotionPanel(figure.add_subplot(projection="3d"), joints, 30.0)
+    (x0, x1), (y0, y1) = panel.ax.get_xlim(), panel.ax.get_ylim()
+    constant_x = [line.get_data_3d() for line in panel.floor_x if len(line.get_data_3d()[0])]
+    constant_z = [line.get_data_3d() for line in panel.floor_z if len(line.get_data_3d()[0])]
+    assert len(constant_x) >= 3 and len(constant_z) >= 3
+    # every line's ends strictly inside the box (plot y = -Z), so the box clip cannot drop it
+    assert all(y0 < min(ys) and max(ys) < y1 and x0 <= min(xs) and max(xs) <= x1 for xs, ys, _ in constant_x)
+    assert all(x0 < min(xs) and max(xs) < x1 and y0 <= min(ys) and max(ys) <= y1 for xs, ys, _ in constant_z)
+
+
+def test_grid_panels_share_one_scale():
+    """A still clip beside a 3 m walk and a jump: every panel shows the same floor window size and
+    height range, so the figures are the same size on screen and distances compare."""
+    still, walk, jump = make_clip(30), make_clip(30, speed=3.0), make_clip(30)
+    jump[:, :, 1] += 0.6 * np.sin(np.linspace(0, np.pi, 30))[:, None]
+    figure = anim.MotionFigure([still, walk, jump], 30.0)
+    spans = {(round(float(np.diff(p.ax.get_xlim())[0]), 6), round(float(np.diff(p.ax.get_ylim())[0]), 6),
+              p.ax.get_zlim()) for p in figure.panels}
+    assert len(spans) == 1
+    assert figure.panels[0].half == max(pu.view_boxes(c, 30.0, 0.0)[1] for c in (still, walk, jump))

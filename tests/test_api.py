@@ -112,6 +112,38 @@ def test_similarity_retrieval_classification(tiny):
     assert label == texts[int(probs.argmax())]
 
 
+def test_generated_motions_go_back_in(tiny):
+    """What generate and generate_clips return is accepted by encode_motion, compute_similarity and
+    classify for a rotation model: the arrays of generate keep their clip (with its rotations)."""
+    assert tiny.pose_rep != "xyz"
+    walk = tiny.generate(["a person walks"], duration=1.0, seed=0)[0]
+    assert isinstance(walk, api.GeneratedJoints) and isinstance(walk, np.ndarray) and walk.clip.has_rotations
+    emb = tiny.encode_motion(walk)
+    assert torch.allclose(emb, tiny.encode_motion(walk.clip), atol=1e-6)
+    row = tiny.generate_clips(["a person walks"], 1.0, seed=0)[0]
+    assert torch.allclose(tiny.encode_motion(row), emb, atol=1e-6)  # generate_clips(...)[i], one sample
+    assert torch.allclose(tiny.encode_motion(row[0]), emb, atol=1e-6)
+    assert tiny.compute_similarity(walk, ["walk", "jump"]).shape == (2,)
+    assert tiny.classify(row[0], ["walk", "jump"])[0] in ("walk", "jump")
+    assert type(walk[:10]) is api.GeneratedJoints and walk[:10].clip is None  # a slice is another motion
+
+
+def test_changed_generated_joints_are_positions_only(tiny, tmp_path):
+    walk = tiny.generate(["a person walks"], duration=1.0, seed=0)[0]
+    for changed in (walk + 0.1, walk.copy(), walk[::2], np.asarray(walk).copy()):
+        with pytest.raises(api.MotionInputError, match="generate's output unchanged"):
+            tiny.encode_motion(changed)
+    clip = walk.clip
+    walk[:, :, 1] += 0.5  # edited in place: the clip's own joints are untouched
+    assert not np.array_equal(walk, clip.joints)
+    with pytest.raises(api.MotionInputError, match="rotations"):
+        tiny.encode_motion(walk)
+    np.save(tmp_path / "w.npy", walk)
+    assert type(np.load(tmp_path / "w.npy")) is np.ndarray
+    with pytest.raises(api.MotionInputError, match="a list of 2 clips"):
+        tiny.encode_motion(tiny.generate_clips(["walk"], 1.0, num_samples=2, seed=0)[0])
+
+
 def test_generate_shapes_durations_and_seed(tiny):
     out = tiny.generate(["walk forward", "jump"], duration=[2.0, 1.5], num_samples=2, seed=3)
     assert [o.shape for o in out] == [(60, 22, 3)] * 2 + [(45, 22, 3)] * 2

@@ -153,6 +153,30 @@ def test_write_bvh_checks_shapes(tmp_path):
         write_bvh(tmp_path / "x.bvh", torch.eye(3).expand(5, 24, 3, 3), torch.zeros(5, 3), fps=20, unit="inch")
 
 
+@pytest.mark.parametrize("yaw, crouch", [(0.0, 0.0), (2.0, 0.0), (0.0, 0.6), (-1.0, 0.4)])
+def test_toe_tips_of_a_flat_foot_stay_above_the_floor(tmp_path, yaw, crouch):
+    """Feet flat on the floor (their world orientation the rest pose's): the toe End Sites are at
+    the toe joints' height, never under the floor (continuing the sloping foot bone put them 3 cm under)."""
+    frames = 5
+    rotvec = torch.zeros(frames, 24, 3)
+    rotvec[:, 0, 1] = yaw
+    for hip, knee, ankle in ((1, 4, 7), (2, 5, 8)):  # a crouch whose ankles level the feet again
+        rotvec[:, hip, 0], rotvec[:, knee, 0], rotvec[:, ankle, 0] = -crouch, 2 * crouch, -crouch
+    rotmats = rotation.axis_angle_to_matrix(rotvec)
+    trans = torch.zeros(frames, 3)
+    joints = BuiltinSkeleton()(rotmats, trans)["joints"]
+    trans[:, 1] = -joints[:, [7, 8, 10, 11], 1].min()  # the floor convention: lowest foot joint at y = 0
+    motion = read_bvh(write_bvh(tmp_path / "stance.bvh", rotmats, trans, fps=20.0))
+    rot, pos = motion.global_transforms()
+    tips = motion.end_site_positions(rot, pos)  # (F, E, 3)
+    toes = [k for k, (parent, _) in enumerate(motion.end_sites) if motion.names[parent] in ("left_foot", "right_foot")]
+    assert len(toes) == 2
+    assert tips[:, toes, 1].min() >= -1e-3, tips[:, toes, 1]
+    feet = [motion.end_sites[k][0] for k in toes]
+    np.testing.assert_allclose(tips[:, toes, 1], pos[:, feet, 1], atol=1e-5)
+    assert np.linalg.norm(tips[:, toes] - pos[:, feet], axis=-1).min() > 0.03  # the toes still reach forward
+
+
 # ------------------------------------------------------------------ retargeting
 @pytest.mark.parametrize("trial, unit, tpose", [("01_01", "CMU units", True), ("07_01", "cm", True), ("131_01", "CMU units", False)])
 def test_units_tpose_and_bone_lengths(trial, unit, tpose):

@@ -146,3 +146,17 @@ def test_animation_files(clip, tmp_path):
     assert data["grid"]["animation"] == "grid.gif" and (tmp_path / "grid.gif").is_file()
     assert all((tmp_path / e["animation"]).is_file() for e in data["items"])
     assert all(e["smpl"] is None and e["bvh"] is None for e in data["items"])
+
+
+def test_grid_titles_keep_whole_prompts(clip, tmp_path, monkeypatch):
+    """Prompts that differ only at their end ("... their own left" / "... own right") stay apart."""
+    seen = []
+    monkeypatch.setattr(exporters, "save_grid", lambda path, clips, titles, ncols=None: seen.extend(titles) or path)
+    prompts = ["the person shuffles crabwise over to their own left", "the person shuffles crabwise over to their own right",
+               "walk " * 40]
+    plan = exporters.OutputPlan.create(tmp_path, ["00_a_s0", "01_b_s0", "02_c_s0"], rotations=False, animation=True)
+    monkeypatch.setattr(exporters, "save_animation", lambda path, clip, title: path)
+    items = [exporters.ExportItem(stem, text, clip) for stem, text in zip(plan.stems, prompts)]
+    exporters.finish_outputs(plan, {}, [], items, log=lambda m: None)
+    assert seen[:2] == prompts[:2]
+    assert len(seen[2]) <= exporters.GRID_TITLE_CHARS and seen[2].endswith("...")

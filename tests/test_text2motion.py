@@ -53,8 +53,8 @@ def test_read_prompts(tmp_path):
 
 
 @pytest.mark.parametrize("line, message", [("jump#0", "positive"), ("jump#-2", "positive"),
-                                           ("jump#fast", "not a number"), ("jump#61", "longer than"),
-                                           ("jump#nan", "positive"), ("#3 alone", None), ("  #5", None)])
+                                           ("jump#fast", "not a number"), ("jump#60.5", "longer than"),
+                                           ("jump#nan", "positive"), ("jump#0.01", "shorter than the minimum of 0.2"), ("#3 alone", None), ("  #5", None)])
 def test_read_prompts_bad_durations(tmp_path, line, message):
     path = write(tmp_path / "p.txt", f"walk\n{line}\n")
     if message is None:  # a comment line, not a prompt
@@ -62,6 +62,54 @@ def test_read_prompts_bad_durations(tmp_path, line, message):
         return
     with pytest.raises(prompts.InputFileError, match=f"p.txt:2: .*{message}"):
         prompts.read_prompts(path)
+
+
+MOMASK_FILE = "a person jumps up and then lands.#52\n# MoMask counts frames at 20 fps\na person walks in a circle#132\n"
+
+
+@pytest.mark.parametrize("text", [MOMASK_FILE, "walk#31\n", "walk#40.0\nrun\n"])
+def test_frame_count_files_are_refused_as_seconds(tmp_path, text):
+    """A file whose lengths are all whole numbers above 30 counts frames (MoMask/HumanML3D):
+    read as seconds it gave a 52-second jump, so it is refused with the option that reads it."""
+    path = write(tmp_path / "p.txt", text)
+    with pytest.raises(prompts.InputFileError, match=r"p.txt:1: .*--length_unit frames --fps_of_lengths 20"):
+        prompts.read_prompts(path)
+
+
+@pytest.mark.parametrize("text, seconds", [("walk#30\n", [30.0]), ("walk#45\njump#2.5\n", [45.0, 2.5]),
+                                           ("walk#45\njump#3\n", [45.0, 3.0])])
+def test_seconds_files_with_a_short_or_fractional_length_are_seconds(tmp_path, text, seconds):
+    assert [p.duration for p in prompts.read_prompts(write(tmp_path / "p.txt", text))] == seconds
+
+
+def test_read_prompts_in_frames(tmp_path):
+    path = write(tmp_path / "p.txt", MOMASK_FILE + "no length here\n")
+    got = prompts.read_prompts(path, "frames", 20.0)
+    assert [(p.line, p.duration) for p in got] == [(1, 52 / 20), (3, 132 / 20), (4, None)]
+    assert [p.duration for p in prompts.read_prompts(path, "frames", 12.5)][:2] == [52 / 12.5, 132 / 12.5]
+
+
+@pytest.mark.parametrize("line, message", [("jump#52.5", "not a positive whole number of frames"),
+                                           ("jump#0", "not a positive whole number of frames"),
+                                           ("jump#3", r"3 frames at 20 fps.*shorter than the minimum"),
+                                           ("jump#1201", r"1201 frames at 20 fps.*longer than the maximum")])
+def test_read_prompts_bad_frame_counts(tmp_path, line, message):
+    with pytest.raises(prompts.InputFileError, match=f"p.txt:2: .*{message}"):
+        prompts.read_prompts(write(tmp_path / "p.txt", f"walk#40\n{line}\n"), "frames", 20.0)
+
+
+def test_text2motion_reads_a_momask_file(ckpt, tmp_path, capsys):
+    prompt_file = write(tmp_path / "momask.txt", MOMASK_FILE)
+    assert generate(ckpt, prompt_file, tmp_path / "refused") == errors.EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert f"{prompt_file}:1:" in err and "--length_unit frames" in err and "Traceback" not in err
+    assert not (tmp_path / "refused").exists()
+    out = tmp_path / "o"
+    assert generate(ckpt, prompt_file, out, "--length_unit", "frames", "--fps_of_lengths", "20") == 0
+    items = manifest(out)["items"]
+    assert [i["duration"] for i in items] == [2.6, 6.6]
+    fps = manifest(out)["fps"] if "fps" in manifest(out) else api.SMoG.from_pretrained(ckpt).fps
+    assert [np.load(out / i["joints"]).shape[0] for i in items] == [round(2.6 * fps), round(6.6 * fps)]
 
 
 def test_read_prompts_other_errors(tmp_path):
@@ -227,7 +275,8 @@ def test_long_prompt_warns_on_stderr(ckpt, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("value, message", [("0", "positive"), ("-1", "positive"), ("abc", "not a number"),
-                                            ("61", "longer than the maximum of 60")])
+                                            ("60.5", "longer than the maximum of 60"),
+                                            ("0.1", "shorter than the minimum of 0.2")])
 def test_bad_durations_name_the_line(ckpt, tmp_path, capsys, value, message):
     prompt_file = write(tmp_path / "p.txt", f"walk\n\nrun#{value}\n")
     assert generate(ckpt, prompt_file, tmp_path / "o") == errors.EXIT_BAD_INPUT
@@ -236,7 +285,8 @@ def test_bad_durations_name_the_line(ckpt, tmp_path, capsys, value, message):
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.parametrize("option, value", [("--duration", "0"), ("--duration", "61"), ("--fps", "-5"),
+@pytest.mark.parametrize("option, value", [("--duration", "0"), ("--duration", "61"), ("--duration", "0.1"),
+                                           ("--fps", "-5"), ("--fps_of_lengths", "0"), ("--length_unit", "minutes"),
                                            ("--num_samples", "0"), ("--temperature", "-1")])
 def test_bad_options_name_the_option(ckpt, tmp_path, capsys, option, value):
     prompt_file = write(tmp_path / "p.txt", "walk\n")

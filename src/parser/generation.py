@@ -50,7 +50,7 @@ def text2motion_parser() -> argparse.ArgumentParser:
                                      description="Generate motions from text prompts (one per line, "
                                                  "'text#seconds' for a duration of its own).")
     add_generation_args(parser, "prompt file: one prompt per line, 'text#seconds' sets that prompt's duration "
-                                "in seconds, '#' starts a comment line")
+                                "in seconds (see --length_unit), '#' starts a comment line")
     parser.add_argument("--num_samples", "--num_samples_per_action", dest="num_samples",
                         type=int_in(1, config.MAX_SAMPLES_PER_PROMPT), default=1,
                         help=f"motions per prompt, at most {config.MAX_SAMPLES_PER_PROMPT} (they differ for "
@@ -62,6 +62,12 @@ def text2motion_parser() -> argparse.ArgumentParser:
                         help=f"prompts per model call, at most {config.MAX_PROMPTS_PER_CALL}, written before the next "
                              "call (default %(default)s: files byte-identical to one call per prompt; larger is "
                              "faster, moves joints by up to ~4e-5 m)")
+    parser.add_argument("--length_unit", choices=("seconds", "frames"), default="seconds",
+                        help="what a line's 'text#N' counts (default seconds; MoMask/HumanML3D prompt files "
+                             "count frames: --length_unit frames --fps_of_lengths 20)")
+    parser.add_argument("--fps_of_lengths", type=float_in(*config.OUTPUT_FPS_RANGE), default=config.HUMANML3D_FPS,
+                        help="frame rate of '#N' frame counts with --length_unit frames "
+                             "(default %(default)g, HumanML3D's and MoMask's)")
     return parser
 
 
@@ -113,4 +119,5 @@ def anim_parser() -> argparse.ArgumentParser:
     parser.add_argument("--title", default=None)
     parser.add_argument("--frames", type=int, nargs="+", default=None,
                         help="frames shown in a .png strip (default: 5 evenly spaced)")
+    parser.add_argument("--overwrite", action="store_true", help="replace the output file if it exists")
     return parser

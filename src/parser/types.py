@@ -3,7 +3,7 @@
 import argparse
 import math
 
-from src.config import MAX_DURATION_S
+from src.config import MAX_DURATION_S, MIN_DURATION_S
 
 
 def _number(value: str, ok, must: str) -> float:
@@ -69,7 +69,7 @@ def int_at_least(low: int):
 
 
 def parse_duration(value: str, where: str = "duration") -> float:
-    """Seconds from a string; ValueError naming ``where`` unless a number in (0, MAX_DURATION_S]."""
+    """Seconds from a string; ValueError naming ``where`` unless a number in [MIN_DURATION_S, MAX_DURATION_S]."""
     try:
         seconds = float(value)
     except (TypeError, ValueError):
@@ -78,11 +78,13 @@ def parse_duration(value: str, where: str = "duration") -> float:
         raise ValueError(f"{where}: {value!r} must be a positive number of seconds")
     if seconds > MAX_DURATION_S:
         raise ValueError(f"{where}: {seconds:g} s is longer than the maximum of {MAX_DURATION_S:g} s")
+    if seconds < MIN_DURATION_S:
+        raise ValueError(f"{where}: {seconds:g} s is shorter than the minimum of {MIN_DURATION_S:g} s")
     return seconds
 
 
 def duration_arg(value: str) -> float:
-    """--duration: seconds in (0, MAX_DURATION_S]."""
+    """--duration: seconds in [MIN_DURATION_S, MAX_DURATION_S]."""
     try:
         return parse_duration(value, "seconds")
     except ValueError as err:

@@ -53,12 +53,16 @@ class MotionPanel:
         floor: floor height (data Y).
         elev, azim: camera angles in the data frame (``plot_utils``).
         follow: None (auto), True or False; see ``plot_utils.view_boxes``.
+        extent: (half side of the floor window, (y_low, y_high)) to use instead of the clip's own
+            (a grid gives every panel the same, so they share one scale); None = the clip's.
     """
 
     def __init__(self, ax, joints: np.ndarray, fps: float, floor: float = 0.0,
-                 elev: float = DEFAULT_ELEV, azim: float = DEFAULT_AZIM, follow=None):
+                 elev: float = DEFAULT_ELEV, azim: float = DEFAULT_AZIM, follow=None, extent=None):
         self.ax, self.joints, self.floor = ax, joints, floor
         self.centres, self.half, (y_low, y_high) = pu.view_boxes(joints, fps, floor, follow)
+        if extent is not None:
+            self.half, (y_low, y_high) = extent
         self.fixed_view = bool(np.all(self.centres == self.centres[0]))
         self.toward_camera = pu.camera_direction(elev, azim)  # (3,) data frame
         ax.set_axis_off()
@@ -106,7 +110,9 @@ class MotionPanel:
                     continue
                 pts = np.full((2, 3), self.floor)  # (2, 3) data end points
                 pts[:, axis] = ticks[k] * FLOOR_SPACING
-                pts[:, along] = c_along + np.array([-h, h])
+                # Ends a hair inside the window: with the view-box clip (matplotlib >= 3.10) an end
+                # rounding to just outside the limits hid the whole line, and with it most panels' floor.
+                pts[:, along] = c_along + np.array([-h, h]) * (1 - 1e-6)
                 line.set_data_3d(*pu.to_plot(pts).T)
 
     def set_frame(self, t: int) -> None:
@@ -169,12 +175,16 @@ class MotionFigure:
                                  wspace=0.0, hspace=panel_top_in / (PANEL_INCHES[1] - panel_top_in))
         if title:
             self.fig.suptitle(title, fontsize=12, y=1.0 - 0.08 / height, va="top")
+        # One scale for every panel: the largest floor window and height range of the clips, so
+        # that sizes, heights and distances compare across panels.
+        boxes = [pu.view_boxes(c, self.fps, floor, follow) for c in clips]
+        extent = (max(b[1] for b in boxes), (min(b[2][0] for b in boxes), max(b[2][1] for b in boxes)))
         self.panels = []
         for k, clip in enumerate(clips):
             ax = self.fig.add_subplot(nrows, ncols, k + 1, projection="3d")
             if titles:
                 ax.set_title(titles[k], fontsize=9, pad=0)
-            self.panels.append(MotionPanel(ax, clip, self.fps, floor, elev, azim, follow))
+            self.panels.append(MotionPanel(ax, clip, self.fps, floor, elev, azim, follow, extent))
         legend = _legend_image()
         self.fig.figimage(legend, xo=int(width * DPI) - legend.shape[1] - 4, yo=2, origin="upper")
         self.clock = self.fig.text(0.01, 0.012, "", fontsize=8, family="monospace")

@@ -42,6 +42,9 @@ from src.utils.fileio import atomic_path, write_text_atomic
 MANIFEST = "manifest.json"
 GRID_STEM = "grid"
 MAX_GRID_PANELS = 16
+# A grid panel's title is wrapped to lines of 42 characters; three lines show whole prompts (cut at
+# 48, "... crabwise over to their own left" and "... own right" both read "...over to their ow...").
+GRID_TITLE_CHARS = 126
 SLUG_CHARS = 40
 # manifest key -> file suffix, in the order files are written
 SUFFIXES = {"joints": ".npy", "smpl": ".npz", "bvh": ".bvh", "animation": ".gif", "video": ".mp4"}
@@ -275,5 +278,5 @@ def export_items(items: Sequence[ExportItem], plan: OutputPlan, header: dict,
     return finish_outputs(plan, header, entries, items if grid_items is None else grid_items, grid_ncols, log)
 
 
-def _short(title: str, limit: int = 48) -> str:
+def _short(title: str, limit: int = GRID_TITLE_CHARS) -> str:
     return title if len(title) <= limit else title[: limit - 3].rstrip() + "..."

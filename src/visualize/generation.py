@@ -28,7 +28,7 @@ INTERPOLATION_COLUMNS = ("start", "end")
 
 # ------------------------------------------------------------------ shared
 def default_output_dir(checkpoint, command: str, input_file: Path) -> Path:
-    folder = Path(checkpoint).parent if checkpoint else api.DEFAULT_CHECKPOINT.parent
+    folder = Path(checkpoint).parent if checkpoint else config.DEFAULT_OUTPUT_ROOT
     return folder / command / (input_file.stem or "outputs")
 
 
@@ -122,7 +122,7 @@ def text2motion(args: argparse.Namespace) -> None:
     Prompts go to the model ``args.batch_size`` at a time and each batch's files are written before
     the next batch is generated; the grid and the manifest follow the last batch.
     """
-    prompts = read_prompts(args.input_file)
+    prompts = read_prompts(args.input_file, args.length_unit, args.fps_of_lengths)
     durations = [p.duration or args.duration or api.DEFAULT_DURATION_S for p in prompts]
     stems = [exporters.item_stem(i, p.text, s) for i, p in enumerate(prompts) for s in range(args.num_samples)]
     plan = plan_outputs(args, "text2motion", stems)  # fail before the model loads

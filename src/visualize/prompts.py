@@ -8,8 +8,12 @@ Prompt file (``text2motion --input_file``), UTF-8, one prompt per line:
 
 * blank lines and comment lines are skipped (a caption therefore cannot start with ``#``);
 * ``text#seconds`` gives that prompt its own duration in **seconds** (the text ends at the last
-  ``#``). MoMask-style ``caption#frames`` is not used here: ``#60`` means sixty seconds, not
-  sixty frames. The duration must be a number in (0, ``MAX_DURATION_S``];
+  ``#``), a number in [``MIN_DURATION_S``, ``MAX_DURATION_S``] (0.2-60 s);
+* other tools' files give lengths in **frames** (MoMask's ``caption#52`` = 52 frames at 20 fps):
+  read them with ``length_unit="frames"`` and their rate ``fps_of_lengths`` (text2motion
+  ``--length_unit frames --fps_of_lengths 20``). Read as seconds, a file whose lengths are all
+  whole numbers above ``FRAME_LENGTHS_ABOVE`` (30) is refused with that fix, never read as
+  minute-long motions;
 * prompts longer than ``MAX_PROMPT_CHARS`` characters are cut at a word boundary, with a warning;
 * any language works: the text goes to the model as written (file names use an ASCII slug).
 
@@ -29,12 +33,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Sequence, Union
 
+from src.config import FRAME_LENGTHS_ABOVE, HUMANML3D_FPS
 from src.errors import BadInputError
 from src.parser.types import parse_duration
 
 MAX_PROMPT_CHARS = 300
 COMMENT = "#"
 MOTION_FILE_SUFFIX = ".npz"
+LENGTH_UNITS = ("seconds", "frames")
 
 
 class InputFileError(BadInputError):
@@ -52,7 +58,7 @@ class Prompt:
 
     Args:
         text: the caption (stripped, possibly truncated).
-        duration: seconds given on the line (``text#seconds``), None = the command's default.
+        duration: seconds given on the line (``text#length``, frames converted), None = the command's default.
         line: 1-based line number in ``source``.
         source: the file it came from.
     """
@@ -116,25 +122,75 @@ def _read_lines(path) -> List[str]:
     return out
 
 
-def read_prompts(path) -> List[Prompt]:
+def _whole_number(value: str) -> Optional[int]:
+    """``value`` as an int when it is written as a whole number ('52', '52.0'), else None."""
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
+
+
+def _refuse_frame_lengths(path, lengths) -> None:
+    """InputFileError when every ``(line, value)`` length is a whole number > FRAME_LENGTHS_ABOVE:
+    such a file counts frames (MoMask, HumanML3D), and read as seconds it would give minute-long motions."""
+    numbers = [_whole_number(value) for _, value in lengths]
+    if not lengths or any(n is None or n <= FRAME_LENGTHS_ABOVE for n in numbers):
+        return
+    line, value = lengths[0]
+    raise InputFileError(path, line, f"'#{value}': every length in this file is a whole number above "
+                                     f"{FRAME_LENGTHS_ABOVE}, like the frame counts of MoMask/HumanML3D prompt "
+                                     f"files, but lengths are read as seconds. For frames at 20 fps pass "
+                                     f"--length_unit frames --fps_of_lengths 20; for seconds write them as "
+                                     f"seconds (e.g. '#2.6')")
+
+
+def _frames_to_seconds(value: str, fps: float, where: str) -> float:
+    """A ``#frames`` length -> seconds (frames / fps), range-checked as a duration."""
+    frames = _whole_number(value)
+    if frames is None or frames <= 0:
+        raise ValueError(f"{where}: {value!r} is not a positive whole number of frames")
+    return parse_duration(repr(frames / fps), f"{where} ({frames} frames at {fps:g} fps)")
+
+
+def read_prompts(path, length_unit: str = "seconds", fps_of_lengths: float = HUMANML3D_FPS) -> List[Prompt]:
     """Parse a prompt file (see the module docstring).
 
+    Args:
+        path: the prompt file.
+        length_unit: what ``text#N`` counts, "seconds" (default) or "frames".
+        fps_of_lengths: the frame rate of ``#frames`` lengths (HumanML3D/MoMask: 20).
+
     Raises:
-        InputFileError: missing file, bad encoding, a bad ``#seconds`` duration, no prompts.
+        InputFileError: missing file, bad encoding, a bad ``#length``, a seconds file that looks
+        like frame counts, no prompts.
     """
-    prompts = []
+    if length_unit not in LENGTH_UNITS:
+        raise ValueError(f"length_unit must be one of {LENGTH_UNITS}, got {length_unit!r}")
+    entries = []  # (line number, text, length string or None)
     for number, raw in enumerate(_read_lines(path), 1):
         line = raw.strip()
         if not line or line.startswith(COMMENT):
             continue
-        text, duration = line, None
         if COMMENT in line:
             text, _, value = line.rpartition(COMMENT)
+            entries.append((number, text.strip(), value.strip()))  # text not empty: no leading '#'
+        else:
+            entries.append((number, line, None))
+    if length_unit == "seconds":
+        _refuse_frame_lengths(path, [(n, v) for n, _, v in entries if v is not None])
+    prompts = []
+    for number, text, value in entries:
+        duration = None
+        if value is not None:
             try:
-                duration = parse_duration(value.strip(), "duration")
+                if length_unit == "frames":
+                    duration = _frames_to_seconds(value, fps_of_lengths, "length")
+                else:
+                    duration = parse_duration(value, "duration")
             except ValueError as err:
-                raise InputFileError(path, number, f"{err} (write 'text#seconds', e.g. 'a person jumps#2.5')") from None
-            text = text.strip()  # not empty: the line does not start with '#'
+                example = "'a person jumps#52' (frames)" if length_unit == "frames" else "'a person jumps#2.5'"
+                raise InputFileError(path, number, f"{err} (write 'text#{length_unit}', e.g. {example})") from None
         prompts.append(Prompt(truncate_text(text, path, number), duration, number, str(path)))
     if not prompts:
         raise InputFileError(path, None, "no prompts (only blank or '#' comment lines)")

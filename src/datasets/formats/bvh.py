@@ -14,7 +14,9 @@ Writing (``write_bvh``) produces a file for the SMPL-24 skeleton in SMPL's canon
 Y-up, body facing +Z, left = +X, lengths in metres (``unit="m"``, the default; Blender's
 importer at scale 1.0 then shows the body at its true size) or centimetres (``unit="cm"``,
 for tools that assume centimetres). Every joint uses ``Zrotation Yrotation Xrotation``,
-the root adds ``Xposition Yposition Zposition`` = the pelvis' world position. Reading
+the root adds ``Xposition Yposition Zposition`` = the pelvis' world position. End Sites
+continue a leaf's bone by half its length, levelled for the feet (a flat foot's toe tips stay
+at its toe joints' height, on or above the floor). Reading
 the written file back gives the same joint positions and rotations (tests check 1e-4).
 In Blender: File > Import > Motion Capture (.bvh) with its defaults (Scale 1.0, Forward -Z,
 Up Y) for ``unit="m"``; the frame rate is the file's Frame Time.
@@ -32,6 +34,10 @@ from src.utils.fileio import atomic_path
 _AXES = {"X": 0, "Y": 1, "Z": 2}
 _VALID_CHANNELS = {f"{a}{kind}" for a in "XYZ" for kind in ("position", "rotation")}
 UNIT_PER_METRE = {"m": 1.0, "cm": 100.0}
+# Leaves whose End Site is level rather than continuing the bone. SMPL's foot bone slopes down from
+# ankle to toes, and continuing it put the toe tips 1-3 cm under the floor in most frames of a walk
+# (a mesh skinned to them clipped the ground); level, a flat foot's toe tips are at its toe joints' height.
+TOE_JOINTS = ("left_foot", "right_foot")
 
 
 class BvhParseError(ValueError):
@@ -384,8 +390,8 @@ def write_bvh(path, rotmats, trans, fps: float, rest_joints=None, unit: str = "m
         out.append(f"{pad}\tCHANNELS {6 if parents[j] < 0 else 3} {pos}Zrotation Yrotation Xrotation")
         for c in children[j]:
             emit(c, depth + 1)
-        if not children[j]:  # leaves need an End Site; continue the incoming bone by half its length
-            tip = (rest[j] - rest[parents[j]]) * 0.5 * scale if parents[j] >= 0 else np.array([0, 0.1 * scale, 0])
+        if not children[j]:  # leaves need an End Site
+            tip = _end_site(rest, parents, j, level=names[j] in TOE_JOINTS) * scale
             out.append(f"{pad}\tEnd Site")
             out.append(f"{pad}\t{{")
             out.append(f"{pad}\t\tOFFSET {tip[0]:.6f} {tip[1]:.6f} {tip[2]:.6f}")
@@ -404,6 +410,17 @@ def write_bvh(path, rotmats, trans, fps: float, rest_joints=None, unit: str = "m
     with atomic_path(path) as tmp:
         tmp.write_text("\n".join(out) + "\n", encoding="utf-8")
     return path
+
+
+def _end_site(rest: np.ndarray, parents: Sequence[int], j: int, level: bool) -> np.ndarray:
+    """(3,) rest-frame End Site offset of leaf joint ``j``, in metres: half its incoming bone,
+    with no vertical part when ``level`` (the toes)."""
+    if parents[j] < 0:
+        return np.array([0.0, 0.1, 0.0])
+    bone = (rest[j] - rest[parents[j]]) * 0.5
+    if level:
+        bone[1] = 0.0
+    return bone
 
 
 def _depth_first(parents: Sequence[int]) -> List[int]:
