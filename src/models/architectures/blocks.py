@@ -208,6 +208,24 @@ def sinusoidal_encoding(positions: torch.Tensor, dim: int) -> torch.Tensor:
     return torch.stack([angles.sin(), angles.cos()], dim=-1).flatten(-2)  # (..., dim) interleaved
 
 
+def frame_queries(mask: torch.Tensor, dim: int, duration_proj: Optional[nn.Module] = None) -> torch.Tensor:
+    """A decoder's per-frame queries: the frame's position, plus (with ``duration_proj``) an encoding
+    of the motion's length, so every frame knows how far it is from the end.
+
+    Args:
+        mask: (B, T) bool, True = real frame (each row a prefix). dim: query width.
+        duration_proj: maps the length's sinusoidal encoding to the query width, or None.
+    Returns:
+        (B, T, dim).
+    """
+    batch, frames = mask.shape
+    queries = sinusoidal_encoding(torch.arange(frames, device=mask.device), dim)  # (T, D)
+    queries = queries.unsqueeze(0).expand(batch, -1, -1)  # (B, T, D)
+    if duration_proj is not None:
+        queries = queries + duration_proj(sinusoidal_encoding(mask.sum(dim=1), dim)).unsqueeze(1)
+    return queries
+
+
 class PooledTextProjection(nn.Module):
     """The frozen-conditioning text "encoder": the frozen pooled sentence embedding, mapped
     to the latent width (identity when the widths agree, as CLIP 512 -> latent 512 in SMoG;

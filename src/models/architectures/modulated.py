@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from src.models.architectures.blocks import FeedForward, make_linear, sinusoidal_encoding
+from src.models.architectures.blocks import FeedForward, frame_queries, make_linear
 
 
 class ModulatedLayer(nn.Module):
@@ -108,10 +108,7 @@ class ModulatedMotionDecoder(nn.Module):
         """
         batch, frames = mask.shape
         assert latent.shape == (batch, self.latent_dim), (latent.shape, mask.shape)
-        h = sinusoidal_encoding(torch.arange(frames, device=latent.device), self.latent_dim)  # (T, D)
-        h = h.unsqueeze(0) + self.query_proj(latent).unsqueeze(1)  # (B, T, D)
-        if self.duration_proj is not None:
-            h = h + self.duration_proj(sinusoidal_encoding(mask.sum(dim=1), self.latent_dim)).unsqueeze(1)
+        h = frame_queries(mask, self.latent_dim, self.duration_proj) + self.query_proj(latent).unsqueeze(1)  # (B, T, D)
         memory = self.memory_proj(latent).view(batch, self.num_memory_tokens, self.latent_dim)  # (B, M, D)
         padding = ~mask
         skipped = []

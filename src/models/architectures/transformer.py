@@ -10,7 +10,8 @@ from typing import Optional
 import torch
 from torch import nn
 
-from src.models.architectures.blocks import LogVarHead, TransformerLayer, make_linear, sinusoidal_encoding
+from src.models.architectures.blocks import (LogVarHead, TransformerLayer, frame_queries, make_linear,
+                                             sinusoidal_encoding)
 
 
 class MotionEncoder(nn.Module):
@@ -122,11 +123,7 @@ class MotionDecoder(nn.Module):
         """
         batch, frames = mask.shape
         assert latent.shape == (batch, self.latent_dim), (latent.shape, mask.shape)
-        queries = sinusoidal_encoding(torch.arange(frames, device=latent.device), self.latent_dim)  # (T, D)
-        queries = queries.unsqueeze(0).expand(batch, -1, -1)  # (B, T, D)
-        if self.duration_proj is not None:
-            lengths = mask.sum(dim=1)  # (B,)
-            queries = queries + self.duration_proj(sinusoidal_encoding(lengths, self.latent_dim)).unsqueeze(1)
+        queries = frame_queries(mask, self.latent_dim, self.duration_proj)  # (B, T, D)
         if self.memory_proj is not None:
             memory = self.memory_proj(latent).view(batch, self.num_memory_tokens, self.latent_dim)  # (B, M, D)
         else:
