@@ -31,9 +31,9 @@ from src.models.backbones import Backbones
 from src.models.config import ModelConfig
 from src.models.losses import ModelOutputs, SMoGLosses
 from src.models.rotation2xyz import load_body_model
-from src.utils import features as feature_utils
-from src.utils import hml
 from src.rendering.raster import render_pose_images
+from src.utils import features as feature_utils
+from src.utils import hml, rotation
 
 
 def lengths_to_mask(lengths: torch.Tensor, num_frames: Optional[int] = None) -> torch.Tensor:
@@ -141,7 +141,7 @@ class SMoGModel(nn.Module):
             return torch.zeros(self.feature_shape)
         if self.pose_rep == "hml":  # identity rotations; positions and steps 0
             frame = torch.zeros(self.feature_shape)
-            frame[0, hml.ROTATIONS] = feature_utils.rotation.from_matrix(torch.eye(3), "rot6d").repeat(hml.NUM_JOINTS)
+            frame[0, hml.ROTATIONS] = rotation.from_matrix(torch.eye(3), "rot6d").repeat(hml.NUM_JOINTS)
             return frame
         eye = torch.eye(3).expand(conventions.NUM_SMPL_JOINTS, 3, 3)
         return feature_utils.motion_to_features(eye[None], torch.zeros(1, 3), self.pose_rep, self.translation)[0]
@@ -472,8 +472,9 @@ class SMoGModel(nn.Module):
 
     def _points(self, feats: torch.Tensor, mask: torch.Tensor, betas: Optional[torch.Tensor],
                 vertices: bool, with_translation: bool) -> torch.Tensor:
-        """Forward kinematics of raw features: (B, T, J, C) -> (B, T, P, 3), zero at padding.
-        P = 22 body joints, or the SMPL vertices when ``vertices`` and the body model has them."""
+        """Points of raw features for the losses: (B, T, J, C) -> (B, T, P, 3), zero at padding.
+        P = 22 body joints, or the SMPL vertices when ``vertices`` and the body model has them
+        (forward kinematics; ``xyz`` and ``hml``: their joint channels)."""
         if self.pose_rep == "xyz":
             points = feats
         elif self.pose_rep == "hml":  # the joint channels: what the position and foot losses shape
