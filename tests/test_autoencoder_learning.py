@@ -2,13 +2,15 @@
 
 Random windows (40-80 frames) of 8 generated walks, the autoencoder recipe of ``exps/smog_hml``
 (``hml`` features, the latent-modulated decoder with long skips, the joint, tie and foot-contact
-terms; text terms off) at a smaller width, 600 steps (86 s on one core here). The reconstructions of the walks, read as the exports read them
-(forward kinematics of the decoded rotations), must step: each ankle lifts at least 5 cm (the data:
-11-14 cm) and at most 30% of the foot-contact frames skate (the data: 0%).
+terms; text terms off) at a smaller width, 600 steps (86 s on one core here). The reconstructions
+of the walks, read as the exports read them (forward kinematics of the decoded rotations), must
+step: each ankle lifts at least 5 cm (the data: 11-14 cm) and at most 30% of the foot-contact
+frames skate (the data: 0%).
 
-Why this test: on main at eca5227, training on the same windows (with that day's rot6d features and
-decoder) left feet gliding (skating 0.38-0.74 after 500-600 steps with 128-wide 2-layer models) because each batch's windows were built
-end to end and a window's first frame held a jump of up to metres in its root channels.
+Why this test: on main at eca5227, training on the same windows (with that day's rot6d features
+and decoder) left feet gliding (skating 0.38-0.74 after 500-600 steps with 128-wide 2-layer
+models), because each batch's windows were built end to end and a window's first frame held a
+jump of up to metres in its root channels.
 """
 
 import random
