@@ -114,6 +114,7 @@ class SMoG:
         self.model = model.eval()
         self.checkpoint = None if checkpoint is None else str(checkpoint)
         self._rest = None
+        self._builtin_body = None  # made on first use by _feature_body
 
     @classmethod
     def from_pretrained(cls, path=None, device="cpu") -> "SMoG":
@@ -159,7 +160,7 @@ class SMoG:
         ``hml``): the datasets pose every motion with the built-in skeleton."""
         if self.pose_rep not in config.POSITION_REPS:
             return None
-        if getattr(self, "_builtin_body", None) is None:
+        if self._builtin_body is None:
             self._builtin_body = load_body_model("builtin")
         return self._builtin_body
 

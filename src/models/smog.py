@@ -352,9 +352,11 @@ class SMoGModel(nn.Module):
         if needs.feet:
             self._feet(out, x, betas)
         if needs.tie:
+            # With --vertstrans the rcxyz points of an hml output already are its joint channels' joints.
             out.tie_recon, out.tie_recon_text = (
-                None if feats is None else self._tie_gap(self.unnormalize(feats), mask, betas)
-                for feats in (out.recon, out.recon_text))
+                None if feats is None else
+                self._tie_gap(self.unnormalize(feats), mask, betas, points if self.vertstrans else None)
+                for feats, points in ((out.recon, out.points_recon), (out.recon_text, out.points_recon_text)))
         if needs.kan_reg:
             out.kan_reg = self.kan_regularization()
         return out
@@ -464,10 +466,14 @@ class SMoGModel(nn.Module):
         return self._latent_outputs(mu, logvar, True, temperature, generator)["latent"]
 
     # ------------------------------------------------------------------ joints
-    def _tie_gap(self, feats: torch.Tensor, mask: torch.Tensor, betas: Optional[torch.Tensor]) -> torch.Tensor:
+    def _tie_gap(self, feats: torch.Tensor, mask: torch.Tensor, betas: Optional[torch.Tensor],
+                 positions: Optional[torch.Tensor] = None) -> torch.Tensor:
         """``hml`` raw features (B, T, 1, C) -> (B, T, 22, 3): joint channels minus the forward
-        kinematics of the rotation channels (both on the decoded root), zero at padding."""
-        gap = self._points(feats, mask, betas, False, True) - self.joints(feats, mask, betas)
+        kinematics of the rotation channels (both on the decoded root), zero at padding.
+        ``positions``: the joint channels' world joints when already computed (B, T, 22, 3)."""
+        if positions is None:
+            positions = self._points(feats, mask, betas, False, True)
+        gap = positions - self.joints(feats, mask, betas)
         return torch.where(mask[..., None, None], gap, torch.zeros((), device=gap.device))
 
     def _points(self, feats: torch.Tensor, mask: torch.Tensor, betas: Optional[torch.Tensor],
