@@ -347,6 +347,25 @@ def test_state_dict_round_trip_is_exact():
     assert fresh.grid_is_uniform and torch.equal(fresh(x), uniform(x))
 
 
+def test_a_float16_copy_of_the_initial_grid_loads_as_the_exact_uniform_grid():
+    # Exports that stored every tensor as float16 round the knots (-2.2 -> -2.1992); loaded as they
+    # are, the layer would leave its fast uniform-grid path for the slow reference recursion.
+    layer = _layer()
+    half = {k: v.half() for k, v in layer.state_dict().items()}
+    assert not torch.equal(half["grid"].float(), layer.grid)
+    restored = KANLayer(layer.in_features, layer.out_features, init=False)
+    restored.load_state_dict(half)
+    assert restored.grid.dtype == torch.float32 and torch.equal(restored.grid, layer.grid)
+    assert restored.grid_is_uniform
+    # An adapted (non-uniform) grid stored as float16 is kept as stored: it is no rounded initial grid.
+    adapted = _layer(seed=2)
+    adapted.update_grid(torch.randn(500, adapted.in_features) * 0.5)
+    stored = {k: v.half() for k, v in adapted.state_dict().items()}
+    loaded = KANLayer(adapted.in_features, adapted.out_features, init=False)
+    loaded.load_state_dict(stored)
+    assert torch.equal(loaded.grid, stored["grid"].float()) and not loaded.grid_is_uniform
+
+
 def test_extra_repr_names_the_configuration():
     text = repr(KANLayer(150, 512, base_activation=nn.GELU))
     for part in ("in_features=150", "out_features=512", "grid_size=5", "spline_order=3", "GELU", "uniform_grid=True"):

@@ -282,9 +282,7 @@ class KANLayer(nn.Module):
         self.track_range, self.use_compile = track_range, use_compile
         self.base_activation = base_activation() if isinstance(base_activation, type) else base_activation
 
-        step = (high - low) / grid_size
-        knots = torch.arange(-spline_order, grid_size + spline_order + 1, dtype=torch.float64) * step + low
-        self.register_buffer("grid", knots.float().expand(in_features, -1).contiguous())  # (in, G+2k+1)
+        self.register_buffer("grid", self._initial_grid())  # (in, G+2k+1)
         self.base_weight = nn.Parameter(torch.empty(out_features, in_features))
         self.spline_weight = nn.Parameter(torch.empty(out_features, in_features, grid_size + spline_order))
         if enable_standalone_scale_spline:
@@ -301,6 +299,13 @@ class KANLayer(nn.Module):
         self._last_out_of_range: Optional[torch.Tensor] = None
         if init:  # False: parameters stay torch.empty, for weights loaded right after
             self.reset_parameters()
+
+    def _initial_grid(self) -> torch.Tensor:
+        """(in, G+2k+1) float32 uniform knots over ``grid_range``, ``spline_order`` cells beyond each end."""
+        (low, high), k = self.grid_range, self.spline_order
+        step = (high - low) / self.grid_size
+        knots = torch.arange(-k, self.grid_size + k + 1, dtype=torch.float64) * step + low
+        return knots.float().expand(self.in_features, -1).contiguous()
 
     def _make_slot_table(self) -> torch.Tensor:
         """slot_table[c, m]: feature slot of piece m for an input in (shifted) cell c, 0 if none."""
@@ -487,8 +492,16 @@ class KANLayer(nn.Module):
         mean_step = (self.grid[:, -1:] - self.grid[:, :1]) / steps.size(1)
         self._uniform = bool(((steps - mean_step).abs() <= 1e-5 * mean_step.abs()).all())
 
-    def _load_from_state_dict(self, *args, **kwargs):
-        super()._load_from_state_dict(*args, **kwargs)
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        grid = state_dict.get(prefix + "grid")
+        if grid is not None and grid.dtype == torch.float16 and grid.shape == self.grid.shape:
+            # A checkpoint whose buffers were all stored as float16 rounds the initial knots (-2.2 ->
+            # -2.1992) into a grid that is no longer exactly uniform, which would send every call down the
+            # slow reference path. Such a grid is the initial one: take its exact float32 values.
+            initial = self._initial_grid().to(grid.device)
+            if torch.allclose(grid.float(), initial, rtol=2e-3, atol=2e-3):
+                state_dict = {**state_dict, prefix + "grid": initial}
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
         self._refresh_uniform()  # a loaded grid may come from update_grid
 
     def regularization_loss(self, regularize_activation: float = 1.0, regularize_entropy: float = 1.0) -> torch.Tensor:
