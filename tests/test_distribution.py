@@ -119,10 +119,10 @@ def test_r_precision_perfect_and_chance():
 
 
 def test_r_precision_ranking_and_shapes():
-    # own text is the 2nd closest for every motion: top1 = 0, top2 = 1
+    # own partner is the 2nd closest for every pair but the last: top1 = 1/32, top2 = 1 (both orientations)
     m = np.arange(32, dtype=float)[:, None] * 10.0
     t = m + 6.0
-    # motion i: own text at distance 6, text i-1 at distance 4; motion 0 has no i-1 -> own text is closest
+    # text i (10i + 6): own motion at distance 6, motion i+1 at distance 4; text 31 has no i+1 -> own is closest
     out = r_precision(t, m)
     assert out["top1"] == pytest.approx(1 / 32)
     assert out["top2"] == 1.0
@@ -130,3 +130,39 @@ def test_r_precision_ranking_and_shapes():
         r_precision(np.zeros((40, 3)), np.zeros((40, 4)))
     with pytest.raises(ValueError):
         r_precision(np.zeros((31, 3)), np.zeros((31, 3)))
+
+
+def test_r_precision_ranks_motions_for_each_text():
+    # 1-D, one batch of 3: every text's own motion is its nearest motion, but motion 1 (0.45) is
+    # nearer text 0 (0.45) than its own text 1 (0.55). Texts as rows: 3/3; motions as rows: 2/3.
+    t = np.array([[0.0], [1.0], [10.0]])
+    m = np.array([[0.4], [0.45], [10.0]])
+    assert r_precision(t, m, batch=3, top_k=(1,))["top1"] == 1.0
+    assert r_precision(m, t, batch=3, top_k=(1,))["top1"] == pytest.approx(2 / 3)  # the motion->text variant
+
+
+def _reference_r_precision(text, motion, batches):
+    """A transcription of EricGuo5513/text-to-motion's final_evaluations.py (evaluate_matching_score
+    with utils/metrics.py's euclidean_distance_matrix and calculate_top_k), over given index batches."""
+    top_k_count, all_size = np.zeros(3), 0
+    for idx in batches:
+        t, m = text[idx], motion[idx]
+        dist_mat = np.sqrt(-2 * t @ m.T + (t ** 2).sum(1, keepdims=True) + (m ** 2).sum(1))  # texts as rows
+        argsmax = np.argsort(dist_mat, axis=1)
+        bool_mat = argsmax == np.arange(len(idx))[:, None]
+        top_k_count += np.cumsum(bool_mat[:, :3], axis=1).astype(bool).sum(0)
+        all_size += len(idx)
+    return top_k_count / all_size
+
+
+def test_r_precision_reproduces_the_reference_code():
+    rng = np.random.default_rng(3)
+    text = rng.normal(size=(100, 8))
+    motion = text + rng.normal(scale=1.2, size=text.shape)  # noisy partners: top-k well inside (0, 1)
+    out = r_precision(text, motion, seed=5)
+    perm = np.random.default_rng(5).permutation(100)
+    expected = _reference_r_precision(text, motion, [perm[s:s + 32] for s in (0, 32, 64)])
+    assert [out["top1"], out["top2"], out["top3"]] == pytest.approx(expected.tolist())
+    swapped = _reference_r_precision(motion, text, [perm[s:s + 32] for s in (0, 32, 64)])
+    assert not np.allclose(expected, swapped)  # the orientations differ on these embeddings
+    assert 0.05 < out["top1"] < 0.95

@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 import evaluate_model
 from src.evaluate.evaluator import summarize
@@ -28,7 +29,7 @@ def test_evaluate_writes_every_metric_group(trained, tmp_path, capsys):
     argv = [str(checkpoint), "--split", "val", "--seeds", "0", "1", "--mm_texts", "3", "--mm_samples", "4",
             "--output_dir", str(out)]
     assert evaluate_model.main(argv) == 0
-    results = json.loads((out / "metrics.json").read_text())
+    results = json.loads((out / "results.json").read_text())
     assert results["num_items"] == 4 and results["seeds"] == [0, 1] and results["fps"] == 30
     det, gen = results["deterministic"], results["generated"]
     for key in ("t2m_R@1", "m2t_R@10", "t2m_MedR", "mpjpe_mm", "pa_mpjpe_mm", "accel_error_mm_s2",
@@ -42,7 +43,7 @@ def test_evaluate_writes_every_metric_group(trained, tmp_path, capsys):
     assert gen["mmd_sigma"]["mean"] > 0 and gen["diversity"]["mean"] > 0
     assert gen["multimodality"]["mean"] > 0  # a variational model samples different motions
     assert "rprec" not in " ".join(det) + " ".join(gen)  # fewer than 32 windows: not reported
-    table = (out / "metrics.md").read_text()
+    table = (out / "results.md").read_text()
     assert "| t2m_R@1 |" in table and "| fcd |" in table and table in capsys.readouterr().out
 
 
@@ -53,7 +54,7 @@ def test_same_seeds_repeat_exactly(trained, tmp_path):
         argv = [str(checkpoint), "--split", "val", "--seeds", "3", "--mm_texts", "0", "--output_dir",
                 str(tmp_path / name)]
         assert evaluate_model.main(argv) == 0
-        runs.append(json.loads((tmp_path / name / "metrics.json").read_text()))
+        runs.append(json.loads((tmp_path / name / "results.json").read_text()))
     assert runs[0]["generated"] == runs[1]["generated"] and runs[0]["deterministic"] == runs[1]["deterministic"]
 
 
@@ -73,9 +74,9 @@ def test_errors_are_clear(trained, tmp_path, capsys):
     out = tmp_path / "eval"
     argv = [str(checkpoint), "--split", "val", "--seeds", "0", "--mm_texts", "0", "--output_dir", str(out)]
     assert evaluate_model.main(argv) == 0
-    before = (out / "metrics.json").read_text()
+    before = (out / "results.json").read_text()
     assert evaluate_model.main(argv) == 2  # never overwritten silently
-    assert "--overwrite" in capsys.readouterr().err and (out / "metrics.json").read_text() == before
+    assert "--overwrite" in capsys.readouterr().err and (out / "results.json").read_text() == before
     assert evaluate_model.main(argv + ["--overwrite"]) == 0
 
 
@@ -89,7 +90,7 @@ def test_pretrained_folder_needs_and_takes_data_options(trained, tmp_path, capsy
     assert evaluate_model.main(base) == 2
     assert "give --dataset and --datapath" in capsys.readouterr().err
     assert evaluate_model.main(base + ["--dataset", "builtin", "--datapath", str(db)]) == 0
-    assert json.loads((tmp_path / "e" / "metrics.json").read_text())["num_items"] == 4
+    assert json.loads((tmp_path / "e" / "results.json").read_text())["num_items"] == 4
 
 
 def test_soundness_and_preservation_figures_on_hand_made_clips():
@@ -115,3 +116,39 @@ def test_soundness_and_preservation_figures_on_hand_made_clips():
     assert (kept["signature_preserved"], kept["signature_eligible"]) == (2, 3)
     assert kept["signature_preservation"] == pytest.approx(2 / 3)
     assert "locomotion_skating_ratio" not in soundness_metrics(["clap"], [clap], 20.0)
+
+
+def test_sanity_rows_give_the_floors():
+    from src.evaluate.evaluator import sanity_metrics
+    from src.metrics.distribution import frechet_distance, r_precision
+
+    rng = np.random.default_rng(0)
+    real = torch.from_numpy(rng.normal(size=(640, 8)))
+    text = real.clone()  # perfect pairs: the real motions' own R-precision is 1
+    assert r_precision(text, real)["top1"] == 1.0
+    out = sanity_metrics(text, real, seed=0)
+    assert out["shuffled_rprec_top1"] < 0.08  # chance is 1/32: no caption keeps its own motion
+    assert out["shuffled_rprec_top1"] <= out["shuffled_rprec_top2"] <= out["shuffled_rprec_top3"] < 0.2
+    assert out["shuffled_rprec_mm_dist"] > 3.0  # two independent 8-D Gaussian points: about 4 apart
+    # two halves of one distribution: a floor far under a shifted set's distance
+    assert 0 < out["real_halves_fcd"] < 0.5 < frechet_distance(real + 1.0, real)
+    assert abs(out["real_halves_mmd"]) < 0.01
+    assert sanity_metrics(text, real, seed=0) == out and sanity_metrics(text, real, seed=1) != out
+    small = sanity_metrics(text[:10], real[:10])
+    assert "real_halves_fcd" in small and "shuffled_rprec_top1" not in small  # fewer than 32: no R-precision
+    assert sanity_metrics(text[:3], real[:3]) == {}
+
+
+def test_report_puts_generated_figures_beside_real_ones_and_floors():
+    from src.evaluate.report import markdown
+
+    gen = {"fcd": {"mean": 5.0, "ci95": 0.1, "n": 3}, "gen_rprec_top1": {"mean": 0.4, "ci95": 0.02, "n": 3},
+           "gen_skating_ratio": {"mean": 0.08, "ci95": 0.01, "n": 3}}
+    results = {"checkpoint": "c", "dataset": "d", "split": "test", "num_items": 64, "fps": 20.0, "seeds": [0, 1, 2],
+               "deterministic": {"real_rprec_top1": 0.9, "real_skating_ratio": 0.0001},
+               "sanity": {"real_halves_fcd": 0.7, "shuffled_rprec_top1": 0.03}, "generated": gen}
+    table = markdown(results)
+    assert "| FCD vs real | 5 ± 0.1 | - | 0.7 | real half vs other half |" in table
+    assert "| R-precision top1 | 0.4 ± 0.02 | 0.9 | 0.03 | shuffled pairs (chance 0.031) |" in table
+    assert "| skating_ratio | 0.08 ± 0.01 | 0.0001 | - |  |" in table
+    assert "MMD vs real" not in table and "top2" not in table  # figures not computed are left out

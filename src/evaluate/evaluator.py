@@ -1,18 +1,22 @@
 """Evaluate a trained model on a test split: retrieval, distribution, physical and reconstruction
-metrics (SPEC §4), computed by the metric modules of ``src.utils``.
+metrics (SPEC §4), computed by the metric modules of ``src.metrics``.
 
-Every test window (deterministic, as in validation) gives a caption, a real motion, the model's
-reconstruction of it, and one motion generated from the caption with the window's length.
+Every test window (deterministic, as in validation) gives a caption, a real motion and the model's
+reconstruction of it (``collect``, once), and in each generation run one motion generated from the
+caption with the window's length (``generate_run``, once per seed). Sanity rows (real halves
+against each other, shuffled caption-motion pairs) give the generated figures their floors.
 Embeddings are the model's own normalised latents (``embedding``), so FCD and R-precision measure
 the model in its own space; there is no separate evaluator network, hence no FID (SPEC §4: FCD
 is the Fréchet distance on the motion encoder's text-aligned embeddings).
 """
 
 import math
+import sys
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from src.datasets.get_dataset import make_dataloader
 from src.metrics import distribution, physical, signatures
@@ -108,23 +112,20 @@ def retrieval_metrics(text_emb: torch.Tensor, motion_emb: torch.Tensor, texts: L
 
 
 @torch.no_grad()
-def collect(model, dataset, batch_size: int, seeds: Sequence[int], max_items: Optional[int] = None) -> dict:
-    """Run the model over a test dataset: real motions once, generations once per seed.
+def collect(model, dataset, batch_size: int, max_items: Optional[int] = None) -> dict:
+    """Run the model over the real side of a test dataset once: what every generation run compares with.
 
     Args:
         model: a SMoG model (eval mode is set here).
-        dataset: a test dataset in evaluation mode (deterministic windows).
+        dataset: a test dataset in evaluation mode (deterministic windows), or a Subset of one.
         batch_size: windows per model call.
-        seeds: seeds of the generation noise (with seed s, caption i of the set draws from
-            s * SEED_STRIDE + i, so runs of different seeds share no noise).
         max_items: use only the first N windows (None = all).
     Returns:
-        {"texts": N captions, "actions": N action labels, "text_emb", "real_emb": (N, D) float32, "real", "recon": N joint
-         arrays (T_i, 22, 3), "gen_emb": {seed: (N, D)}, "gen": {seed: N joint arrays}}.
+        {"texts": N captions, "actions": N action labels, "lengths": (N,) frames, "text_emb",
+         "real_emb": (N, D) float32, "real", "recon": N joint arrays (T_i, 22, 3)}.
     """
     model.eval()
-    out = {key: [] for key in ("texts", "actions", "text_emb", "real_emb", "real", "recon")}
-    out.update({"gen_emb": {s: [] for s in seeds}, "gen": {s: [] for s in seeds}})
+    out = {key: [] for key in ("texts", "actions", "lengths", "text_emb", "real_emb", "real", "recon")}
     for batch in make_dataloader(dataset, batch_size, train=False):
         x, mask, texts = batch["x"].to(model.device), batch["mask"].to(model.device), batch["text"]
         if max_items is not None:
@@ -136,15 +137,10 @@ def collect(model, dataset, batch_size: int, seeds: Sequence[int], max_items: Op
         motion = model.encode_motion(x, mask)
         out["real_emb"].append(motion["embedding"].float().cpu())
         out["text_emb"].append(model.encode_text(texts)["embedding"].float().cpu())
+        out["lengths"].append(lengths.cpu())
         out["real"] += _joint_clips(model, x, mask)
         recon, recon_mask = model.decode(motion["latent"], lengths, num_frames=mask.shape[1])
         out["recon"] += _joint_clips(model, recon, recon_mask)
-        for seed in seeds:
-            first = seed * SEED_STRIDE + len(out["texts"])
-            generated = model.generate(texts, lengths, seed=list(range(first, first + len(texts))))
-            gen_x, gen_mask = generated["features"], generated["mask"]
-            out["gen_emb"][seed].append(model.encode_motion(gen_x, gen_mask)["embedding"].float().cpu())
-            out["gen"][seed] += _joint_clips(model, gen_x, gen_mask)
         out["texts"] += list(texts)
         # Soundness and signature figures read a window's action only where the whole window shows
         # it (a window labelled "stand_still" may run into the jog after the still).
@@ -153,27 +149,54 @@ def collect(model, dataset, batch_size: int, seeds: Sequence[int], max_items: Op
         out["actions"] += [a if one else "" for a, one in zip(actions, single)][: len(texts)]
     if not out["texts"]:
         raise ValueError("the test set is empty")
-    for key in ("text_emb", "real_emb"):
+    for key in ("text_emb", "real_emb", "lengths"):
         out[key] = torch.cat(out[key])
-    out["gen_emb"] = {seed: torch.cat(emb) for seed, emb in out["gen_emb"].items()}
     return out
 
 
 @torch.no_grad()
-def multimodality(model, texts: List[str], num_texts: int, num_samples: int, num_frames: int, seed: int) -> float:
+def generate_run(model, texts: List[str], lengths: torch.Tensor, batch_size: int, seed: int):
+    """One motion per caption at its window's length, ``batch_size`` captions per call; caption i
+    draws from seed * SEED_STRIDE + i, so runs of different seeds share no noise.
+
+    Returns:
+        ((N, D) float32 embeddings of the generated motions, N joint arrays (T_i, 22, 3)).
+    """
+    emb, clips = [], []
+    for start in range(0, len(texts), batch_size):
+        chunk = texts[start:start + batch_size]
+        first = seed * SEED_STRIDE + start
+        generated = model.generate(chunk, lengths[start:start + len(chunk)], seed=list(range(first, first + len(chunk))))
+        gen_x, gen_mask = generated["features"], generated["mask"]
+        emb.append(model.encode_motion(gen_x, gen_mask)["embedding"].float().cpu())
+        clips += _joint_clips(model, gen_x, gen_mask)
+    return torch.cat(emb), clips
+
+
+@torch.no_grad()
+def multimodality(model, texts: List[str], num_texts: int, num_samples: int, num_frames: int, seed: int,
+                  batch_size: int = 32) -> float:
     """SPEC §4 MultiModality: for ``num_texts`` distinct captions, ``num_samples`` generations each,
-    the mean distance of 10 random pairs of their embeddings, averaged (0 for a deterministic model)."""
+    the mean distance of 10 random pairs of their embeddings, averaged (0 for a deterministic model).
+    The num_texts * num_samples motions are decoded ``batch_size`` at a time, so memory is bounded
+    by the batch, not by the counts."""
+    model.eval()
     unique = list(dict.fromkeys(texts))[:num_texts]
     first = seed * SEED_STRIDE
-    generated = model.generate(unique, num_frames, num_samples=num_samples, seed=list(range(first, first + len(unique))))
-    emb = model.encode_motion(generated["features"], generated["mask"])["embedding"].float().cpu().numpy()
+    latent = model.generation_latents(unique, num_samples, seed=list(range(first, first + len(unique))))  # (N * S, D)
+    emb = []
+    for start in range(0, len(latent), batch_size):
+        features, mask = model.decode(latent[start:start + batch_size], num_frames)
+        emb.append(model.encode_motion(features, mask)["embedding"].float().cpu())
+    emb = torch.cat(emb).numpy()
     groups = [emb[i * num_samples:(i + 1) * num_samples] for i in range(len(unique))]
     return distribution.multimodality(groups, num_pairs=10, seed=seed)
 
 
-def generation_metrics(data: dict, seed: int, fps: float) -> Dict[str, float]:
-    """Metrics of the motions generated with ``seed`` in a ``collect`` result."""
-    text, real, gen = data["text_emb"], data["real_emb"], data["gen_emb"][seed]
+def generation_metrics(data: dict, gen_emb: torch.Tensor, gen_clips: List[np.ndarray], seed: int,
+                       fps: float) -> Dict[str, float]:
+    """Metrics of one run's generated motions (``generate_run``) against a ``collect`` result."""
+    text, real, gen = data["text_emb"], data["real_emb"], gen_emb
     out = {"fcd": distribution.frechet_distance(gen, real)}
     mmd = distribution.mmd(gen, real)
     out.update({"mmd": mmd["mmd"], "mmd_sigma": mmd["sigma"]})
@@ -183,7 +206,36 @@ def generation_metrics(data: dict, seed: int, fps: float) -> Dict[str, float]:
         out.update({f"gen_rprec_{k}": v for k, v in distribution.r_precision(text, gen, seed=seed).items()})
     out.update({f"gen_{k}": v for k, v in retrieval_metrics(text, gen, data["texts"]).items()
                 if k.startswith("t2m_b32")})
-    out.update({f"gen_{k}": v for k, v in physical_metrics(data["gen"][seed], fps).items()})
+    out.update({f"gen_{k}": v for k, v in physical_metrics(gen_clips, fps).items()})
+    return out
+
+
+def sanity_metrics(text_emb: torch.Tensor, real_emb: torch.Tensor, seed: int = 0) -> Dict[str, float]:
+    """The floors the generated figures are read against (SPEC §4 replications, issue 14's sanity rows).
+
+    Args:
+        text_emb, real_emb: (N, D) embeddings of the test captions and of their real motions.
+        seed: seeds the split into halves and the shuffle.
+    Returns:
+        {"real_halves_fcd", "real_halves_mmd": two disjoint random halves of the real motions
+        against each other (N >= 4; a Fréchet distance's floor at N/2 samples per side, so above
+        the floor of a comparison of N with N), "shuffled_rprec_top1/2/3", "shuffled_rprec_mm_dist":
+        R-precision with every caption paired with another caption's real motion (N >= 32; chance:
+        top-k = k/32)}.
+    """
+    rng = np.random.default_rng(seed)
+    n, out = len(real_emb), {}
+    if n >= 4:
+        perm = torch.as_tensor(rng.permutation(n))
+        first, second = real_emb[perm[:n // 2]], real_emb[perm[n // 2:2 * (n // 2)]]
+        out["real_halves_fcd"] = distribution.frechet_distance(first, second)
+        out["real_halves_mmd"] = distribution.mmd(first, second)["mmd"]
+    if n >= R_PRECISION_BATCH:
+        order = rng.permutation(n)
+        partner = np.empty(n, dtype=np.int64)
+        partner[order] = np.roll(order, 1)  # a derangement: no caption keeps its own motion
+        shuffled = distribution.r_precision(text_emb, real_emb[torch.as_tensor(partner)], seed=seed)
+        out.update({f"shuffled_rprec_{k}": v for k, v in shuffled.items()})
     return out
 
 
@@ -198,42 +250,48 @@ def summarize(runs: List[Dict[str, float]]) -> Dict[str, Dict[str, float]]:
 
 
 def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 100, mm_samples: int = 30,
-             mm_frames: Optional[int] = None, max_items: Optional[int] = None) -> dict:
+             mm_frames: Optional[int] = None, max_items: Optional[int] = None, seed: int = 0) -> dict:
     """All metrics of a model on a test dataset.
 
     Args:
         model: a SMoG model.
         dataset: the test dataset (evaluation mode).
-        batch_size: windows per model call.
-        seeds: one generation run per seed; the generation metrics are summarised over them.
+        batch_size: windows per model call, and MultiModality's motions per decode.
+        seeds: one generation run per seed; the generation metrics are summarised over them (a
+            progress bar over the runs on a terminal).
         mm_texts, mm_samples: MultiModality's captions and generations per caption (0 = skip).
         mm_frames: length of MultiModality's generations (default: 4 s at the model's fps).
         max_items: use only the first N test windows.
+        seed: seeds the sanity rows' halves and shuffle.
     Returns:
         {"num_items", "fps", "seeds", "deterministic" (real-data metrics: retrieval, R-precision
         of real motions, reconstruction, physical metrics of the real motions, signature
         preservation and the soundness of real and reconstructed locomotion and stills),
-        "generated" (summaries {metric: {"mean", "ci95", "n"}})}.
+        "sanity" (``sanity_metrics``), "generated" (summaries {metric: {"mean", "ci95", "n"}}),
+        "runs" (each run's metrics with its "seed")}.
     """
     seeds = list(seeds)
     assert seeds, "give at least one seed"
     fps = model.fps
-    data = collect(model, dataset, batch_size, seeds, max_items)
+    data = collect(model, dataset, batch_size, max_items)
     runs = []
-    for seed in seeds:
-        run = generation_metrics(data, seed, fps)
+    for run_seed in tqdm(seeds, desc="runs", unit="run", disable=not sys.stderr.isatty()):
+        gen_emb, gen_clips = generate_run(model, data["texts"], data["lengths"], batch_size, run_seed)
+        run = generation_metrics(data, gen_emb, gen_clips, run_seed, fps)
         if mm_texts and mm_samples > 1:
             frames = mm_frames or int(round(4 * fps))
-            run["multimodality"] = multimodality(model, data["texts"], mm_texts, mm_samples, frames, seed)
+            run["multimodality"] = multimodality(model, data["texts"], mm_texts, mm_samples, frames, run_seed,
+                                                 batch_size)
         runs.append(run)
     text, real = data["text_emb"], data["real_emb"]
     deterministic = retrieval_metrics(text, real, data["texts"])
     if len(text) >= R_PRECISION_BATCH:
-        deterministic.update({f"real_rprec_{k}": v for k, v in distribution.r_precision(text, real).items()})
+        deterministic.update({f"real_rprec_{k}": v for k, v in distribution.r_precision(text, real, seed=seed).items()})
     deterministic.update(reconstruction_metrics(data["real"], data["recon"], fps))
     deterministic.update({f"real_{k}": v for k, v in physical_metrics(data["real"], fps).items()})
     deterministic.update(preservation_metrics(data["actions"], data["real"], data["recon"]))
     for name in ("real", "recon"):
         deterministic.update({f"{name}_{k}": v for k, v in soundness_metrics(data["actions"], data[name], fps).items()})
     return {"num_items": len(data["texts"]), "fps": fps, "seeds": seeds, "deterministic": deterministic,
-            "generated": summarize(runs)}
+            "sanity": sanity_metrics(text, real, seed), "generated": summarize(runs),
+            "runs": [{"seed": s, **run} for s, run in zip(seeds, runs)]}

@@ -1,17 +1,22 @@
-"""Evaluating a checkpoint on a data split and writing ``metrics.json`` / ``metrics.md``, for
+"""Evaluating a checkpoint on a data split and writing ``results.json`` / ``results.md``, for
 ``python evaluate_model.py`` (the metrics themselves are in ``src.evaluate.evaluator``)."""
 
 import argparse
 import json
+import warnings
 from pathlib import Path
 from typing import Tuple
 
+import numpy as np
 import torch
+from torch.utils.data import Subset
 
 from src.api import DEFAULT_CHECKPOINT, ModelLoadError, load_model
 from src.datasets.get_dataset import get_datasets
 from src.errors import BadInputError, ModelFilesError
-from src.evaluate.evaluator import evaluate
+from src.evaluate.evaluator import PHYSICAL_KEYS, evaluate
+from src.evaluate.wandb_log import log_results, require_wandb
+from src.parser.evaluation import output_folder_problem
 from src.runtime import DeviceError, resolve_device
 from src.utils.fileio import write_text_atomic
 
@@ -24,30 +29,79 @@ def training_options(path) -> dict:
     return dict(torch.load(path, map_location="cpu", weights_only=True).get("opt") or {})
 
 
+def _cell(value) -> str:
+    """A table cell: a float, a generated summary "mean ± ci95", or "-" where there is no figure."""
+    if value is None:
+        return "-"
+    if isinstance(value, dict):
+        return f"{value['mean']:.4g} ± {value['ci95']:.2g}"
+    return f"{value:.4g}"
+
+
+def sanity_table(results: dict) -> list:
+    """Markdown lines: each generated figure beside the real motions' (its ceiling) and its floor."""
+    det, sanity, gen = results["deterministic"], results["sanity"], results["generated"]
+    rows = [("FCD vs real", gen.get("fcd"), None, sanity.get("real_halves_fcd"), "real half vs other half"),
+            ("MMD vs real", gen.get("mmd"), None, sanity.get("real_halves_mmd"), "real half vs other half")]
+    for key in ("top1", "top2", "top3", "mm_dist"):
+        chance = f"shuffled pairs (chance {int(key[-1]) / 32:.3f})" if key.startswith("top") else "shuffled pairs"
+        rows.append((f"R-precision {key}" if key != "mm_dist" else "MM-Dist", gen.get(f"gen_rprec_{key}"),
+                     det.get(f"real_rprec_{key}"), sanity.get(f"shuffled_rprec_{key}"), chance))
+    rows += [(key, gen.get(f"gen_{key}"), det.get(f"real_{key}"), None, "") for key in PHYSICAL_KEYS]
+    lines = ["| metric | generated | real motions | floor | floor is |", "|---|---|---|---|---|"]
+    lines += [f"| {name} | {_cell(g)} | {_cell(r)} | {_cell(f)} | {what} |" for name, g, r, f, what in rows
+              if g is not None]
+    return lines
+
+
 def markdown(results: dict) -> str:
     lines = [f"# {results['checkpoint']} on {results['dataset']} ({results['split']}, {results['num_items']} windows, "
-             f"{results['fps']:g} fps)", "", "| metric (real data, deterministic) | value |", "|---|---|"]
-    lines += [f"| {k} | {v:.4g} |" for k, v in results["deterministic"].items()]
-    lines += ["", f"| metric (generated, seeds {results['seeds']}) | mean | 95% interval |", "|---|---|---|"]
+             f"{results['fps']:g} fps)", "", f"Generation runs: {len(results['seeds'])}, seeds {results['seeds']}; "
+             "generated figures are the mean ± 95% interval over them. All embeddings are the model's own.", "",
+             "## Generated beside real motions and floors", ""] + sanity_table(results)
+    lines += ["", "## Real data (deterministic)", "", "| metric | value |", "|---|---|"]
+    lines += [f"| {k} | {v:.4g} |" for k, v in {**results["deterministic"], **results["sanity"]}.items()]
+    lines += ["", "## Generated", "", "| metric | mean | 95% interval |", "|---|---|---|"]
     lines += [f"| {k} | {v['mean']:.4g} | ±{v['ci95']:.2g} |" for k, v in results["generated"].items()]
     return "\n".join(lines) + "\n"
+
+
+def default_output(checkpoint: Path, split: str) -> Path:
+    """The original SMoG's ``<checkpoint dir>/evaluation_results`` (``evaluation_results_val`` for val)."""
+    return checkpoint.parent / ("evaluation_results" if split == "test" else f"evaluation_results_{split}")
+
+
+def sample(dataset, size, seed: int):
+    """``size`` windows of ``dataset`` drawn at random with ``seed`` (in dataset order), or all of it
+    for None / -1 / a size at least the dataset's (that one with a warning)."""
+    if size in (None, -1):
+        return dataset
+    if size >= len(dataset):
+        if size > len(dataset):
+            warnings.warn(f"--sample_size {size}: the split has {len(dataset)} windows; using all of them")
+        return dataset
+    return Subset(dataset, sorted(np.random.default_rng(seed).choice(len(dataset), size, replace=False).tolist()))
 
 
 def evaluate_checkpoint(opt: argparse.Namespace) -> Tuple[dict, list]:
     """Evaluate ``opt.checkpoint`` as ``evaluate_model.py``'s options say and write the metrics files.
 
     Returns:
-        (results, [metrics.json path, metrics.md path]).
+        (results, [results.json path, results.md path]).
     Raises:
         BadInputError: unusable options, data or output folder (nothing is overwritten without
             ``opt.overwrite``); ModelFilesError: an unusable checkpoint.
     """
     checkpoint = Path(opt.checkpoint) if opt.checkpoint else DEFAULT_CHECKPOINT
-    output = opt.output_dir or checkpoint.parent / f"eval_{opt.split}"
-    targets = [output / "metrics.json", output / "metrics.md"]
+    output = opt.output_dir or default_output(checkpoint, opt.split)
+    problem = output_folder_problem(output)
+    if problem:
+        raise BadInputError(f"output folder {output}: {problem}")
+    targets = [output / "results.json", output / "results.md"]
     existing = [str(p) for p in targets if p.exists()]
     if existing and not opt.overwrite:
         raise BadInputError(f"{', '.join(existing)} already exist(s); add --overwrite to replace")
+    wandb = require_wandb() if opt.wandb else None
     try:
         model = load_model(checkpoint, device=resolve_device(opt.device, opt.force_device))
     except ModelLoadError as err:
@@ -69,12 +123,15 @@ def evaluate_checkpoint(opt: argparse.Namespace) -> Tuple[dict, list]:
                              "(make the data first: see exps/smog_builtin/README.md for the built-in data)")
         if abs(dataset.fps - model.fps) > 1e-6:
             raise ValueError(f"the data is at {dataset.fps:g} fps but the model was trained at {model.fps:g} fps")
-        results = evaluate(model, dataset, opt.batch_size, opt.seeds, opt.mm_texts, opt.mm_samples,
-                           max_items=opt.max_items)
+        results = evaluate(model, sample(dataset, opt.sample_size, opt.seed), opt.batch_size, opt.seeds, opt.mm_texts,
+                           opt.mm_samples, max_items=opt.max_items, seed=opt.seed)
     except (FileNotFoundError, ValueError, NotImplementedError) as err:
         raise BadInputError(str(err)) from None
     results = {"checkpoint": str(checkpoint), "dataset": data_opt["dataset"], "datapath": str(data_opt.get("datapath")),
-               "split": opt.split, **results}
+               "split": opt.split, "seed": opt.seed, "sample_size": opt.sample_size, "max_items": opt.max_items,
+               "project": opt.project, "run_name": opt.run_name, **results}
     write_text_atomic(targets[0], json.dumps(results, indent=2) + "\n")
     write_text_atomic(targets[1], markdown(results))
+    if wandb is not None:
+        log_results(wandb, results, opt.project, opt.run_name, output)
     return results, targets

@@ -153,16 +153,19 @@ def multimodality(groups, num_pairs: int = 10, seed: int = 0) -> float:
 
 
 def r_precision(text_emb, motion_emb, batch: int = 32, top_k=(1, 2, 3), seed: int = 0) -> dict:
-    """R-precision and MM-Dist, HumanML3D protocol.
+    """R-precision and MM-Dist, HumanML3D protocol as its reference code computes it (SPEC §4).
 
     Pairs are shuffled (seeded) and split into batches of exactly ``batch`` (the remainder is
-    dropped). In each batch the Euclidean distance matrix motion -> text is computed and a motion
-    scores top-k when fewer than k texts are strictly closer than its own (ties count in its favour).
-    MM-Dist is the mean distance motion <-> own text over all pairs (remainder included).
+    dropped). In each batch the Euclidean distance matrix has the **texts as rows**, as in
+    EricGuo5513/text-to-motion ``final_evaluations.py`` (reused by MDM, MLD, MoMask): a text
+    scores top-k when fewer than k of the batch's motions are strictly closer to it than its own
+    (ties count in its favour). The paper's prose describes the other direction, which gives other
+    numbers; ``r_precision(motion_emb, text_emb)`` is that motion->text variant (label it so).
+    MM-Dist is the mean distance text <-> own motion over all pairs (remainder included).
 
     Args:
-        text_emb: (N, D) text embeddings; pair i is (text_emb[i], motion_emb[i]).
-        motion_emb: (N, D) motion embeddings, N >= batch.
+        text_emb: (N, D) text embeddings (the rows); pair i is (text_emb[i], motion_emb[i]).
+        motion_emb: (N, D) motion embeddings (ranked for each text), N >= batch.
         batch: batch size (32 in the protocol).
         top_k: ks to report.
         seed: numpy generator seed for the shuffle.
@@ -179,8 +182,8 @@ def r_precision(text_emb, motion_emb, batch: int = 32, top_k=(1, 2, 3), seed: in
     count = 0
     for start in range(0, n - batch + 1, batch):
         idx = perm[start:start + batch]
-        d = _pairwise_dist(mo[idx], t[idx])  # (batch, batch) motion -> text
-        closer = (d < np.diag(d)[:, None]).sum(1)  # texts strictly closer than own
+        d = _pairwise_dist(t[idx], mo[idx])  # (batch, batch): row = text, column = motion
+        closer = (d < np.diag(d)[:, None]).sum(1)  # motions strictly closer to each text than its own
         for k in top_k:
             hits[k] += int((closer < k).sum())
         count += batch
