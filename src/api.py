@@ -334,15 +334,36 @@ class SMoG:
         """The model's own latent normalisation (SMoG: a layer norm without affine)."""
         return self.model.normalize_latent(z)
 
-    def edit_latent(self, base, v_start: str, v_end: str) -> torch.Tensor:
-        """MotionCLIP-style editing: normalise(base - v_start + v_end), (D,); ``base`` a text or motion."""
-        return self.normalize_latent(self.latent_of(base) - self.latent_of(v_start) + self.latent_of(v_end))
+    @torch.no_grad()
+    def operand_latent(self, source, duration: float = DEFAULT_DURATION_S, seed: Optional[int] = None, *,
+                       sampler: Optional[str] = None, guidance_scale: Optional[float] = None,
+                       steps: Optional[int] = None) -> torch.Tensor:
+        """(D,) the decoder latent of an editing or interpolation operand: a motion's embedding; a
+        caption's motion as generation draws it (``sampler`` as ``generate_clips``: with the diffusion
+        prior a sample of ``duration`` seconds from ``seed``, with regression ``latent_of``)."""
+        if isinstance(source, str) and not source.lower().endswith(".npz") \
+                and self.model.resolve_sampler(sampler) == "diffusion":
+            return self.model.generation_latents([source], 1, None if seed is None else [seed], 1.0,
+                                                 [self.num_frames(duration)], "diffusion", guidance_scale, steps)[0]
+        return self.latent_of(source)
 
-    def interpolation_latents(self, start, end, num_stops: int = 5) -> torch.Tensor:
-        """(K, D) latents normalise((1 - w) a + w b) for w = k / (K - 1), k = 0 .. K-1 (K >= 2)."""
+    def edit_latent(self, base, v_start: str, v_end: str, duration: float = DEFAULT_DURATION_S,
+                    seed: Optional[int] = None, **sampling) -> torch.Tensor:
+        """MotionCLIP-style editing: normalise(base - v_start + v_end), (D,); ``base`` a text or motion
+        (``operand_latent``: drawn by the diffusion prior when the model has one; ``sampling`` =
+        sampler, guidance_scale, steps), the edit direction from the two texts' embeddings."""
+        base_latent = self.operand_latent(base, duration, seed, **sampling)
+        return self.normalize_latent(base_latent - self.latent_of(v_start) + self.latent_of(v_end))
+
+    def interpolation_latents(self, start, end, num_stops: int = 5, duration: float = DEFAULT_DURATION_S,
+                              seed: Optional[int] = None, **sampling) -> torch.Tensor:
+        """(K, D) latents normalise((1 - w) a + w b) for w = k / (K - 1), k = 0 .. K-1 (K >= 2); a and b
+        are ``operand_latent``s, both captions drawn from the same ``seed`` (the ends then share
+        what the texts leave open, e.g. the phase of a gait)."""
         if num_stops < 2:
             raise ValueError(f"num_stops must be >= 2, got {num_stops}")
-        a, b = self.latent_of(start), self.latent_of(end)
+        a = self.operand_latent(start, duration, seed, **sampling)
+        b = self.operand_latent(end, duration, seed, **sampling)
         w = torch.linspace(0.0, 1.0, num_stops, device=a.device, dtype=a.dtype)[:, None]  # (K, 1)
         return self.normalize_latent((1 - w) * a + w * b)
 
@@ -382,22 +403,29 @@ class SMoG:
 
     @torch.no_grad()
     def generate_clips(self, texts: Sequence[str], durations, num_samples: int = 1, seed: Optional[int] = None,
-                       temperature: float = 1.0, fps: Optional[float] = None) -> List[List[MotionClip]]:
+                       temperature: float = 1.0, fps: Optional[float] = None, *, sampler: Optional[str] = None,
+                       guidance_scale: Optional[float] = None, steps: Optional[int] = None) -> List[List[MotionClip]]:
         """Motions for texts, with their rotations.
 
         Args:
             texts: N captions.
             durations: seconds, one for all or N values.
-            num_samples: motions per caption (they differ for variational models only).
+            num_samples: motions per caption (with the diffusion sampler each is drawn anew; with
+                regression they differ for variational models only).
             seed: caption i draws its samples from seed + i (runs repeat exactly; adding captions
                 leaves the earlier ones unchanged); None = the global generator.
-            temperature: scale of the sampling noise (0 = the mean).
+            temperature: scale of the regression sampler's noise (0 = the mean).
             fps: output frame rate (default the model's); T = round(duration * fps).
+            sampler: "diffusion" (the checkpoint's latent diffusion prior), "regression" (the text
+                encoder's latent, as models without a prior), None = diffusion when there is a prior.
+            guidance_scale: classifier-free guidance of the diffusion sampler (None: the prior's default).
+            steps: DDIM steps of the diffusion sampler (None: the prior's default).
         Returns:
             N lists of ``num_samples`` canonical clips.
         """
         rows = [[None] * num_samples for _ in ([texts] if isinstance(texts, str) else texts)]
-        for chunk in self.generate_clip_chunks(texts, durations, num_samples, seed, temperature, fps):
+        for chunk in self.generate_clip_chunks(texts, durations, num_samples, seed, temperature, fps, sampler=sampler,
+                                               guidance_scale=guidance_scale, steps=steps):
             for i, k, clip in chunk:
                 rows[i][k] = clip
         return rows
@@ -405,13 +433,16 @@ class SMoG:
     @torch.no_grad()
     def generate_clip_chunks(self, texts: Sequence[str], durations, num_samples: int = 1,
                              seed: Optional[int] = None, temperature: float = 1.0, fps: Optional[float] = None,
-                             max_sequences: Optional[int] = None) -> Iterator[List[Tuple[int, int, MotionClip]]]:
+                             max_sequences: Optional[int] = None, *, sampler: Optional[str] = None,
+                             guidance_scale: Optional[float] = None,
+                             steps: Optional[int] = None) -> Iterator[List[Tuple[int, int, MotionClip]]]:
         """``generate_clips`` a slice at a time, so that memory stays bounded however many samples
         are asked for: the latents of all N * S motions are drawn at once (S x D floats per
         caption), then decoded and yielded ``max_sequences`` at a time.
 
         Args:
-            texts, durations, num_samples, seed, temperature, fps: as ``generate_clips``.
+            texts, durations, num_samples, seed, temperature, fps, sampler, guidance_scale, steps: as
+                ``generate_clips``.
             max_sequences: motions per decoder pass (None: all in one pass, as ``generate_clips``).
         Yields:
             lists of (caption index, sample index, clip), caption-major.
@@ -427,7 +458,9 @@ class SMoG:
                 raise ValueError(f"duration must be positive, got {duration} for {text!r}")
         # Caption i draws its noise from seed + i, whatever the slicing.
         seeds = None if seed is None else [seed + i for i in range(len(texts))]
-        latents = self.model.generation_latents(texts, num_samples, seeds, temperature)  # (N * S, D)
+        latents = self.model.generation_latents(texts, num_samples, seeds, temperature,
+                                                [self.num_frames(d) for d in durations], sampler, guidance_scale,
+                                                steps)  # (N * S, D)
         lengths = [self.num_frames(d) for d in durations for _ in range(num_samples)]
         step = len(lengths) if max_sequences is None else max(1, int(max_sequences))
         for start in range(0, len(lengths), step):
@@ -438,13 +471,14 @@ class SMoG:
                    for n, clip in zip(range(start, stop), clips)]
 
     def generate(self, texts: Sequence[str], duration=DEFAULT_DURATION_S, num_samples: int = 1,
-                 seed: Optional[int] = None, temperature: float = 1.0) -> List[np.ndarray]:
+                 seed: Optional[int] = None, temperature: float = 1.0, *, sampler: Optional[str] = None,
+                 guidance_scale: Optional[float] = None, steps: Optional[int] = None) -> List[np.ndarray]:
         """Canonical joint positions for texts.
 
         Args:
             texts: N captions (or one string).
             duration: seconds, one for all or N values.
-            num_samples, seed, temperature: as ``generate_clips``.
+            num_samples, seed, temperature, sampler, guidance_scale, steps: as ``generate_clips``.
         Returns:
             N * num_samples float32 arrays (T, 22, 3) at ``self.fps``, caption-major (all samples of
             the first caption first); each is a :class:`GeneratedJoints` that keeps its clip, so
@@ -456,8 +490,9 @@ class SMoG:
             >>> walk.shape, jump.shape                                     # doctest: +SKIP
             ((120, 22, 3), (60, 22, 3))
         """
-        return [GeneratedJoints(c) for row in self.generate_clips(texts, duration, num_samples, seed, temperature)
-                for c in row]
+        rows = self.generate_clips(texts, duration, num_samples, seed, temperature, sampler=sampler,
+                                   guidance_scale=guidance_scale, steps=steps)
+        return [GeneratedJoints(c) for row in rows for c in row]
 
 
 def _top(scores: torch.Tensor, top_k: int) -> List[Tuple[int, float]]:

@@ -125,6 +125,10 @@ MIN_DURATION_S = 0.2
 # HumanML3D's 20 fps). A seconds file whose lengths are all whole numbers above this is such a file.
 FRAME_LENGTHS_ABOVE = 30
 
+# How generation turns a caption into a decoder latent: ``diffusion`` samples it with the model's
+# latent diffusion prior (``src.models.prior``), ``regression`` decodes the text encoder's latent.
+SAMPLERS = ("diffusion", "regression")
+
 # ------------------------------------------------------------------ option ranges
 # Size-like options, checked while parsing (``src/parser/types.py``), before any model or data loads;
 # README's "Option ranges" lists them. Any value in range runs in bounded memory (below).
@@ -132,6 +136,8 @@ OUTPUT_FPS_RANGE = (1.0, 240.0)   # --fps of the generation commands and anim, -
 MAX_SAMPLES_PER_PROMPT = 1000     # text2motion / check_prompts --num_samples, evaluate_model --mm_samples
 TEMPERATURE_RANGE = (0.0, 10.0)   # text2motion --temperature (noise scale; beyond 10 latents are noise)
 MAX_PROMPTS_PER_CALL = 256        # text2motion --batch_size
+GUIDANCE_RANGE = (0.0, 20.0)      # --guidance_scale of the diffusion sampler (1 = no guidance)
+MAX_SAMPLING_STEPS = 1000         # --steps of the diffusion sampler (DDIM; the prior's training steps)
 MAX_INTERPOLATION_STOPS = 100     # motion_interpolation --num_stops
 MAX_EVAL_BATCH = 1024             # evaluate_model --batch_size
 # Generation decodes and holds at most this many output frames at a time: many samples, long

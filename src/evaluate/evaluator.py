@@ -155,9 +155,11 @@ def collect(model, dataset, batch_size: int, max_items: Optional[int] = None) ->
 
 
 @torch.no_grad()
-def generate_run(model, texts: List[str], lengths: torch.Tensor, batch_size: int, seed: int):
+def generate_run(model, texts: List[str], lengths: torch.Tensor, batch_size: int, seed: int,
+                 sampling: Optional[dict] = None):
     """One motion per caption at its window's length, ``batch_size`` captions per call; caption i
-    draws from seed * SEED_STRIDE + i, so runs of different seeds share no noise.
+    draws from seed * SEED_STRIDE + i, so runs of different seeds share no noise. ``sampling``:
+    the model's sampler / guidance_scale / steps keywords (default: its default sampler).
 
     Returns:
         ((N, D) float32 embeddings of the generated motions, N joint arrays (T_i, 22, 3)).
@@ -166,7 +168,8 @@ def generate_run(model, texts: List[str], lengths: torch.Tensor, batch_size: int
     for start in range(0, len(texts), batch_size):
         chunk = texts[start:start + batch_size]
         first = seed * SEED_STRIDE + start
-        generated = model.generate(chunk, lengths[start:start + len(chunk)], seed=list(range(first, first + len(chunk))))
+        generated = model.generate(chunk, lengths[start:start + len(chunk)], seed=list(range(first, first + len(chunk))),
+                                   **(sampling or {}))
         gen_x, gen_mask = generated["features"], generated["mask"]
         emb.append(model.encode_motion(gen_x, gen_mask)["embedding"].float().cpu())
         clips += _joint_clips(model, gen_x, gen_mask)
@@ -175,7 +178,7 @@ def generate_run(model, texts: List[str], lengths: torch.Tensor, batch_size: int
 
 @torch.no_grad()
 def multimodality(model, texts: List[str], num_texts: int, num_samples: int, num_frames: int, seed: int,
-                  batch_size: int = 32) -> float:
+                  batch_size: int = 32, sampling: Optional[dict] = None) -> float:
     """SPEC §4 MultiModality: for ``num_texts`` distinct captions, ``num_samples`` generations each,
     the mean distance of 10 random pairs of their embeddings, averaged (0 for a deterministic model).
     The num_texts * num_samples motions are decoded ``batch_size`` at a time, so memory is bounded
@@ -183,7 +186,8 @@ def multimodality(model, texts: List[str], num_texts: int, num_samples: int, num
     model.eval()
     unique = list(dict.fromkeys(texts))[:num_texts]
     first = seed * SEED_STRIDE
-    latent = model.generation_latents(unique, num_samples, seed=list(range(first, first + len(unique))))  # (N * S, D)
+    latent = model.generation_latents(unique, num_samples, seed=list(range(first, first + len(unique))),
+                                      lengths=num_frames, **(sampling or {}))  # (N * S, D)
     emb = []
     for start in range(0, len(latent), batch_size):
         features, mask = model.decode(latent[start:start + batch_size], num_frames)
@@ -250,7 +254,8 @@ def summarize(runs: List[Dict[str, float]]) -> Dict[str, Dict[str, float]]:
 
 
 def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 100, mm_samples: int = 30,
-             mm_frames: Optional[int] = None, max_items: Optional[int] = None, seed: int = 0) -> dict:
+             mm_frames: Optional[int] = None, max_items: Optional[int] = None, seed: int = 0,
+             sampling: Optional[dict] = None) -> dict:
     """All metrics of a model on a test dataset.
 
     Args:
@@ -263,6 +268,7 @@ def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 1
         mm_frames: length of MultiModality's generations (default: 4 s at the model's fps).
         max_items: use only the first N test windows.
         seed: seeds the sanity rows' halves and shuffle.
+        sampling: sampler / guidance_scale / steps of the generations (default: the model's default sampler).
     Returns:
         {"num_items", "fps", "seeds", "deterministic" (real-data metrics: retrieval, R-precision
         of real motions, reconstruction, physical metrics of the real motions, signature
@@ -276,12 +282,12 @@ def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 1
     data = collect(model, dataset, batch_size, max_items)
     runs = []
     for run_seed in tqdm(seeds, desc="runs", unit="run", disable=not sys.stderr.isatty()):
-        gen_emb, gen_clips = generate_run(model, data["texts"], data["lengths"], batch_size, run_seed)
+        gen_emb, gen_clips = generate_run(model, data["texts"], data["lengths"], batch_size, run_seed, sampling)
         run = generation_metrics(data, gen_emb, gen_clips, run_seed, fps)
         if mm_texts and mm_samples > 1:
             frames = mm_frames or int(round(4 * fps))
             run["multimodality"] = multimodality(model, data["texts"], mm_texts, mm_samples, frames, run_seed,
-                                                 batch_size)
+                                                 batch_size, sampling)
         runs.append(run)
     text, real = data["text_emb"], data["real_emb"]
     deterministic = retrieval_metrics(text, real, data["texts"])
@@ -292,6 +298,7 @@ def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 1
     deterministic.update(preservation_metrics(data["actions"], data["real"], data["recon"]))
     for name in ("real", "recon"):
         deterministic.update({f"{name}_{k}": v for k, v in soundness_metrics(data["actions"], data[name], fps).items()})
-    return {"num_items": len(data["texts"]), "fps": fps, "seeds": seeds, "deterministic": deterministic,
+    return {"num_items": len(data["texts"]), "fps": fps, "seeds": seeds,
+            "sampler": model.resolve_sampler((sampling or {}).get("sampler")), "deterministic": deterministic,
             "sanity": sanity_metrics(text, real, seed), "generated": summarize(runs),
             "runs": [{"seed": s, **run} for s, run in zip(seeds, runs)]}

@@ -1,6 +1,8 @@
 """Checking a model against physical signatures (``src.metrics.signatures``) on a prompt set, for
 ``python -m src.visualize.check_prompts``."""
 
+from typing import Optional
+
 from src import config
 from src.api import ModelLoadError, SMoG
 from src.datasets.procedural.captions import ACTION_CAPTIONS
@@ -24,9 +26,10 @@ def prompt_set(name: str, kit_annotations=None, kit_max_per_signature=None) -> t
 
 
 def run(checkpoint, num_samples: int, seed: int, duration: float, device, prompts: str = "heldout",
-        kit_annotations=None, kit_max_per_signature=None) -> list:
+        kit_annotations=None, kit_max_per_signature=None, sampling: Optional[dict] = None) -> list:
     """Rows (prompt, signature, passed, total, measurements) for every prompt of ``prompt_set(prompts, ...)``;
-    ModelFilesError when the checkpoint cannot be used."""
+    ModelFilesError when the checkpoint cannot be used; ValueError when ``sampling`` (the api's
+    sampler / guidance_scale / steps keywords) does not fit the model."""
     pairs = prompt_set(prompts, kit_annotations, kit_max_per_signature)  # before the model: fail fast
     if not pairs:
         raise ValueError(f"prompt set {prompts!r} is empty")
@@ -38,8 +41,9 @@ def run(checkpoint, num_samples: int, seed: int, duration: float, device, prompt
     # measurements are kept, so memory does not grow with the prompts or --num_samples.
     per_pass = max(1, config.MAX_FRAMES_PER_PASS // model.num_frames(duration))
     results = [[] for _ in pairs]
+    model.model.resolve_sampler((sampling or {}).get("sampler"))  # a prior-less model refuses diffusion now
     for chunk in model.generate_clip_chunks([p for p, _ in pairs], duration, num_samples, seed=seed,
-                                            max_sequences=per_pass):
+                                            max_sequences=per_pass, **(sampling or {})):
         for i, _, clip in chunk:
             results[i].append(signatures.check(clip.joints, pairs[i][1]))
     return [(prompt, signature, sum(ok for ok, _ in checks), len(checks), [m for _, m in checks])

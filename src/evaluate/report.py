@@ -56,7 +56,8 @@ def sanity_table(results: dict) -> list:
 
 def markdown(results: dict) -> str:
     lines = [f"# {results['checkpoint']} on {results['dataset']} ({results['split']}, {results['num_items']} windows, "
-             f"{results['fps']:g} fps)", "", f"Generation runs: {len(results['seeds'])}, seeds {results['seeds']}; "
+             f"{results['fps']:g} fps)", "", f"Generation runs ({results.get('sampler', 'regression')} sampler): "
+             f"{len(results['seeds'])}, seeds {results['seeds']}; "
              "generated figures are the mean ± 95% interval over them. All embeddings are the model's own.", "",
              "## Generated beside real motions and floors", ""] + sanity_table(results)
     lines += ["", "## Real data (deterministic)", "", "| metric | value |", "|---|---|"]
@@ -124,7 +125,8 @@ def evaluate_checkpoint(opt: argparse.Namespace) -> Tuple[dict, list]:
         if abs(dataset.fps - model.fps) > 1e-6:
             raise ValueError(f"the data is at {dataset.fps:g} fps but the model was trained at {model.fps:g} fps")
         results = evaluate(model, sample(dataset, opt.sample_size, opt.seed), opt.batch_size, opt.seeds, opt.mm_texts,
-                           opt.mm_samples, max_items=opt.max_items, seed=opt.seed)
+                           opt.mm_samples, max_items=opt.max_items, seed=opt.seed,
+                           sampling={"sampler": opt.sampler, "guidance_scale": opt.guidance_scale, "steps": opt.steps})
     except (FileNotFoundError, ValueError, NotImplementedError) as err:
         raise BadInputError(str(err)) from None
     results = {"checkpoint": str(checkpoint), "dataset": data_opt["dataset"], "datapath": str(data_opt.get("datapath")),

@@ -24,7 +24,7 @@ import torch
 
 from src.errors import BadInputError, ModelFilesError
 from src.models.backbones import Backbones, load_backbones
-from src.models.config import ModelConfig
+from src.models.config import ModelConfig, PriorConfig
 from src.utils.fileio import atomic_path
 
 CHECKPOINT_FORMAT = "smog-ckpt-v1"
@@ -58,12 +58,14 @@ class ModelFiles:
         state_dict: the weights (float32 or, from ``save_pretrained(half=True)``, float16 parameters).
         source: "checkpoint <path>" or "weights <path>/model.pt", for messages.
         checkpoint: the whole training checkpoint dict (None for a pretrained folder).
+        prior_config: the latent diffusion prior's ``PriorConfig`` (None: the model has none).
     """
 
     config: ModelConfig
     state_dict: dict
     source: str
     checkpoint: Optional[dict] = None
+    prior_config: Optional[PriorConfig] = None
 
 
 # ------------------------------------------------------------------ strict loading
@@ -148,21 +150,36 @@ def _plain(value):
     return str(value)
 
 
+def _prior_config_dict(model) -> Optional[dict]:
+    prior = getattr(model, "prior", None)
+    return None if prior is None else prior.config.to_dict()
+
+
+def _state_to_save(model, half: bool) -> dict:
+    """The model's state dict on the CPU; with ``half`` its floating *parameters* are float16
+    (buffers, e.g. the feature statistics, stay float32; loading makes everything float32 again)."""
+    params = {name for name, _ in model.named_parameters()}
+    return {k: (v.detach().half() if half and k in params and v.is_floating_point() else v.detach()).cpu().clone()
+            for k, v in model.state_dict().items()}
+
+
 def save_checkpoint(path, model, optimizer=None, scheduler=None, epoch: Optional[int] = None,
-                    opt=None, extra: Optional[dict] = None, rng: Optional[list] = None) -> Path:
+                    opt=None, extra: Optional[dict] = None, rng: Optional[list] = None, half: bool = False) -> Path:
     """Write a self-describing training checkpoint atomically.
 
     Contents: ``format`` ("smog-ckpt-v1"), ``model_config`` (``ModelConfig.to_dict()``),
     ``state_dict``, ``stats`` ({"mean", "std"} (J, C)), ``optimizer``, ``scheduler`` (state dicts or
     None), ``epoch``, ``opt`` (all training options), ``seed`` (``opt["seed"]``), ``torch_version``,
     ``extra``, ``rng`` (training checkpoints: the random-generator states of every process,
-    ``src.train.rng_state``; None in exports).
+    ``src.train.rng_state``; None in exports), ``prior_config`` (``PriorConfig.to_dict()`` of the
+    model's latent diffusion prior, whose weights are the state dict's ``prior.*``; None without).
+    ``half`` stores the floating parameters as float16 (exports: half the size).
     """
     opt = _plain(dict(vars(opt) if isinstance(opt, argparse.Namespace) else (opt or {})))
     ckpt = {
         "format": CHECKPOINT_FORMAT,
         "model_config": model.config.to_dict(),
-        "state_dict": model.state_dict(),
+        "state_dict": _state_to_save(model, half) if half else model.state_dict(),
         "stats": {"mean": model.mean.detach().cpu().clone(), "std": model.std.detach().cpu().clone()},
         "optimizer": optimizer.state_dict() if optimizer is not None else None,
         "scheduler": scheduler.state_dict() if scheduler is not None else None,
@@ -172,6 +189,7 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, epoch: Optional
         "torch_version": str(torch.__version__),
         "extra": _plain(extra or {}),
         "rng": rng,
+        "prior_config": _prior_config_dict(model),
     }
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -183,11 +201,10 @@ def save_pretrained(model, directory, half: bool = False) -> Path:
     """Write ``config.json`` (format, model config, weight dtype, torch version) and ``model.pt``
     (state dict; with ``half`` the floating *parameters* are float16, buffers stay float32)."""
     directory = Path(directory)
-    params = {name for name, _ in model.named_parameters()}
-    state = {k: (v.detach().half() if half and k in params and v.is_floating_point() else v.detach()).cpu().clone()
-             for k, v in model.state_dict().items()}
+    state = _state_to_save(model, half)
     meta = {"format": PRETRAINED_FORMAT, "model_config": model.config.to_dict(),
-            "dtype": "float16" if half else "float32", "torch_version": str(torch.__version__)}
+            "prior_config": _prior_config_dict(model), "dtype": "float16" if half else "float32",
+            "torch_version": str(torch.__version__)}
     with atomic_path(directory / PRETRAINED_WEIGHTS) as tmp:
         torch.save(state, tmp)
     with atomic_path(directory / PRETRAINED_CONFIG) as tmp:
@@ -243,6 +260,15 @@ def _config_of(raw, path: Path) -> ModelConfig:
         raise CheckpointFormatError(f"{path}: incompatible checkpoint, its model config does not load: {err}") from None
 
 
+def _prior_config_of(raw, path: Path) -> Optional[PriorConfig]:
+    if raw is None:
+        return None
+    try:
+        return PriorConfig.from_dict(raw)
+    except (BadInputError, TypeError, ValueError) as err:
+        raise CheckpointFormatError(f"{path}: incompatible checkpoint, its prior config does not load: {err}") from None
+
+
 def read_checkpoint(path, device="cpu") -> dict:
     """The dict of a ``save_checkpoint`` file.
 
@@ -271,7 +297,8 @@ def read_model_files(path, device="cpu") -> ModelFiles:
     path = Path(path)
     if path.is_file():
         ckpt = read_checkpoint(path, device)
-        return ModelFiles(_config_of(ckpt["model_config"], path), ckpt["state_dict"], f"checkpoint {path}", ckpt)
+        return ModelFiles(_config_of(ckpt["model_config"], path), ckpt["state_dict"], f"checkpoint {path}", ckpt,
+                          _prior_config_of(ckpt.get("prior_config"), path))
     config_file = path / PRETRAINED_CONFIG
     if not config_file.is_file():
         raise CheckpointNotFoundError(f"checkpoint not found: {path} (neither a checkpoint file nor a directory "
@@ -285,7 +312,8 @@ def read_model_files(path, device="cpu") -> ModelFiles:
     weights = path / PRETRAINED_WEIGHTS
     if not weights.is_file():
         raise CheckpointNotFoundError(f"checkpoint not found: {weights}")
-    return ModelFiles(_config_of(meta["model_config"], config_file), _torch_load(weights, device), f"weights {weights}")
+    return ModelFiles(_config_of(meta["model_config"], config_file), _torch_load(weights, device), f"weights {weights}",
+                      prior_config=_prior_config_of(meta.get("prior_config"), config_file))
 
 
 def backbones_for(files: ModelFiles, device="cpu", clip_path=None) -> Backbones:
@@ -337,7 +365,8 @@ def load_checkpoint(path, model, device="cpu", strict: bool = True, ckpt: Option
         (model in eval mode, checkpoint dict).
     """
     files = read_model_files(path, device) if ckpt is None else ModelFiles(
-        _config_of(ckpt["model_config"], Path(path)), ckpt["state_dict"], f"checkpoint {path}", ckpt)
+        _config_of(ckpt["model_config"], Path(path)), ckpt["state_dict"], f"checkpoint {path}", ckpt,
+        _prior_config_of(ckpt.get("prior_config"), Path(path)))
     if files.checkpoint is None:
         raise CheckpointFormatError(f"{path} is a pretrained folder, not a training checkpoint")
     load_state_dict_checked(model, files.state_dict, strict, source=files.source, saved_config=files.config)

@@ -423,3 +423,81 @@ def _from_flat(flat: dict) -> dict:
         else:
             raise BadInputError(f"model config: unknown key {key!r}")
     return out
+
+
+# ------------------------------------------------------------------ the latent diffusion prior
+PRIOR_PREDICTIONS = ("epsilon", "sample", "v_prediction")  # diffusers' prediction_type names
+
+
+@dataclass
+class PriorConfig:
+    """The text-conditioned latent diffusion prior (``src.models.prior``), saved beside the model's
+    config in the same checkpoint. Command-line options of ``python -m src.train.train_prior``.
+
+    Args:
+        latent_dim, text_dim: widths of the motion latent and of the text features (from the model).
+        kan: the model's KAN options (``KANConfig.layer_options``), used when ``arch`` is "kan".
+    """
+
+    arch: str = field(default="linear", metadata=option(
+        "--prior_arch", "the denoiser blocks' inner layers: linear, or KAN (the SMoG thesis; measured in "
+        "exps/README)", choices=LAYER_KINDS))
+    width: int = field(default=256, metadata=option("--prior_width", "denoiser residual width"))
+    hidden: int = field(default=1024, metadata=option("--prior_hidden", "hidden width of each denoiser block"))
+    num_blocks: int = field(default=4, metadata=option("--prior_blocks", "denoiser residual blocks"))
+    prediction_type: str = field(default="epsilon", metadata=option(
+        "--prediction_type", "what the denoiser predicts (MLD: epsilon)", choices=PRIOR_PREDICTIONS))
+    num_train_timesteps: int = field(default=1000, metadata=option("--num_train_timesteps"))
+    beta_start: float = field(default=0.00085, metadata=option("--beta_start", "scaled_linear schedule (MLD's)"))
+    beta_end: float = field(default=0.012, metadata=option("--beta_end"))
+    cond_drop: float = field(default=0.1, metadata=option(
+        "--cond_drop", "share of training samples whose text is replaced by the learned null text "
+        "(classifier-free guidance)"))
+    guidance_scale: float = field(default=2.5, metadata=option(
+        "--default_guidance_scale", "the guidance scale generation uses when none is given"))
+    steps: int = field(default=50, metadata=option("--default_steps", "DDIM steps generation uses when none is given"))
+    duration_dim: int = 64  # width of the sinusoidal encoding of the motion's length (frames)
+    latent_dim: Optional[int] = None
+    text_dim: Optional[int] = None
+    kan: Optional[dict] = None
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self) -> None:
+        """Raises BadInputError naming the option of the first invalid setting."""
+        _check_choice("--prior_arch", self.arch, LAYER_KINDS)
+        _check_choice("--prediction_type", self.prediction_type, PRIOR_PREDICTIONS)
+        for name, value in (("--prior_width", self.width), ("--prior_hidden", self.hidden),
+                            ("--prior_blocks", self.num_blocks), ("--num_train_timesteps", self.num_train_timesteps),
+                            ("--default_steps", self.steps)):
+            if int(value) < 1:
+                raise BadInputError(f"{name} must be >= 1, got {value}")
+        if not 0.0 <= self.cond_drop < 1.0:
+            raise BadInputError(f"--cond_drop must be in [0, 1), got {self.cond_drop}")
+        if not 0.0 < self.beta_start < self.beta_end < 1.0:
+            raise BadInputError(f"--beta_start {self.beta_start} / --beta_end {self.beta_end}: need "
+                                "0 < start < end < 1")
+        if self.steps > self.num_train_timesteps:
+            raise BadInputError(f"--default_steps {self.steps} exceeds --num_train_timesteps "
+                                f"{self.num_train_timesteps}")
+
+    def to_dict(self) -> dict:
+        return _plain(dataclasses.asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> "PriorConfig":
+        """Raises BadInputError on unknown keys."""
+        data = dict(data)
+        unknown = sorted(set(data) - {f.name for f in dataclasses.fields(cls)})
+        if unknown:
+            raise BadInputError(f"prior config: unknown key(s) {unknown}")
+        return cls(**data)
+
+    @classmethod
+    def from_options(cls, options: Mapping) -> "PriorConfig":
+        """Parsed options (names without dashes; missing ones take their defaults) -> config."""
+        options = dict(options)
+        values = {f.name: options[f.metadata["cli"]["name"][2:]] for f in dataclasses.fields(cls)
+                  if "cli" in f.metadata and options.get(f.metadata["cli"]["name"][2:]) is not None}
+        return cls(**values)

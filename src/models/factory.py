@@ -101,6 +101,8 @@ def build_model_from_init(path, options, device="cpu", text_backbone=None) -> SM
     config = complete_config(config, backbones)
     with skip_kan_init():
         model = SMoGModel(config, (start.mean, start.std), backbones).to(device)
-    checkpoint.load_state_dict_checked(model, start.state_dict(), strict=True, source=f"--init_from {path}",
-                                       saved_config=saved)
+    # A diffusion prior of the start is left out: it models the latents of weights this run changes
+    # (train a new one on the result with python -m src.train.train_prior).
+    weights = {k: v for k, v in start.state_dict().items() if not k.startswith("prior.")}
+    checkpoint.load_state_dict_checked(model, weights, strict=True, source=f"--init_from {path}", saved_config=saved)
     return model

@@ -30,6 +30,7 @@ from src.models.architectures.transformer import MotionDecoder, MotionEncoder
 from src.models.backbones import Backbones
 from src.models.config import ModelConfig
 from src.models.losses import ModelOutputs, SMoGLosses
+from src.models.prior import LatentPrior
 from src.models.rotation2xyz import load_body_model
 from src.rendering.raster import render_pose_images
 from src.utils import features as feature_utils
@@ -135,6 +136,7 @@ class SMoGModel(nn.Module):
             self.set_text_backbone(backbones.text)
         self.set_image_backbone(backbones.image)
         self.motion_frozen = False  # a training choice (``freeze_motion``), not part of the config
+        self.prior = None  # the latent diffusion prior (``attach_prior``; saved with its own config)
 
     def _neutral_frame(self) -> torch.Tensor:
         if self.pose_rep == "xyz":
@@ -196,6 +198,29 @@ class SMoGModel(nn.Module):
             raise ValueError(f"image backbone has dim {backbone.dim}, but this model was built for "
                              f"image_dim {self.config.losses.image_dim}")
         object.__setattr__(self, "_image_backbone", backbone)
+
+    def attach_prior(self, prior: Optional[LatentPrior]) -> None:
+        """Give the model a latent diffusion prior (``src.models.prior``; None removes it). Its weights
+        join the state dict (``prior.*``) and its config is saved beside the model's."""
+        if prior is not None:
+            assert prior.config.latent_dim == self.latent_dim, (prior.config.latent_dim, self.latent_dim)
+            prior = prior.to(self.device)
+        self.prior = prior
+
+    def resolve_sampler(self, sampler: Optional[str]) -> str:
+        """"diffusion" or "regression": ``sampler``, or diffusion when the model has a prior (None).
+
+        Raises:
+            ValueError: diffusion asked of a model without a prior.
+        """
+        if sampler is None:
+            return "diffusion" if self.prior is not None else "regression"
+        if sampler not in conventions.SAMPLERS:
+            raise ValueError(f"sampler {sampler!r}: choose one of {list(conventions.SAMPLERS)}")
+        if sampler == "diffusion" and self.prior is None:
+            raise ValueError("--sampler diffusion: this checkpoint has no diffusion prior (train one with "
+                             "python -m src.train.train_prior); use --sampler regression")
+        return sampler
 
     def freeze_motion(self) -> None:
         """Fine-tune the text side only: the motion encoder and decoder keep their weights
@@ -407,18 +432,20 @@ class SMoGModel(nn.Module):
     # ------------------------------------------------------------------ generation
     @torch.no_grad()
     def generate(self, texts: Sequence[str], lengths, num_samples: int = 1, seed=None,
-                 temperature: float = 1.0) -> dict:
+                 temperature: float = 1.0, sampler: Optional[str] = None, guidance_scale: Optional[float] = None,
+                 steps: Optional[int] = None) -> dict:
         """Motions from captions, decoded in one batched pass.
 
         Args:
             texts: N captions.
             lengths: frames per caption (one int for all, or N values).
-            num_samples: motions per caption; they differ only for variational models with
-                learned conditioning and ``temperature > 0`` (otherwise the mean is decoded).
+            num_samples: motions per caption. With the diffusion sampler each draws its own latent;
+                with regression they differ only for variational models and ``temperature > 0``.
             seed: seed of the sampling noise: one int for the whole call, N ints (caption i draws
                 its noise from seed i alone, so a caption's motions do not depend on the other
                 captions of the call), or None (the global generator).
-            temperature: scale of the sampling noise (0 = the mean).
+            temperature: scale of the regression sampler's noise (0 = the mean; unused by diffusion).
+            sampler, guidance_scale, steps: see ``generation_latents``.
         Returns:
             {"features": (N * S, T, J, C) raw, zero at padding; "mask": (N * S, T) bool;
              "lengths": (N * S,); "text_index": (N * S,) index into ``texts``}, ordered
@@ -433,17 +460,30 @@ class SMoGModel(nn.Module):
                 lengths = lengths.expand(len(texts))
             assert lengths.numel() == len(texts), (lengths.numel(), len(texts))
             index = torch.arange(len(texts), device=self.device).repeat_interleave(num_samples)
-            latent = self.generation_latents(texts, num_samples, seed, temperature)
+            latent = self.generation_latents(texts, num_samples, seed, temperature, lengths, sampler,
+                                             guidance_scale, steps)
             feats, mask = self.decode(latent, lengths[index])
             return {"features": feats, "mask": mask, "lengths": lengths[index], "text_index": index}
         finally:
             self.train(was_training)
 
-    def generation_latents(self, texts: Sequence[str], num_samples: int = 1, seed=None,
-                           temperature: float = 1.0) -> torch.Tensor:
+    @torch.no_grad()
+    def generation_latents(self, texts: Sequence[str], num_samples: int = 1, seed=None, temperature: float = 1.0,
+                           lengths=None, sampler: Optional[str] = None, guidance_scale: Optional[float] = None,
+                           steps: Optional[int] = None) -> torch.Tensor:
         """(N * S, D) decoder latents of ``generate`` (its arguments), caption-major; decoding them
-        in slices gives the same motions as one ``generate`` call, up to the rounding of batching."""
+        in slices gives the same motions as one ``generate`` call, up to the rounding of batching.
+
+        Args:
+            lengths: frames per caption (one int or N values); the diffusion prior is conditioned on them.
+            sampler: "diffusion" (sample with the prior), "regression" (the text encoder's latent), or
+                None (diffusion when the model has a prior).
+            guidance_scale: classifier-free guidance of the diffusion sampler (default: the prior's).
+            steps: DDIM steps of the diffusion sampler (default: the prior's).
+        """
         texts = list(texts)
+        if self.resolve_sampler(sampler) == "diffusion":
+            return self._diffusion_latents(texts, num_samples, seed, lengths, guidance_scale, steps)
         if seed is None or np.isscalar(seed):
             generator = None if seed is None else torch.Generator(device=self.device).manual_seed(int(seed))
             repeated = [text for text in texts for _ in range(num_samples)]
@@ -451,6 +491,28 @@ class SMoGModel(nn.Module):
         assert len(seed) == len(texts), (len(seed), len(texts))
         return torch.cat([self._sample_latents(out, num_samples, int(s), temperature)
                           for out, s in zip(self._split_text_outputs(texts), seed)])
+
+    def prior_text_features(self, texts: Sequence[str]) -> torch.Tensor:
+        """(N, D) what the diffusion prior is conditioned on: the text encoder's normalised mean latent."""
+        return self.encode_text(list(texts), sample=False)["embedding"]
+
+    def _diffusion_latents(self, texts: list, num_samples: int, seed, lengths, guidance_scale, steps) -> torch.Tensor:
+        if lengths is None:
+            raise ValueError("the diffusion sampler needs the motions' lengths (frames)")
+        lengths = torch.as_tensor(lengths, device=self.device).long().reshape(-1)
+        lengths = lengths.expand(len(texts)) if lengths.numel() == 1 else lengths
+        assert lengths.numel() == len(texts), (lengths.numel(), len(texts))
+        shape = (num_samples, self.latent_dim)
+        if seed is None or np.isscalar(seed):
+            generator = None if seed is None else torch.Generator(device=self.device).manual_seed(int(seed))
+            noise = torch.randn((len(texts) * num_samples, self.latent_dim), generator=generator, device=self.device)
+        else:
+            assert len(seed) == len(texts), (len(seed), len(texts))
+            noise = torch.cat([torch.randn(shape, generator=torch.Generator(device=self.device).manual_seed(int(s)),
+                                           device=self.device) for s in seed])
+        text = self.prior_text_features(texts).repeat_interleave(num_samples, dim=0)
+        latents = self.prior.sample(text, lengths.repeat_interleave(num_samples), noise, steps, guidance_scale)
+        return self.normalize_latent(latents)
 
     def _split_text_outputs(self, texts: Sequence[str]) -> list:
         """Encode all captions at once; one {"mu": (1, D), "logvar": (1, D) | None} per caption."""
@@ -557,6 +619,8 @@ class SMoGModel(nn.Module):
         try:
             with skip_kan_init() if strict else contextlib.nullcontext():
                 model = cls(files.config, None, backbones)
+                if files.prior_config is not None:
+                    model.attach_prior(LatentPrior(files.prior_config))
         except (ValueError, OSError, KeyError, TypeError) as err:  # e.g. its body model file is absent here
             raise checkpoint.CheckpointFormatError(f"{files.source}: cannot build its model here: {err}") from None
         checkpoint.load_state_dict_checked(model, files.state_dict, strict, source=files.source,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 from src.parser.base import add_device_args
+from src.parser.generation import add_sampler_args
 from src import config
 from src.parser.types import int_at_least, int_in
 
@@ -88,5 +89,6 @@ def evaluation_parser(description: str) -> argparse.ArgumentParser:
     log.add_argument("--wandb", action="store_true", help="also log the runs and the summary to wandb")
     log.add_argument("--project", default="smog", help="wandb project (recorded in results.json)")
     log.add_argument("--run_name", default=None, help="wandb run name (recorded in results.json)")
+    add_sampler_args(parser)
     add_device_args(parser)
     return parser

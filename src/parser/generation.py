@@ -23,6 +23,21 @@ def _shown(path: Path) -> str:
 
 
 # ------------------------------------------------------------------ parsers
+def add_sampler_args(parser: argparse.ArgumentParser) -> None:
+    """How a caption becomes a latent: the diffusion prior or the regression text latent."""
+    group = parser.add_argument_group("sampling")
+    group.add_argument("--sampler", choices=config.SAMPLERS, default=None,
+                       help="diffusion: sample with the checkpoint's latent diffusion prior (each sample its own "
+                            "motion); regression: decode the text encoder's latent (one motion per caption unless "
+                            "the model is variational). Default: diffusion when the checkpoint has a prior")
+    group.add_argument("--guidance_scale", type=float_in(*config.GUIDANCE_RANGE), default=None,
+                       help=f"classifier-free guidance of the diffusion sampler, {config.GUIDANCE_RANGE[0]:g}-"
+                            f"{config.GUIDANCE_RANGE[1]:g} (1 = none; higher follows the text more closely and "
+                            "varies less; default: the prior's)")
+    group.add_argument("--steps", type=int_in(1, config.MAX_SAMPLING_STEPS), default=None,
+                       help="DDIM steps of the diffusion sampler (default: the prior's, 50)")
+
+
 def add_generation_args(parser: argparse.ArgumentParser, input_help: str) -> None:
     """Options of every generation command (checkpoint, input, outputs, timing, device, seed)."""
     parser.add_argument("checkpoint", nargs="?", default=None,
@@ -41,6 +56,7 @@ def add_generation_args(parser: argparse.ArgumentParser, input_help: str) -> Non
     parser.add_argument("--no_animation", action="store_true", help="skip the GIF/MP4 animations (much faster)")
     parser.add_argument("--jointstype", choices=("smpl",), default="smpl",
                         help="accepted for compatibility with the original: files hold the 22 SMPL body joints")
+    add_sampler_args(parser)
     add_device_args(parser)
     add_seed_arg(parser)
 
@@ -53,11 +69,11 @@ def text2motion_parser() -> argparse.ArgumentParser:
                                 "in seconds (see --length_unit), '#' starts a comment line")
     parser.add_argument("--num_samples", "--num_samples_per_action", dest="num_samples",
                         type=int_in(1, config.MAX_SAMPLES_PER_PROMPT), default=1,
-                        help=f"motions per prompt, at most {config.MAX_SAMPLES_PER_PROMPT} (they differ for "
-                             "variational models)")
+                        help=f"motions per prompt, at most {config.MAX_SAMPLES_PER_PROMPT} (they differ with the "
+                             "diffusion sampler, and for variational models)")
     parser.add_argument("--temperature", type=float_in(*config.TEMPERATURE_RANGE), default=1.0,
-                        help=f"scale of the sampling noise of variational models, {config.TEMPERATURE_RANGE[0]:g}-"
-                             f"{config.TEMPERATURE_RANGE[1]:g} (0 = the mean motion)")
+                        help=f"--sampler regression: scale of the sampling noise of variational models, "
+                             f"{config.TEMPERATURE_RANGE[0]:g}-{config.TEMPERATURE_RANGE[1]:g} (0 = the mean motion)")
     parser.add_argument("--batch_size", type=int_in(1, config.MAX_PROMPTS_PER_CALL), default=DEFAULT_BATCH_PROMPTS,
                         help=f"prompts per model call, at most {config.MAX_PROMPTS_PER_CALL}, written before the next "
                              "call (default %(default)s: files byte-identical to one call per prompt; larger is "
@@ -101,6 +117,7 @@ def check_prompts_parser(description: str) -> argparse.ArgumentParser:
                         help="KIT-ML annotations JSON for --prompts kit (default: %(default)s)")
     parser.add_argument("--kit_max_per_signature", type=int_at_least(1), default=None,
                         help="--prompts kit: at most this many captions per signature (default 12)")
+    add_sampler_args(parser)
     add_seed_arg(parser, default=0)
     add_device_args(parser)
     return parser

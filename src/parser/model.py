@@ -35,6 +35,14 @@ def option_default(cli: dict, config_field: dataclasses.Field):
     return config_field.default
 
 
+def add_config_fields(group, config_class) -> None:
+    """One option per field of a config dataclass that has CLI metadata (e.g. ``PriorConfig``)."""
+    for config_field in dataclasses.fields(config_class):
+        cli = config_field.metadata.get("cli")
+        if cli:
+            group.add_argument(cli["name"], **_option_kwargs(cli, option_default(cli, config_field)))
+
+
 def add_model_args(parser: argparse.ArgumentParser) -> None:
     """Add every model and loss option. Dataset options (--pose_rep, --glob, --glob_rot,
     --translation) are read from the same namespace but defined by ``src.parser.dataset``."""

@@ -70,3 +70,40 @@ def parse_training_args(argv=None) -> argparse.Namespace:
     if opt.lr <= 0:
         parser.error(f"--lr must be positive, got {opt.lr}")
     return opt
+
+
+def prior_training_parser() -> argparse.ArgumentParser:
+    """Options of ``python -m src.train.train_prior``: the frozen autoencoder, the data its latents
+    come from, the prior's architecture (``PriorConfig``'s fields) and the optimisation."""
+    from src.models.config import PriorConfig  # dataclasses only, no torch
+    from src.parser.model import add_config_fields
+    from src.parser.types import fraction, int_at_least, positive_float
+
+    parser = argparse.ArgumentParser(
+        prog="python -m src.train.train_prior",
+        description="Train a text-conditioned latent diffusion prior over a trained SMoG model's motion latents "
+                    "(the model stays frozen); writes the model plus its prior as one checkpoint.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("checkpoint", type=Path, help="the trained model (checkpoint file or pretrained folder)")
+    run = parser.add_argument_group("run")
+    run.add_argument("--folder", type=Path, required=True,
+                     help="output folder: checkpoint.pth.tar (model + prior), prior_losses.csv, opt.yaml, "
+                          "latents.pt (the cached latents, reused by a rerun with the same data options)")
+    run.add_argument("--overwrite", action="store_true", help="replace the prior run already in --folder")
+    run.add_argument("--latent_passes", type=int_at_least(1), default=8,
+                     help="passes over the training split whose windows (random crops, mirroring, reworded "
+                          "captions as the data options say) are encoded once and cached")
+    run.add_argument("--num_steps", type=int_at_least(1), default=20000, help="optimisation steps")
+    run.add_argument("--batch_size", type=int_at_least(1), default=256)
+    run.add_argument("--lr", type=positive_float, default=2e-4, help="AdamW learning rate (cosine decay)")
+    run.add_argument("--warmup_steps", type=int_at_least(0), default=500)
+    run.add_argument("--ema", type=fraction, default=0.999,
+                     help="decay of the exponential moving average of the prior's weights that is saved (0 = off)")
+    run.add_argument("--log_every", type=int_at_least(1), default=500, help="steps between validation lines")
+    run.add_argument("--half", action="store_true",
+                     help="store the checkpoint's floating weights as float16 (half the size; loaded as float32)")
+    add_device_args(parser)
+    add_seed_arg(parser)
+    add_dataset_args(parser)
+    add_config_fields(parser.add_argument_group("prior"), PriorConfig)
+    return parser

@@ -41,7 +41,8 @@ def _check(opt) -> None:
     try:
         rows = prompt_checks.run(opt.checkpoint, opt.num_samples, opt.seed, opt.duration,
                                  resolve_device(opt.device, opt.force_device), opt.prompts, opt.kit_annotations,
-                                 opt.kit_max_per_signature)
+                                 opt.kit_max_per_signature,
+                                 {"sampler": opt.sampler, "guidance_scale": opt.guidance_scale, "steps": opt.steps})
     except (DeviceError, ValueError, OSError, json.JSONDecodeError) as err:
         raise BadInputError(str(err)) from None
     print(prompt_checks.report(rows))

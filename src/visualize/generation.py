@@ -27,6 +27,30 @@ INTERPOLATION_COLUMNS = ("start", "end")
 
 
 # ------------------------------------------------------------------ shared
+def sampling_options(args: argparse.Namespace) -> dict:
+    """The --sampler / --guidance_scale / --steps options as the api's keywords."""
+    return {"sampler": args.sampler, "guidance_scale": args.guidance_scale, "steps": args.steps}
+
+
+def sampling_header(model: api.SMoG, args: argparse.Namespace) -> dict:
+    """What the manifest records of the sampling: the sampler, and its guidance and steps as used."""
+    sampler = model.model.resolve_sampler(args.sampler)
+    if sampler == "regression":
+        return {"sampler": sampler}
+    config = model.model.prior.config
+    return {"sampler": sampler, "guidance_scale": args.guidance_scale if args.guidance_scale is not None
+            else config.guidance_scale, "steps": args.steps if args.steps is not None else config.steps}
+
+
+def check_sampler(model: api.SMoG, args: argparse.Namespace) -> str:
+    """The sampler the run uses (``--sampler``, else diffusion when the checkpoint has a prior);
+    BadInputError when diffusion is asked of a checkpoint without a prior."""
+    try:
+        return model.model.resolve_sampler(args.sampler)
+    except ValueError as err:
+        raise BadInputError(f"{err} ({model.checkpoint})") from None
+
+
 def default_output_dir(checkpoint, command: str, input_file: Path) -> Path:
     folder = Path(checkpoint).parent if checkpoint else config.DEFAULT_OUTPUT_ROOT
     return folder / command / (input_file.stem or "outputs")
@@ -127,9 +151,11 @@ def text2motion(args: argparse.Namespace) -> None:
     stems = [exporters.item_stem(i, p.text, s) for i, p in enumerate(prompts) for s in range(args.num_samples)]
     plan = plan_outputs(args, "text2motion", stems)  # fail before the model loads
     model = open_model(args)
-    if args.num_samples > 1 and not (model.variational and args.temperature > 0):
-        warnings.warn(f"--num_samples {args.num_samples}: this model is deterministic"
-                      f"{'' if model.variational else ' (not variational)'}, so the samples of a prompt are identical")
+    sampler = check_sampler(model, args)
+    if args.num_samples > 1 and sampler == "regression" and not (model.variational and args.temperature > 0):
+        warnings.warn(f"--num_samples {args.num_samples}: the regression sampler of this model is deterministic"
+                      f"{'' if model.variational else ' (not variational)'}, so the samples of a prompt are identical"
+                      f"{' (its diffusion prior draws different ones: leave --sampler out)' if model.model.prior else ''}")
     fps = args.fps or model.fps
     api.seed_everything(args.seed)
     writer = OutputWriter(model, plan, args, "text2motion", fps)
@@ -146,7 +172,8 @@ def text2motion(args: argparse.Namespace) -> None:
                 bar.write(f"[{i + 1}/{len(prompts)}] {prompts[i].text!r}: {durations[i]:g} s x {args.num_samples}")
             chunks = model.generate_clip_chunks([prompts[i].text for i in batch], [durations[i] for i in batch],
                                                 args.num_samples, seed=args.seed + start,
-                                                temperature=args.temperature, fps=fps, max_sequences=per_pass)
+                                                temperature=args.temperature, fps=fps, max_sequences=per_pass,
+                                                **sampling_options(args))
             for chunk in chunks:
                 items = [exporters.ExportItem(exporters.item_stem(start + k, prompts[start + k].text, s),
                                               prompts[start + k].text, clip,
@@ -162,7 +189,7 @@ def text2motion(args: argparse.Namespace) -> None:
                 firsts = [item for item, (_, s, _) in zip(items, chunk) if s == 0]
                 grid += firsts[: exporters.MAX_GRID_PANELS - len(grid)]
             model.clear_text_cache()  # each prompt is encoded once: its cached features would only add up
-    writer.finish(grid, num_samples=args.num_samples, temperature=args.temperature)
+    writer.finish(grid, num_samples=args.num_samples, temperature=args.temperature, **sampling_header(model, args))
 
 
 def check_finite(item: exporters.ExportItem, where: str, options: str = "") -> None:
@@ -239,6 +266,7 @@ def motion_editing(args: argparse.Namespace) -> None:
     stems = [exporters.item_stem(i, t, k) for i, t in enumerate(titles) for k in (0, 1)]
     plan = plan_outputs(args, "motion_editing", stems)
     model = open_model(args)
+    check_sampler(model, args)
     fps = args.fps or model.fps
     api.seed_everything(args.seed)
     writer = OutputWriter(model, plan, args, "motion_editing", fps)
@@ -247,9 +275,10 @@ def motion_editing(args: argparse.Namespace) -> None:
         where = f"{args.input_file}:{row.line}"
         duration = source_duration(model, (base,), row.duration or args.duration, where)
         print(f"[{i + 1}/{len(edits)}] {title}: {duration:g} s")
-        with _input_errors_as_bad_input(where):  # the base as the model embeds it (already normalised), and the edit
-            latents = torch.stack([model.latent_of(operand(base)),
-                                   model.edit_latent(operand(base), operand(start), operand(end))])
+        with _input_errors_as_bad_input(where):  # the base as generation draws it (already normalised), and the edit
+            base_latent = model.operand_latent(operand(base), duration, args.seed + i, **sampling_options(args))
+            latents = torch.stack([base_latent, model.normalize_latent(
+                base_latent - model.latent_of(operand(start)) + model.latent_of(operand(end)))])
         meta = {"duration": duration, "line": row.line, "motion_source": row.cells["motion_source"].lower(),
                 "base": row.cells["base"], "v_start": row.cells["v_start"], "v_end": row.cells["v_end"]}
         clips = model.decode(latents, duration, fps)
@@ -260,7 +289,7 @@ def motion_editing(args: argparse.Namespace) -> None:
             check_finite(item, where)
         writer.write(items)  # row by row: memory does not grow with the table
         grid += items[: exporters.MAX_GRID_PANELS - len(grid)]
-    writer.finish(grid, grid_ncols=2)
+    writer.finish(grid, grid_ncols=2, **sampling_header(model, args))
 
 
 # ------------------------------------------------------------------ motion interpolation
@@ -274,6 +303,7 @@ def motion_interpolation(args: argparse.Namespace) -> None:
     stems = [exporters.item_stem(i, t, k) for i, t in enumerate(titles) for k in range(stops)]
     plan = plan_outputs(args, "motion_interpolation", stems)
     model = open_model(args)
+    check_sampler(model, args)
     fps = args.fps or model.fps
     api.seed_everything(args.seed)
     writer = OutputWriter(model, plan, args, "motion_interpolation", fps)
@@ -284,7 +314,8 @@ def motion_interpolation(args: argparse.Namespace) -> None:
         duration = source_duration(model, (start, end), row.duration or args.duration, where)
         print(f"[{i + 1}/{len(rows)}] {title}: {stops} stops, {duration:g} s")
         with _input_errors_as_bad_input(where):
-            latents = model.interpolation_latents(operand(start), operand(end), stops)
+            latents = model.interpolation_latents(operand(start), operand(end), stops, duration, args.seed + i,
+                                                  **sampling_options(args))
         items = []
         for k, clip in enumerate(model.decode(latents, duration, fps)):
             weight = k / (stops - 1)
@@ -295,4 +326,4 @@ def motion_interpolation(args: argparse.Namespace) -> None:
         writer.write(items)  # row by row: memory does not grow with the table
         if i < grid_rows:
             grid += items
-    writer.finish(grid, grid_ncols=stops, num_stops=stops)
+    writer.finish(grid, grid_ncols=stops, num_stops=stops, **sampling_header(model, args))

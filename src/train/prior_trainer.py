@@ -1,0 +1,146 @@
+"""Training of the latent diffusion prior (``python -m src.train.train_prior``): the model is frozen,
+its motion latents are encoded once and cached, then the prior learns them given caption and length.
+
+    latents = cache_latents(model, dataset, passes=8)          # {"latent", "length", "caption"}
+    text = caption_features(model, latents["caption"])         # (N, D) by caption, computed once each
+    history = fit_prior(prior, latents, text, opt, log)        # loss lines
+"""
+
+import copy
+import csv
+import math
+import time
+from pathlib import Path
+from typing import Callable, Dict, List, Sequence
+
+import torch
+
+from src.datasets.get_dataset import make_dataloader
+from src.models.prior import LatentPrior
+from src.utils.fileio import atomic_path
+
+# The validation loss is measured at these diffusion steps, with fixed noise, so lines compare.
+VALIDATION_STEPS = (50, 250, 500, 750, 950)
+
+
+@torch.no_grad()
+def cache_latents(model, dataset, passes: int, batch_size: int = 128, log: Callable = print) -> Dict[str, object]:
+    """Encode ``passes`` draws of every window of ``dataset`` with the frozen motion encoder.
+
+    Args:
+        model: the ``SMoGModel`` (eval mode).
+        dataset: a ``WindowedTextDataset`` (training windows: random crops, mirroring and captions
+            drawn anew each pass, from torch's global generator).
+        passes: how many times each sequence is drawn.
+    Returns:
+        {"latent": (N, D) float32 decoder latents, "length": (N,) frames, "caption": N captions}.
+    """
+    latents, lengths, captions = [], [], []
+    start = time.time()
+    for k in range(passes):
+        for batch in make_dataloader(dataset, batch_size, train=False):
+            out = model.encode_motion(batch["x"].to(model.device), batch["mask"].to(model.device))
+            latents.append(out["latent"].float().cpu())
+            lengths.append(batch["lengths"])
+            captions += list(batch["text"])
+        log(f"latents: pass {k + 1}/{passes}, {len(captions)} windows encoded ({time.time() - start:.0f} s)")
+    return {"latent": torch.cat(latents), "length": torch.cat(lengths), "caption": captions}
+
+
+@torch.no_grad()
+def caption_features(model, captions: Sequence[str], batch_size: int = 256) -> torch.Tensor:
+    """(N, D) the prior's text condition of each caption, each distinct caption encoded once."""
+    unique = sorted(set(captions))
+    index = {c: i for i, c in enumerate(unique)}
+    features = torch.cat([model.prior_text_features(unique[i:i + batch_size]).float().cpu()
+                          for i in range(0, len(unique), batch_size)])
+    backbone = getattr(model, "text_backbone", None)
+    if hasattr(backbone, "clear_cache"):
+        backbone.clear_cache()  # training captions repeat; these were encoded once, keep no cache
+    return features[torch.tensor([index[c] for c in captions])]
+
+
+@torch.no_grad()
+def validation_loss(prior: LatentPrior, data: Dict[str, torch.Tensor], seed: int = 0) -> float:
+    """Mean denoising loss on held-out latents at ``VALIDATION_STEPS`` with fixed noise (no condition dropout)."""
+    generator = torch.Generator().manual_seed(seed)
+    x0 = (data["latent"] - prior.latent_mean.cpu()) / prior.latent_std.cpu()
+    scheduler = prior._scheduler("ddpm")
+    cond = prior.condition(data["text"].to(prior.null_text.device), data["length"])
+    losses = []
+    for step in VALIDATION_STEPS:
+        noise = torch.randn(x0.shape, generator=generator)
+        steps = torch.full((len(x0),), step, dtype=torch.long)
+        noisy = scheduler.add_noise(x0, noise, steps)
+        target = {"epsilon": noise, "sample": x0}.get(prior.config.prediction_type)
+        if target is None:
+            target = scheduler.get_velocity(x0, noise, steps)
+        device = prior.null_text.device
+        prediction = prior.denoiser(noisy.to(device), steps.to(device), cond).cpu()
+        losses.append(float(((prediction - target) ** 2).mean()))
+    return sum(losses) / len(losses)
+
+
+def _lr_factor(step: int, warmup: int, total: int) -> float:
+    """Linear warm-up, then cosine decay to 10%."""
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def fit_prior(prior: LatentPrior, train: Dict[str, torch.Tensor], val: Dict[str, torch.Tensor], opt,
+              log: Callable = print) -> List[dict]:
+    """Train ``prior`` in place on cached latents; with ``opt.ema`` its weights end as their moving average.
+
+    Args:
+        train, val: {"latent": (N, D), "text": (N, D), "length": (N,)} (val may be None).
+        opt: ``num_steps``, ``batch_size``, ``lr``, ``warmup_steps``, ``ema``, ``log_every``, ``seed``.
+    Returns:
+        one dict per logged step: step, train loss (mean since the last line), val loss, lr, seconds.
+    """
+    device = prior.null_text.device
+    generator = torch.Generator().manual_seed(opt.seed)
+    device_generator = torch.Generator(device=device).manual_seed(opt.seed + 1)
+    optimizer = torch.optim.AdamW(prior.parameters(), lr=opt.lr, weight_decay=0.0)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: _lr_factor(s, min(opt.warmup_steps, opt.num_steps // 10), opt.num_steps))
+    ema = copy.deepcopy(prior).eval() if opt.ema > 0 else None
+    history, running, start, n = [], 0.0, time.time(), len(train["latent"])
+    prior.train()
+    for step in range(1, opt.num_steps + 1):
+        index = torch.randint(0, n, (min(opt.batch_size, n),), generator=generator)
+        loss = prior.loss(train["latent"][index].to(device), train["text"][index].to(device),
+                          train["length"][index].to(device), generator=device_generator)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(prior.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        if ema is not None:
+            with torch.no_grad():
+                for averaged, current in zip(ema.parameters(), prior.parameters()):
+                    averaged.lerp_(current, 1.0 - opt.ema)
+        running += loss.item()
+        if step % opt.log_every == 0 or step == opt.num_steps:
+            since = step - (history[-1]["step"] if history else 0)
+            judged = ema if ema is not None else prior
+            row = {"step": step, "train": running / since,
+                   "val": validation_loss(judged.eval(), val) if val is not None else float("nan"),
+                   "lr": scheduler.get_last_lr()[0], "seconds": round(time.time() - start, 1)}
+            prior.train()
+            history.append(row)
+            running = 0.0
+            log(f"step {step}/{opt.num_steps}: train {row['train']:.4f}, val {row['val']:.4f}, "
+                f"lr {row['lr']:.2e}, {row['seconds']:.0f} s")
+    if ema is not None:
+        prior.load_state_dict(ema.state_dict())
+    return history
+
+
+def write_history(path: Path, history: List[dict]) -> None:
+    """The loss lines as CSV (written atomically)."""
+    with atomic_path(Path(path)) as tmp, open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=["step", "train", "val", "lr", "seconds"])
+        writer.writeheader()
+        writer.writerows(history)

@@ -1,0 +1,195 @@
+"""The latent diffusion prior (``src.models.prior``): what it learns, how it samples, how it is saved,
+and its training command end to end on the quick built-in data."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from src import api
+from src.models.architectures.denoiser import LatentDenoiser
+from src.models.checkpoint import read_model_files, save_checkpoint, save_pretrained
+from src.models.config import PriorConfig
+from src.models.prior import LatentPrior
+from src.models.smog import SMoGModel
+from tests.test_api import make_tiny_checkpoint
+
+pytest.importorskip("diffusers")
+
+
+def test_denoiser_starts_at_zero_and_checks_its_inputs():
+    denoiser = LatentDenoiser(8, 12, width=32, hidden=64, num_blocks=2)
+    out = denoiser(torch.randn(5, 8), torch.randint(0, 1000, (5,)), torch.randn(5, 12))
+    assert out.shape == (5, 8) and torch.equal(out, torch.zeros(5, 8))  # zero-initialised output layer
+    with pytest.raises(AssertionError):
+        denoiser(torch.randn(5, 9), torch.zeros(5), torch.randn(5, 12))
+    with pytest.raises(AssertionError):
+        denoiser(torch.randn(5, 8), torch.zeros(5), torch.randn(4, 12))
+
+
+def _toy_data(n: int, generator: torch.Generator) -> tuple:
+    """Latents (N, 8) of two captions: text A (e0) is a motion at +3 e2 or -3 e2 (two modes, like a
+    left and a right turn), text B (e1) one motion at +3 e3; a little noise around each."""
+    text = torch.zeros(n, 8)
+    is_a = torch.arange(n) % 2 == 0
+    text[is_a, 0], text[~is_a, 1] = 1.0, 1.0
+    latents = 0.1 * torch.randn(n, 8, generator=generator)
+    sign = torch.where(torch.rand(n, generator=generator) < 0.5, 3.0, -3.0)
+    latents[is_a, 2] += sign[is_a]
+    latents[~is_a, 3] += 3.0
+    return latents, text, torch.full((n,), 40)
+
+
+def _fit(prior: LatentPrior, steps: int, seed: int = 0) -> list:
+    generator = torch.Generator().manual_seed(seed)
+    latents, text, lengths = _toy_data(2048, generator)
+    prior.set_latent_statistics(latents)
+    optimizer = torch.optim.AdamW(prior.parameters(), lr=2e-3)
+    losses = []
+    for _ in range(steps):
+        index = torch.randint(0, len(latents), (256,), generator=generator)
+        loss = prior.loss(latents[index], text[index], lengths[index], generator=generator)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses
+
+
+@pytest.mark.parametrize("prediction_type", ["epsilon", "sample"])
+def test_the_prior_samples_both_modes_of_a_caption_and_follows_the_text(prediction_type):
+    # Regression would decode the average of the two modes of A (the origin): neither motion.
+    torch.manual_seed(0)
+    prior = LatentPrior(PriorConfig(latent_dim=8, text_dim=8, width=64, hidden=128, num_blocks=2,
+                                    prediction_type=prediction_type, cond_drop=0.1))
+    _fit(prior, 600)
+    prior.eval()
+    noise = torch.randn(200, 8, generator=torch.Generator().manual_seed(1))
+    text_a = torch.zeros(200, 8)
+    text_a[:, 0] = 1.0
+    a = prior.sample(text_a, torch.full((200,), 40), noise, steps=25, guidance_scale=1.5)
+    up, down = (a[:, 2] > 1.5).float().mean(), (a[:, 2] < -1.5).float().mean()
+    assert up > 0.2 and down > 0.2 and up + down > 0.85, (up, down)  # both modes, few in between
+    text_b = torch.zeros(200, 8)
+    text_b[:, 1] = 1.0
+    b = prior.sample(text_b, torch.full((200,), 40), noise, steps=25, guidance_scale=1.5)
+    assert (b[:, 3] > 1.5).float().mean() > 0.85 and (b[:, 2].abs() < 1.5).float().mean() > 0.85
+
+
+def test_a_kan_denoiser_trains_too():
+    torch.manual_seed(0)
+    prior = LatentPrior(PriorConfig(latent_dim=8, text_dim=8, width=32, hidden=64, num_blocks=2, arch="kan"))
+    assert any(type(m).__name__ == "KANLayer" for m in prior.modules())
+    losses = _fit(prior, 150)
+    assert np.mean(losses[-30:]) < 0.8 * np.mean(losses[:30])
+
+
+def test_prior_config_is_checked():
+    with pytest.raises(Exception, match="--cond_drop"):
+        PriorConfig(cond_drop=1.0)
+    with pytest.raises(Exception, match="--default_steps"):
+        PriorConfig(steps=2000)
+    with pytest.raises(Exception, match="unknown key"):
+        PriorConfig.from_dict({"width": 8, "depth": 3})
+    with pytest.raises(ValueError, match="latent_dim"):
+        LatentPrior(PriorConfig())
+
+
+# ------------------------------------------------------------------ on a model
+@pytest.fixture(scope="module")
+def tiny_with_prior(tmp_path_factory):
+    """A tiny untrained model, its checkpoint, and the same with an (untrained) prior attached."""
+    root = tmp_path_factory.mktemp("prior")
+    plain = make_tiny_checkpoint(root / "plain.pth.tar", variational=False, arch="linear")
+    model = SMoGModel.from_pretrained(plain)
+    torch.manual_seed(3)
+    prior = LatentPrior(PriorConfig(latent_dim=model.latent_dim, text_dim=model.latent_dim, width=32, hidden=64,
+                                    num_blocks=2, steps=10))
+    for p in prior.parameters():  # untrained but not zero, so the prediction depends on the inputs
+        torch.nn.init.normal_(p, std=0.05)
+    model.attach_prior(prior)
+    return plain, save_checkpoint(root / "with_prior.pth.tar", model), model
+
+
+def test_samples_repeat_by_seed_differ_between_samples_and_keep_per_caption_seeds(tiny_with_prior):
+    _, path, _ = tiny_with_prior
+    m = api.SMoG.from_pretrained(path)
+    texts = ["a person walks", "a person waves"]
+    first = m.generate(texts, duration=1.0, num_samples=2, seed=5)
+    again = m.generate(texts, duration=1.0, num_samples=2, seed=5)
+    assert all(np.array_equal(a, b) for a, b in zip(first, again))
+    assert not np.allclose(first[0], first[1], atol=1e-4)  # two samples of one caption differ
+    # Caption 1 draws from seed + 1 whatever comes before it.
+    alone = m.generate(["a person waves"], duration=1.0, num_samples=2, seed=6)
+    assert np.allclose(alone[0], first[2], atol=1e-5) and np.allclose(alone[1], first[3], atol=1e-5)
+    regression = m.generate(texts, duration=1.0, num_samples=2, seed=5, sampler="regression")
+    assert np.array_equal(regression[0], regression[1])  # deterministic model: the regression latent
+
+
+def test_a_checkpoint_with_a_prior_round_trips_and_one_without_keeps_regression(tiny_with_prior, tmp_path):
+    plain, path, model = tiny_with_prior
+    files = read_model_files(path)
+    assert files.prior_config == model.prior.config and any(k.startswith("prior.") for k in files.state_dict)
+    save_pretrained(model, tmp_path / "pretrained", half=True)
+    assert json.loads((tmp_path / "pretrained" / "config.json").read_text())["prior_config"]["width"] == 32
+    loaded = [SMoGModel.from_pretrained(p) for p in (path, tmp_path / "pretrained")]
+    lengths = torch.tensor([20])
+    z = [m.generation_latents(["a jump"], 2, [0], lengths=lengths) for m in loaded]
+    assert torch.allclose(z[0], model.generation_latents(["a jump"], 2, [0], lengths=lengths), atol=1e-6)
+    assert torch.allclose(z[0], z[1], atol=0.05)  # float16 weights: close, not equal
+    old = SMoGModel.from_pretrained(plain)
+    assert old.prior is None and old.resolve_sampler(None) == "regression"
+    with pytest.raises(ValueError, match="no diffusion prior"):
+        old.resolve_sampler("diffusion")
+
+
+def test_editing_and_interpolation_sample_their_text_operands(tiny_with_prior):
+    _, path, _ = tiny_with_prior
+    m = api.SMoG.from_pretrained(path)
+    drawn = m.operand_latent("a person walks", 1.0, seed=0)
+    assert torch.allclose(drawn, m.operand_latent("a person walks", 1.0, seed=0))
+    assert not torch.allclose(drawn, m.operand_latent("a person walks", 1.0, seed=1), atol=1e-4)
+    assert torch.equal(m.operand_latent("a person walks", 1.0, seed=0, sampler="regression"),
+                       m.latent_of("a person walks"))
+    stops = m.interpolation_latents("a person walks", "a person jumps", 3, 1.0, seed=0)
+    assert torch.allclose(stops[0], drawn, atol=1e-5)
+
+
+def test_train_prior_command_end_to_end(db_path, tmp_path, capsys):
+    from src.train import train_prior
+    from src.visualize import text2motion
+
+    plain = make_tiny_checkpoint(tmp_path / "plain.pth.tar", variational=False, arch="linear")
+    folder = tmp_path / "prior_run"
+    args = [str(plain), "--folder", str(folder), "--dataset", "builtin", "--datapath", str(db_path),
+            "--num_frames", "-2", "--min_len", "20", "--max_len", "40", "--latent_passes", "2", "--num_steps", "30",
+            "--batch_size", "16", "--log_every", "10", "--prior_width", "32", "--prior_hidden", "64",
+            "--prior_blocks", "2", "--default_steps", "5", "--num_workers", "0", "--device", "cpu"]
+    assert train_prior.main(args) == 0
+    assert "reusing" not in capsys.readouterr().out
+    lines = (folder / "prior_losses.csv").read_text().splitlines()
+    assert lines[0] == "step,train,val,lr,seconds" and len(lines) == 4  # steps 10, 20, 30
+    model = SMoGModel.from_pretrained(folder / "checkpoint.pth.tar")
+    assert model.prior is not None and model.prior.config.steps == 5
+    assert not torch.equal(model.prior.latent_std, torch.ones_like(model.prior.latent_std))  # fitted to the data
+    # The folder is refused without --overwrite; with it the cached latents are reused.
+    assert train_prior.main(args) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert train_prior.main(args + ["--overwrite"]) == 0
+    assert "reusing" in capsys.readouterr().out
+    # Generation samples with the prior by default and records it.
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("a person walks\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert text2motion.main([str(folder / "checkpoint.pth.tar"), "--input_file", str(prompts), "--output_dir", str(out),
+                             "--num_samples", "2", "--no_animation", "--duration", "1"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["sampler"] == "diffusion" and manifest["steps"] == 5
+    first, second = sorted(out.glob("*.npy"))
+    assert not np.allclose(np.load(first), np.load(second), atol=1e-4)
+    # A checkpoint without a prior refuses --sampler diffusion with a message, before writing anything.
+    assert text2motion.main([str(plain), "--input_file", str(prompts), "--output_dir", str(tmp_path / "none"),
+                             "--sampler", "diffusion", "--no_animation"]) == 2
+    assert "no diffusion prior" in capsys.readouterr().err
+    assert not (tmp_path / "none").exists() or not any((tmp_path / "none").iterdir())
