@@ -2,7 +2,8 @@
 
 1. Warm latency (model and text backbone already loaded, in this process), a batch of --prompts
    prompts of --duration seconds, median over --repeats rounds after a warm-up round; per-prompt
-   ms = batch time / number of prompts. Four rows:
+   ms = batch time / number of prompts. Four rows per sampler (regression, and diffusion when the
+   checkpoint has a prior: all its DDIM steps with guidance):
      decode pass, uncached   model.generate(32 captions, T): backbone (MiniLM) on captions it has
                              never seen (fresh numbered variations every round) + text encoder +
                              ONE batched decoder pass -> raw features
@@ -106,13 +107,15 @@ def warm_latency(checkpoint: Path, args) -> list:
     backbone.encode_tokens(cached)
     backbone.encode_pooled(cached)
 
-    def decode_pass(texts):
-        model.model.generate(texts, frames, seed=0)
-
-    def api_clips(texts):
-        model.generate_clips(texts, args.duration, seed=0)
-
-    cases = {"decode pass": decode_pass, "API clips": api_clips}
+    # Both samplers in one run when the checkpoint has a diffusion prior (its default sampling:
+    # all DDIM steps, classifier-free guidance included).
+    samplers = ["regression"] + (["diffusion"] if model.model.prior is not None else [])
+    cases = {}
+    for sampler in samplers:
+        cases[f"decode pass ({sampler})"] = lambda texts, s=sampler: model.model.generate(texts, frames, seed=0,
+                                                                                          sampler=s)
+        cases[f"API clips ({sampler})"] = lambda texts, s=sampler: model.generate_clips(texts, args.duration, seed=0,
+                                                                                        sampler=s)
     times = {(case, kind): [] for case in cases for kind in ("uncached", "cached")}
     misses = {key: 0 for key in times}
     counter = 0
