@@ -26,7 +26,7 @@ def _shown(path: Path) -> str:
 def add_renderer_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--renderer", choices=config.RENDERERS, default=config.DEFAULT_RENDERER,
                         help="what draws the stick-figure animations: pil (default, fast) or matplotlib "
-                             "(matplotlib 3D axes, ~20x slower)")
+                             "(matplotlib 3D axes, 12-18x slower)")
 
 
 def add_generation_args(parser: argparse.ArgumentParser, input_help: str) -> None:

@@ -1,7 +1,7 @@
 """Stick-figure animations of joint positions: GIF / MP4 / PNG writers, and the matplotlib renderer.
 
 Two renderers draw the same picture: ``renderer="pil"`` (the default, ``src.rendering.stick``:
-numpy projection and Pillow drawing, ~20x faster) and ``renderer="matplotlib"`` (this module's
+numpy projection and Pillow drawing, 12-18x faster) and ``renderer="matplotlib"`` (this module's
 ``MotionFigure``, matplotlib 3D axes, headless, no pyplot). What follows describes the latter;
 the former keeps its conventions (and adds a floor shadow of the body).
 

@@ -1,6 +1,7 @@
 """Fast stick-figure frames drawn with Pillow: the default renderer of the GIFs (``--renderer pil``).
 
-The same pictures as the matplotlib renderer (``src.rendering.anim``), about twenty times faster:
+The same pictures as the matplotlib renderer (``src.rendering.anim``), 12-18 times faster
+(``bench/bench_gif.py``):
 the joints are projected by a fixed orthographic camera here (numpy) and the lines and discs are
 rasterised by ``PIL.ImageDraw``, at twice the size and then halved (anti-aliasing). Conventions:
     * input (T, J, 3) joints in the project's frame (``src.config``: Y-up metres, facing +Z in
@@ -292,43 +293,39 @@ class StickPanel:
         bone, radius = int(round(BONE_WIDTH * ss)), JOINT_RADIUS * ss
         centre = self.centres[t]
         pose = self.joints[t]  # (J, 3)
+        done = self.root_floor[: t + 1]
+        done = done[self._in_window(done, centre)]
         shadow = pose.copy()
         shadow[:, 1] = self.floor
-        shadow_pix = self._pixels(shadow, centre)  # (J, 2)
-        pix = self._pixels(pose, centre)  # (J, 2)
-        done = self.root_floor[: t + 1]
-        done_pix = self._pixels(done[self._in_window(done, centre)], centre)  # (N, 2)
+        num = len(pose)
+        pix = self._pixels(np.concatenate([pose, shadow, done]), centre)  # (2 J + N, 2)
         # Only the box around what moves is drawn (supersampled, then reduced) over the static floor.
         box = np.array(self.size) * ss
         if self.fixed_view:
-            moving = np.concatenate([shadow_pix, pix, done_pix])
             pad = bone + 2 * ss
-            x0, y0 = (np.floor((moving.min(0) - pad) / ss) * ss).astype(int).clip(0, box)
-            x1, y1 = (np.ceil((moving.max(0) + pad) / ss) * ss).astype(int).clip(0, box)
+            x0, y0 = (np.floor((pix.min(0) - pad) / ss) * ss).astype(int).clip(0, box)
+            x1, y1 = (np.ceil((pix.max(0) + pad) / ss) * ss).astype(int).clip(0, box)
             x1, y1 = max(x1, x0 + ss), max(y1, y0 + ss)
             image = self._static.crop((x0, y0, x1, y1))
         else:
             x0 = y0 = 0
             image = self._background(centre)
         draw = ImageDraw.Draw(image)
-        shift = np.array([x0, y0])
-
-        def points(p):
-            return [tuple(q) for q in p - shift]
-
+        pix = pix - np.array([x0, y0])
+        body, shadow_pix, done_pix = pix[:num], pix[num:2 * num], pix[2 * num:]
+        # flat [x0, y0, x1, y1, ...] lists: the cheapest form for ImageDraw
         for idx, _ in self.chains:
-            draw.line(points(shadow_pix[idx]), fill=SHADOW_COLOUR, width=bone, joint="curve")
+            draw.line(shadow_pix[idx].ravel().tolist(), fill=SHADOW_COLOUR, width=bone)
         if len(done_pix) > 1:
-            draw.line(points(done_pix), fill=PATH_RGB, width=int(round(PATH_WIDTH * ss)), joint="curve")
+            draw.line(done_pix.ravel().tolist(), fill=PATH_RGB, width=int(round(PATH_WIDTH * ss)))
         depth = self.camera.project(pose)[:, 2]  # (J,) towards the camera
-        # painter's order: chains farther from the camera first
+        # painter's order: chains farther from the camera first; discs round the joints
         for k in np.argsort([depth[idx].mean() for idx, _ in self.chains]):
             idx, side_name = self.chains[k]
             colour = SIDE_RGB[side_name]
-            joints = points(pix[idx])
-            draw.line(joints, fill=colour, width=bone)  # the discs round its corners
-            for px, py in joints:
-                draw.ellipse([px - radius, py - radius, px + radius, py + radius], fill=colour)
+            draw.line(body[idx].ravel().tolist(), fill=colour, width=bone)
+            for px, py in body[idx].tolist():
+                draw.ellipse((px - radius, py - radius, px + radius, py + radius), fill=colour)
         return to_palette(image.reduce(ss)), (x0 // ss, y0 // ss)
 
 
