@@ -1,17 +1,18 @@
 """Fast stick-figure frames drawn with Pillow: the default renderer of the GIFs (``--renderer pil``).
 
 The same pictures as the matplotlib renderer (``src.rendering.anim``), 12-18 times faster
-(``bench/bench_gif.py``):
-the joints are projected by a fixed orthographic camera here (numpy) and the lines and discs are
-rasterised by ``PIL.ImageDraw``, at twice the size and then halved (anti-aliasing). Conventions:
+(``bench/bench_gif.py``): the joints are projected by a fixed orthographic camera here (numpy), the
+lines and discs rasterised by ``PIL.ImageDraw`` at twice the size and then halved (anti-aliasing),
+only around what moves, over a floor drawn once, in one fixed palette. Conventions:
     * input (T, J, 3) joints in the project's frame (``src.config``: Y-up metres, facing +Z in
       frame 0, left = +X); camera angles ``elev`` / ``azim`` as in ``plot_utils``;
     * left limbs red, right limbs blue, spine and head grey (legend at the bottom right), a
       grey shadow of the body on the floor;
     * the floor window (light grey, 0.5 m grid) and the root's path on it: solid up to the
-      current frame, dotted ahead; window and vertical range from ``plot_utils.view_boxes``
-      (the view follows clips that travel more than 4 m), the same for every panel of a figure,
-      so every panel has one scale (metres per pixel);
+      current frame, dotted ahead; the window from ``plot_utils.view_boxes`` (the view follows
+      clips that travel more than 4 m), the largest of a figure's clips for all its panels;
+    * each panel shows its whole floor window and every joint of its clip, at one scale (metres
+      per pixel) and placement for all the panels of a figure;
     * titles are wrapped to the panel width, and their font shrinks until they fit in
       ``MAX_TITLE_LINES`` lines (only beyond the smallest font is a title cut, with "...").
 ``StickFigure`` has ``MotionFigure``'s interface (``set_frame``, ``grab``, ``image``), so
@@ -20,7 +21,6 @@ rasterised by ``PIL.ImageDraw``, at twice the size and then halved (anti-aliasin
 
 import functools
 import importlib.util
-import math
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
@@ -29,7 +29,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from src.rendering import plot_utils as pu
 
-PANEL_PX = 400  # side of one square panel (the matplotlib renderer's 4 in at 100 dpi), up to 4 panels
+PANEL_PX = 400  # width of a panel (the matplotlib renderer's 4 in at 100 dpi) in figures of up to 4
 GRID_PANEL_PX = 300  # with more panels (a 4 x 4 page is 1200 pixels wide)
 SUPERSAMPLE = 2  # panels are drawn at this multiple of their size, then reduced (anti-aliasing)
 MAX_TITLE_LINES = 3
