@@ -147,6 +147,10 @@ MAX_FRAMES_PER_PASS = 4_000
 # their reason. Mocap runs at 30-480 Hz; a rate of 1e9 would squeeze a whole clip into one frame.
 SOURCE_FPS_RANGE = (5.0, 1000.0)
 
+# ------------------------------------------------------------------ animations
+RENDERERS = ("pil", "matplotlib")  # stick-figure GIF renderers: Pillow (fast) or matplotlib 3D
+DEFAULT_RENDERER = "pil"
+
 # --------------------------------------------------------------------- splits
 SPLITS = ("train", "val", "test")
 SPLIT_ALIASES = {"vald": "val", "valid": "val", "validation": "val"}  # 'vald' is the original SMoG's name

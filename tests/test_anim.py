@@ -1,4 +1,5 @@
-"""Tests of the matplotlib stick-figure renderer: timing, layout, orientation, inputs, atomicity."""
+"""Tests of the stick-figure renderers (Pillow, the default, and matplotlib): timing, layout,
+orientation, titles, paging-free grids, inputs, atomicity."""
 
 import math
 import re
@@ -14,6 +15,7 @@ from src import config, errors
 from src.models.rotation2xyz import BuiltinSkeleton
 from src.rendering import anim
 from src.rendering import plot_utils as pu
+from src.rendering import stick
 from src.utils.rotation import axis_angle_to_matrix
 from src.visualize import anim as anim_command
 
@@ -57,9 +59,11 @@ def screen_positions(panel) -> dict:
 
 
 # ------------------------------------------------------------------ timing
+@pytest.mark.parametrize("renderer", anim.RENDERERS)
 @pytest.mark.parametrize("fps, num_frames, step", [(30.0, 24, 1), (20.0, 16, 1), (60.0, 30, 2)])
-def test_gif_plays_in_real_time(tmp_path, fps, num_frames, step):
-    path = anim.render_animation(make_clip(num_frames, fps=fps), tmp_path / "clip.gif", fps, title="test")
+def test_gif_plays_in_real_time(tmp_path, fps, num_frames, step, renderer):
+    path = anim.render_animation(make_clip(num_frames, fps=fps), tmp_path / "clip.gif", fps, title="test",
+                                 renderer=renderer)
     n, durations = gif_timing(path)
     assert n == math.ceil(num_frames / step)
     assert all(d % 10 == 0 and d >= 20 for d in durations)
@@ -145,10 +149,11 @@ def test_projection_is_a_rotation_for_every_camera(azim, elev):
     assert s["y"][1] > 0  # up is up on screen from any camera
 
 
-def test_raised_left_arm_is_red_and_on_the_right(tmp_path):
+@pytest.mark.parametrize("renderer", anim.RENDERERS)
+def test_raised_left_arm_is_red_and_on_the_right(tmp_path, renderer):
     """End to end on pixels: the raised arm is drawn red (left) and, seen from the front-ish
     default camera, lies right of the lowered blue arm and above it."""
-    path = anim.render_frames_png(make_clip(10, raise_left=1.4), tmp_path / "raise.png", [-1])
+    path = anim.render_frames_png(make_clip(10, raise_left=1.4), tmp_path / "raise.png", [-1], renderer=renderer)
     rgb = np.asarray(Image.open(path).convert("RGB")).astype(int)
     rgb = rgb[: int(0.85 * len(rgb))]  # leave out the legend at the bottom
     red = (rgb[..., 0] > 180) & (rgb[..., 1] < 90) & (rgb[..., 2] < 90)
@@ -209,31 +214,33 @@ def test_unknown_suffix(tmp_path):
         anim.render_animation(make_clip(4), tmp_path / "clip.avi", 20.0)
 
 
-def test_failed_render_leaves_no_file(tmp_path, monkeypatch):
+@pytest.mark.parametrize("renderer", anim.RENDERERS)
+def test_failed_render_leaves_no_file(tmp_path, monkeypatch, renderer):
     out = tmp_path / "clip.gif"
     out.write_bytes(b"previous")
     calls = {"n": 0}
-    real_grab = anim.MotionFigure.grab
+    figure_class = anim.MotionFigure if renderer == "matplotlib" else stick.StickFigure
+    real_set_frame = figure_class.set_frame
 
-    def failing_grab(self):
+    def failing_set_frame(self, t):
         calls["n"] += 1
         if calls["n"] > 5:
             raise RuntimeError("disk full")
-        return real_grab(self)
+        return real_set_frame(self, t)
 
-    monkeypatch.setattr(anim.MotionFigure, "grab", failing_grab)
+    monkeypatch.setattr(figure_class, "set_frame", failing_set_frame)
     with pytest.raises(RuntimeError, match="disk full"):
-        anim.render_animation(make_clip(12), out, 20.0)
+        anim.render_animation(make_clip(12), out, 20.0, renderer=renderer)
     assert out.read_bytes() == b"previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.gif"]
 
     def failing_save(*args, **kwargs):
         raise OSError("write failed")
 
-    monkeypatch.setattr(anim.MotionFigure, "grab", real_grab)
+    monkeypatch.setattr(figure_class, "set_frame", real_set_frame)
     monkeypatch.setattr(Image.Image, "save", failing_save)
     with pytest.raises(OSError, match="write failed"):
-        anim.render_animation(make_clip(4), tmp_path / "new.gif", 20.0)
+        anim.render_animation(make_clip(4), tmp_path / "new.gif", 20.0, renderer=renderer)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.gif"]
 
 
@@ -352,3 +359,128 @@ def test_grid_panels_share_one_scale():
               p.ax.get_zlim()) for p in figure.panels}
     assert len(spans) == 1
     assert figure.panels[0].half == max(pu.view_boxes(c, 30.0, 0.0)[1] for c in (still, walk, jump))
+
+
+# ------------------------------------------------------------------ the Pillow renderer
+def body_pixels(rgb: np.ndarray) -> np.ndarray:
+    """(N, 2) (row, column) of the red and blue limb pixels of an RGB frame."""
+    rgb = rgb.astype(int)
+    red = (rgb[..., 0] > 180) & (rgb[..., 1] < 90) & (rgb[..., 2] < 90)
+    blue = (rgb[..., 2] > 150) & (rgb[..., 0] < 80)
+    return np.argwhere(red | blue)
+
+
+def gif_frames(path) -> list:
+    with Image.open(path) as im:
+        frames = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            frames.append(np.asarray(im.convert("RGB")))
+        return frames
+
+
+def test_pil_gif_frames_size_and_colours(tmp_path):
+    """One GIF frame per data frame, the figure's size, and every frame decodes to what the
+    figure drew (the writer's "unchanged" pixels composite back exactly)."""
+    clip = make_clip(12, speed=1.0, fps=20.0)
+    path = anim.render_animation(clip, tmp_path / "walk.gif", 20.0, title="a person walks")
+    figure = stick.StickFigure([clip], 20.0, title="a person walks")
+    frames = gif_frames(path)
+    assert len(frames) == 12 and frames[0].shape[1] == stick.PANEL_PX
+    for t in (0, 5, 11):
+        figure.set_frame(t)
+        np.testing.assert_array_equal(frames[t], figure.grab())
+
+
+def test_pil_walk_moves_across_the_frames(tmp_path):
+    """The figure's pixels move between frames of a walk forward (+Z): with the default camera
+    (in front, towards the body's right) +Z goes right and down on screen."""
+    path = anim.render_animation(make_clip(30, speed=1.5, fps=20.0), tmp_path / "walk.gif", 20.0)
+    frames = gif_frames(path)
+    first, last = body_pixels(frames[0]), body_pixels(frames[-1])
+    assert len(first) > 200 and len(last) > 200
+    shift = last.mean(0) - first.mean(0)  # (rows, columns)
+    assert shift[1] > 20 and shift[0] > 2
+    assert sum(not np.array_equal(a, b) for a, b in zip(frames, frames[1:])) == len(frames) - 1
+
+
+def test_pil_camera_is_a_rotation():
+    """Front camera: +X (the body's left) to the viewer's right, +Y up, +Z towards the camera;
+    for every camera the rows form a proper rotation (nothing mirrored)."""
+    front = stick.Camera(0.0, 0.0).project(np.eye(3))  # rows: images of +X, +Y, +Z
+    np.testing.assert_allclose(front, np.eye(3), atol=1e-12)
+    for elev, azim in ((20.0, -35.0), (60.0, 120.0), (5.0, 170.0)):
+        rows = stick.Camera(elev, azim).rows
+        np.testing.assert_allclose(rows @ rows.T, np.eye(3), atol=1e-12)
+        assert np.linalg.det(rows) == pytest.approx(1.0)
+        np.testing.assert_allclose(rows[2], pu.camera_direction(elev, azim))
+
+
+@pytest.mark.parametrize("panel_px", [stick.GRID_PANEL_PX, stick.PANEL_PX])
+def test_pil_long_titles_are_wrapped_whole(panel_px):
+    """A grid panel's title keeps every word (the crab walks' "left" / "right" included): wrapped
+    into at most 3 lines that each fit the panel, the font shrinking when needed."""
+    from src.visualize.exporters import GRID_TITLE_CHARS
+
+    prompts = ["the person shuffles crabwise over to their own left",
+               "the person shuffles crabwise over to their own right",
+               " ".join(["somebody"] + ["walks slowly"] * 20)[:GRID_TITLE_CHARS].strip(), "Wings"]
+    figure = stick.StickFigure([make_clip(3)] * 4, 20.0, titles=prompts, panel_px=panel_px)
+    for prompt, lines in zip(prompts, figure.panel_title_lines):
+        assert " ".join(lines) == prompt and 1 <= len(lines) <= stick.MAX_TITLE_LINES
+        _, px = stick.fit_title(prompt, panel_px - 12, stick.PANEL_TITLE_PX)
+        assert all(stick.font(px).getlength(line) <= panel_px - 12 for line in lines)
+    assert figure.panel_title_lines[0][-1].endswith("own left")
+    assert figure.panel_title_lines[1][-1].endswith("own right")
+    assert figure.panel_title_lines[3] == ["Wings"]
+
+
+def test_pil_title_wrapping_rules():
+    fnt = stick.font(14)
+    assert stick.wrap_text("", fnt, 100) == [""]
+    assert all(fnt.getlength(line) <= 60 for line in stick.wrap_text("a" * 40 + " b", fnt, 60))
+    assert "".join(stick.wrap_text("a" * 40, fnt, 60)) == "a" * 40  # a long word is split, not lost
+    lines, px = stick.fit_title("word " * 200, 200, 14)
+    assert px == stick.MIN_TITLE_PX and len(lines) == stick.MAX_TITLE_LINES and lines[-1].endswith("...")
+
+
+def test_pil_grid_has_one_scale_and_a_floor_in_every_panel(tmp_path):
+    """A still clip, a 3 m walk, a jump and a clip standing far from the origin: every panel has
+    the same metres per pixel and the same placement, and shows its floor."""
+    still, walk, jump, away = make_clip(30), make_clip(30, speed=3.0), make_clip(30), make_clip(30)
+    jump[:, :, 1] += 0.6 * np.sin(np.linspace(0, np.pi, 30))[:, None]
+    away[..., 0] += 2.45
+    away[..., 2] -= 1.2
+    figure = stick.StickFigure([still, walk, jump, away, still], 30.0, titles=list("abcde"))
+    assert len({p.scale for p in figure.panels}) == 1 and len({p.size for p in figure.panels}) == 1
+    assert len({tuple(p.origin) for p in figure.panels}) == 1
+    figure.set_frame(15)
+    rgb = figure.grab()
+    width, height = figure.panels[0].size
+    for (x, y) in figure.offsets:
+        panel = rgb[y:y + height, x:x + width]
+        assert (panel == stick.FLOOR_FILL).all(-1).mean() > 0.05  # the floor window
+        grey = (panel.max(-1) - panel.min(-1) < 8) & (panel.mean(-1) < 235)  # its grid lines (and the shadow)
+        assert grey.sum() > 300
+        assert len(body_pixels(panel)) > 100
+
+
+def test_pil_grid_of_clips_with_different_lengths(tmp_path):
+    clips = [make_clip(8), make_clip(20, raise_left=1.2), make_clip(14, speed=1.0)]
+    path = anim.render_grid(clips, ["short", "raise the left arm", "walk"], tmp_path / "grid.gif", 20.0)
+    frames = gif_frames(path)
+    assert len(frames) == 20 and frames[0].shape[1] == 3 * stick.PANEL_PX
+    width, above_clock = stick.PANEL_PX, -stick.BOTTOM_PX
+    # the short clip holds its last frame: its panel no longer changes after frame 8
+    assert np.array_equal(frames[9][:above_clock, :width], frames[19][:above_clock, :width])
+    assert not np.array_equal(frames[9][:, width:2 * width], frames[19][:, width:2 * width])
+
+
+def test_renderer_option(tmp_path):
+    with pytest.raises(ValueError, match="renderer must be one of pil, matplotlib"):
+        anim.render_animation(make_clip(4), tmp_path / "x.gif", 20.0, renderer="blender")
+    src = tmp_path / "motion.npy"
+    np.save(src, make_clip(5))
+    assert anim_command.main([str(src), "--fps", "20", "--renderer", "matplotlib"]) == 0
+    with Image.open(tmp_path / "motion.gif") as im:
+        assert im.size[0] == int(anim.PANEL_INCHES[0] * anim.DPI) and im.n_frames == 5

@@ -143,20 +143,83 @@ def test_animation_files(clip, tmp_path):
     plan = exporters.OutputPlan.create(tmp_path, ["00_a_s0", "01_b_s0"], rotations=False, animation=True)
     items = [exporters.ExportItem(s, f"prompt {s}", short) for s in plan.stems]
     data = json.loads(exporters.export_items(items, plan, {}, log=lambda m: None).read_text())
-    assert data["grid"]["animation"] == "grid.gif" and (tmp_path / "grid.gif").is_file()
+    assert data["grid"]["animation"] == ["grid.gif"] and (tmp_path / "grid.gif").is_file()
     assert all((tmp_path / e["animation"]).is_file() for e in data["items"])
     assert all(e["smpl"] is None and e["bvh"] is None for e in data["items"])
+
+
+def fake_grid(monkeypatch, seen: list):
+    """save_grid records (file name, titles) instead of drawing; save_animation does nothing."""
+    def save_grid(path, clips, titles, ncols=None, renderer=None):
+        seen.append((path.name, list(titles)))
+        path.write_bytes(b"gif")
+        return path
+
+    monkeypatch.setattr(exporters, "save_grid", save_grid)
+    monkeypatch.setattr(exporters, "save_animation", lambda path, clip, title, renderer=None: path)
 
 
 def test_grid_titles_keep_whole_prompts(clip, tmp_path, monkeypatch):
     """Prompts that differ only at their end ("... their own left" / "... own right") stay apart."""
     seen = []
-    monkeypatch.setattr(exporters, "save_grid", lambda path, clips, titles, ncols=None: seen.extend(titles) or path)
-    prompts = ["the person shuffles crabwise over to their own left", "the person shuffles crabwise over to their own right",
-               "walk " * 40]
+    fake_grid(monkeypatch, seen)
+    prompts = ["the person shuffles crabwise over to their own left",
+               "the person shuffles crabwise over to their own right", "walk " * 40]
     plan = exporters.OutputPlan.create(tmp_path, ["00_a_s0", "01_b_s0", "02_c_s0"], rotations=False, animation=True)
-    monkeypatch.setattr(exporters, "save_animation", lambda path, clip, title: path)
     items = [exporters.ExportItem(stem, text, clip) for stem, text in zip(plan.stems, prompts)]
     exporters.finish_outputs(plan, {}, [], items, log=lambda m: None)
-    assert seen[:2] == prompts[:2]
-    assert len(seen[2]) <= exporters.GRID_TITLE_CHARS and seen[2].endswith("...")
+    titles = seen[0][1]
+    assert titles[:2] == prompts[:2]
+    assert len(titles[2]) <= exporters.GRID_TITLE_CHARS and titles[2].endswith("...")
+
+
+@pytest.mark.parametrize("clips, ncols, pages", [(1, None, 1), (16, None, 1), (17, None, 2), (42, None, 3),
+                                                 (33, None, 3), (10, 5, 1), (16, 5, 2), (7, 2, 1), (17, 2, 2)])
+def test_grid_pages_show_every_clip(clip, tmp_path, monkeypatch, clips, ncols, pages):
+    """Every clip is in a grid page: ceil(N / page size) pages of whole rows, one file name each
+    (grid.gif alone, grid_01.gif ... with more), all in the plan's targets and the manifest."""
+    seen = []
+    fake_grid(monkeypatch, seen)
+    stems = [f"{k:02d}_p_s0" for k in range(clips)]
+    plan = exporters.OutputPlan.create(tmp_path, stems, rotations=False, animation=True, grid_ncols=ncols)
+    size = exporters.grid_page_size(ncols)
+    assert size <= exporters.MAX_GRID_PANELS or ncols > exporters.MAX_GRID_PANELS
+    assert ncols is None or size % ncols == 0
+    items = [exporters.ExportItem(stem, f"prompt {k}", clip) for k, stem in enumerate(stems)]
+    data = json.loads(exporters.export_items(items, plan, {}, log=lambda m: None).read_text())
+    names = [name for name, _ in seen]
+    assert len(names) == pages == math.ceil(clips / size)
+    assert names == (["grid.gif"] if pages == 1 else [f"grid_{k:02d}.gif" for k in range(1, pages + 1)])
+    assert [t for _, titles in seen for t in titles] == [f"prompt {k}" for k in range(clips)]
+    assert data["grid"] == {"animation": names}
+    assert {p.name for p in plan.targets()} >= set(names)
+
+
+def test_grid_pages_are_written_as_they_fill(clip, tmp_path, monkeypatch):
+    """A page is written once its clips are in (memory holds one page), the last one at finish;
+    clips beyond the planned count are left out."""
+    seen = []
+    fake_grid(monkeypatch, seen)
+    plan = exporters.OutputPlan.create(tmp_path, [f"{k:02d}_p_s0" for k in range(20)], rotations=False,
+                                       animation=True, grid_clips=18)
+    pages = exporters.GridPages(plan, log=lambda m: None)
+    pages.add([exporters.ExportItem(f"{k:02d}_p_s0", f"p{k}", clip) for k in range(15)])
+    assert seen == []
+    pages.add([exporters.ExportItem("15_p_s0", "p15", clip), exporters.ExportItem("16_p_s0", "p16", clip)])
+    assert [name for name, _ in seen] == ["grid_01.gif"] and len(pages.pending) == 1
+    pages.add([exporters.ExportItem(f"{k:02d}_p_s0", f"p{k}", clip) for k in range(17, 20)])
+    assert pages.finish() == {"animation": ["grid_01.gif", "grid_02.gif"]}
+    assert seen[1] == ("grid_02.gif", ["p16", "p17"])
+
+
+def test_previous_outputs_lists_grid_pages(tmp_path):
+    """--overwrite removes an earlier run's grid pages, and the single grid file of manifests from
+    before paging."""
+    for name in ("grid_01.gif", "grid_02.gif", "grid.gif", "a.npy"):
+        (tmp_path / name).write_bytes(b"x")
+    (tmp_path / exporters.MANIFEST).write_text(json.dumps(
+        {"grid": {"animation": ["grid_01.gif", "grid_02.gif"]}, "items": [{"joints": "a.npy"}]}))
+    assert sorted(p.name for p in exporters.previous_outputs(tmp_path)) == [
+        "a.npy", "grid_01.gif", "grid_02.gif", exporters.MANIFEST]
+    (tmp_path / exporters.MANIFEST).write_text(json.dumps({"grid": {"animation": "grid.gif"}, "items": []}))
+    assert sorted(p.name for p in exporters.previous_outputs(tmp_path)) == ["grid.gif", exporters.MANIFEST]

@@ -417,7 +417,7 @@ def test_animations(ckpt, tmp_path):
     out = tmp_path / "o"
     assert run(text2motion.main, ckpt, "--input_file", prompt_file, "--output_dir", out) == 0
     data = manifest(out)
-    assert data["grid"]["animation"] == "grid.gif" and (out / "grid.gif").is_file()
+    assert data["grid"]["animation"] == ["grid.gif"] and (out / "grid.gif").is_file()
     assert [i["animation"] for i in data["items"]] == ["00_walk_s0.gif", "01_jump_s0.gif"]
     assert all((out / i["animation"]).is_file() for i in data["items"])
 

@@ -38,6 +38,12 @@ def add_sampler_args(parser: argparse.ArgumentParser) -> None:
                        help="DDIM steps of the diffusion sampler (default: the prior's, 50)")
 
 
+def add_renderer_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--renderer", choices=config.RENDERERS, default=config.DEFAULT_RENDERER,
+                        help="what draws the stick-figure animations: pil (default, fast) or matplotlib "
+                             "(matplotlib 3D axes, 12-18x slower)")
+
+
 def add_generation_args(parser: argparse.ArgumentParser, input_help: str) -> None:
     """Options of every generation command (checkpoint, input, outputs, timing, device, seed)."""
     parser.add_argument("checkpoint", nargs="?", default=None,
@@ -54,6 +60,7 @@ def add_generation_args(parser: argparse.ArgumentParser, input_help: str) -> Non
                              f"{config.OUTPUT_FPS_RANGE[1]:g} (default: the model's; other rates are resampled)")
     parser.add_argument("--overwrite", action="store_true", help="replace files that already exist")
     parser.add_argument("--no_animation", action="store_true", help="skip the GIF/MP4 animations (much faster)")
+    add_renderer_arg(parser)
     parser.add_argument("--jointstype", choices=("smpl",), default="smpl",
                         help="accepted for compatibility with the original: files hold the 22 SMPL body joints")
     add_sampler_args(parser)
@@ -137,4 +144,5 @@ def anim_parser() -> argparse.ArgumentParser:
     parser.add_argument("--frames", type=int, nargs="+", default=None,
                         help="frames shown in a .png strip (default: 5 evenly spaced)")
     parser.add_argument("--overwrite", action="store_true", help="replace the output file if it exists")
+    add_renderer_arg(parser)
     return parser

@@ -27,6 +27,9 @@ TRAJECTORY_COLOUR = "#2ca02c"
 # share SMPL's first 22 joints; their finger/face joints are not drawn.
 DRAWN_JOINTS = {22: 22, 24: 24, 52: 22, 55: 22}
 
+DEFAULT_ELEV = 20.0  # the default camera of both renderers: 20 degrees above the floor,
+DEFAULT_AZIM = -35.0  # 35 degrees from the front towards the body's right
+
 MAX_GIF_FPS = 50.0  # browsers play GIF delays under 20 ms as 100 ms
 
 

@@ -1,6 +1,6 @@
 """Render a joints ``.npy`` (T, 22, 3), Y-up metres, as a stick-figure GIF/MP4 or a PNG strip of frames.
 
-    python -m src.visualize.anim motion.npy --fps 20 --out motion.gif --title "a person walks"
+    python -m src.visualize.anim motion.npy --fps 20 --out motion.gif --title "a person walks" [--renderer matplotlib]
 
 Drawing conventions are in ``src.rendering.anim``. An existing output file is kept unless
 ``--overwrite`` is given (as every command). Exit codes as every command (``src.errors``):
@@ -36,9 +36,9 @@ def _render(args) -> None:
     _check_output(out, args.input, args.overwrite)
     try:
         if out.suffix.lower() == ".png":
-            written = render_frames_png(joints, out, args.frames, fps=fps, title=args.title)
+            written = render_frames_png(joints, out, args.frames, fps=fps, title=args.title, renderer=args.renderer)
         else:
-            written = render_animation(joints, out, fps, title=args.title)
+            written = render_animation(joints, out, fps, title=args.title, renderer=args.renderer)
     except ValueError as err:
         raise BadInputError(str(err)) from None
     print(f"wrote {written}")

@@ -12,11 +12,13 @@ translation that pose them. Per clip, with ``stem = <index:02d>_<slug>_s<sample>
     stem.bvh   SMPL-24 skeleton, metres, Y-up, facing +Z, ``Frame Time`` = 1 / fps (Blender's BVH
                importer at scale 1.0 with its default Forward -Z / Up Y gives the true size, standing
                upright; tick "Scene FPS" to take the frame rate)
-    stem.gif   stick-figure animation in real time (stem.mp4 as well when ffmpeg is on the PATH)
-    grid.gif   chosen clips side by side, each titled with its prompt
-    manifest.json  written last: {"checkpoint", "fps", "seed", ..., "items": [{"prompt", "sample",
-               "duration", "frames", "joints", "smpl", "bvh", "animation", "video", ...}]},
-               paths relative to the output folder (null for a file not written)
+    stem.gif   stick-figure animation in real time (stem.mp4 as well when ffmpeg is on the PATH),
+               drawn by ``renderer`` ("pil", the fast default, or "matplotlib"; ``src.rendering.anim``)
+    grid.gif   the grid clips side by side, each titled with its prompt, in pages of at most
+               ``MAX_GRID_PANELS``: one page is ``grid.gif``, more are ``grid_01.gif``, ``grid_02.gif``, ...
+    manifest.json  written last: {"checkpoint", "fps", "seed", ..., "grid": {"animation": [page
+               files]}, "items": [{"prompt", "sample", "duration", "frames", "joints", "smpl", "bvh",
+               "animation", "video", ...}]}, paths relative to the output folder (null for a file not written)
 
 Models with ``pose_rep xyz`` have no rotations: their clips get the joints and animations only.
 Every file is written atomically; nothing that exists is overwritten unless asked
@@ -28,12 +30,13 @@ import re
 import shutil
 import unicodedata
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence
 
 import numpy as np
 
+from src import config
 from src.datasets.formats import amass_io
 from src.datasets.formats.bvh import write_bvh
 from src.motion import MotionClip
@@ -78,22 +81,29 @@ def _ignore_missing_glyphs() -> None:
     warnings.filterwarnings("ignore", message="Glyph .* missing from")
 
 
-def save_animation(path, clip: MotionClip, title: str) -> Path:
+def save_animation(path, clip: MotionClip, title: str, renderer: str = config.DEFAULT_RENDERER) -> Path:
     """Stick-figure ``.gif`` / ``.mp4`` of the clip (``src.rendering.anim``)."""
     from src.rendering.anim import render_animation
 
     with warnings.catch_warnings():
         _ignore_missing_glyphs()
-        return render_animation(clip.joints, path, clip.fps, title=title)
+        return render_animation(clip.joints, path, clip.fps, title=title, renderer=renderer)
 
 
-def save_grid(path, clips: Sequence[MotionClip], titles: Sequence[str], ncols: Optional[int] = None) -> Path:
+def save_grid(path, clips: Sequence[MotionClip], titles: Sequence[str], ncols: Optional[int] = None,
+              renderer: str = config.DEFAULT_RENDERER) -> Path:
     """Several clips side by side (they share the first clip's fps)."""
     from src.rendering.anim import render_grid
 
     with warnings.catch_warnings():
         _ignore_missing_glyphs()
-        return render_grid([c.joints for c in clips], list(titles), path, clips[0].fps, ncols=ncols)
+        return render_grid([c.joints for c in clips], list(titles), path, clips[0].fps, ncols=ncols,
+                           renderer=renderer)
+
+
+def grid_page_size(ncols: Optional[int] = None) -> int:
+    """Clips per grid page: ``MAX_GRID_PANELS``, in whole rows of ``ncols`` when given (at least one row)."""
+    return MAX_GRID_PANELS if not ncols else max(1, MAX_GRID_PANELS // ncols) * ncols
 
 
 # ---------------------------------------------------------------------- names and plans
@@ -121,16 +131,24 @@ class OutputPlan:
         out_dir: output folder.
         stems: one file stem per clip.
         kinds: manifest keys of the per-clip files (subset of ``SUFFIXES``).
-        grid: also write ``grid.gif`` (and ``grid.mp4`` with "video" in ``kinds``).
+        grid: also write the grid pages (``grid.gif``, and ``grid.mp4`` with "video" in ``kinds``).
+        grid_clips: how many clips the grid shows (default: one per stem).
+        grid_ncols: panels per row of the grid (default: square-ish pages).
+        renderer: what draws the animations (``config.RENDERERS``).
     """
 
     out_dir: Path
     stems: List[str]
     kinds: tuple
     grid: bool = True
+    grid_clips: Optional[int] = None
+    grid_ncols: Optional[int] = None
+    renderer: str = config.DEFAULT_RENDERER
 
     @classmethod
-    def create(cls, out_dir, stems: Sequence[str], rotations: bool, animation: bool) -> "OutputPlan":
+    def create(cls, out_dir, stems: Sequence[str], rotations: bool, animation: bool,
+               grid_clips: Optional[int] = None, grid_ncols: Optional[int] = None,
+               renderer: str = config.DEFAULT_RENDERER) -> "OutputPlan":
         kinds = ["joints"]
         if rotations:
             kinds += ["smpl", "bvh"]
@@ -138,24 +156,34 @@ class OutputPlan:
             kinds.append("animation")
             if ffmpeg_available():
                 kinds.append("video")
-        return cls(Path(out_dir), list(stems), tuple(kinds), grid=animation and bool(stems))
+        return cls(Path(out_dir), list(stems), tuple(kinds), grid=animation and bool(stems),
+                   grid_clips=grid_clips, grid_ncols=grid_ncols, renderer=renderer)
 
     def positions_only(self) -> "OutputPlan":
         """The plan of a position-only (``xyz``) model: the same files less ``.npz`` and ``.bvh``."""
-        return OutputPlan(self.out_dir, self.stems, tuple(k for k in self.kinds if k not in ("smpl", "bvh")), self.grid)
+        return replace(self, kinds=tuple(k for k in self.kinds if k not in ("smpl", "bvh")))
 
     def path(self, stem: str, kind: str) -> Path:
         return self.out_dir / f"{stem}{SUFFIXES[kind]}"
 
+    @property
+    def grid_page_size(self) -> int:
+        return grid_page_size(self.grid_ncols)
+
     def grid_paths(self) -> dict:
+        """{kind: [one path per grid page]}: ``grid.gif`` for one page, ``grid_01.gif``, ... for more."""
         if not self.grid:
             return {}
+        clips = len(self.stems) if self.grid_clips is None else self.grid_clips
+        pages = -(-clips // self.grid_page_size)
+        digits = max(2, len(str(pages)))
+        names = [GRID_STEM] if pages == 1 else [f"{GRID_STEM}_{k:0{digits}d}" for k in range(1, pages + 1)]
         kinds = [k for k in ("animation", "video") if k in self.kinds]
-        return {k: self.out_dir / f"{GRID_STEM}{SUFFIXES[k]}" for k in kinds}
+        return {k: [self.out_dir / f"{name}{SUFFIXES[k]}" for name in names] for k in kinds}
 
     def targets(self) -> List[Path]:
         paths = [self.path(s, k) for s in self.stems for k in self.kinds]
-        return paths + list(self.grid_paths().values()) + [self.out_dir / MANIFEST]
+        return paths + [p for pages in self.grid_paths().values() for p in pages] + [self.out_dir / MANIFEST]
 
     def check(self, overwrite: bool = False) -> None:
         """Raise unless every target may be written: the folder is usable and, without
@@ -213,7 +241,7 @@ def write_item(item: ExportItem, plan: OutputPlan, log: Callable[[str], None] = 
         if kind in _WRITERS:
             _WRITERS[kind](path, item.clip)
         else:
-            path = save_animation(path, item.clip, item.prompt)
+            path = save_animation(path, item.clip, item.prompt, plan.renderer)
         entry[kind] = path.name
     log(f"  {item.stem}: {' '.join(Path(entry[k]).suffix[1:] for k in SUFFIXES if entry[k])}")
     return entry
@@ -230,7 +258,8 @@ def previous_outputs(out_dir) -> List[Path]:
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))
         names = [entry.get(kind) for entry in data.get("items") or [] for kind in SUFFIXES]
-        names += list((data.get("grid") or {}).values())
+        for pages in (data.get("grid") or {}).values():  # a list of pages (a file name before paging)
+            names += pages if isinstance(pages, list) else [pages]
     except (OSError, ValueError, AttributeError, TypeError):
         names = []
     files = [out_dir / name for name in names
@@ -238,36 +267,70 @@ def previous_outputs(out_dir) -> List[Path]:
     return [path for path in dict.fromkeys(files) if path.is_file()] + [manifest]
 
 
-def finish_outputs(plan: OutputPlan, header: dict, entries: Sequence[dict], grid_items: Sequence[ExportItem],
-                   grid_ncols: Optional[int] = None, log: Callable[[str], None] = print) -> Path:
-    """Write the grid animation and, last, the manifest of a run whose clips are written.
+class GridPages:
+    """Writes a plan's grid pages as their clips come: a page as soon as it is full, the last one at
+    ``finish``; memory holds one page of clips. Clips beyond the plan's ``grid_clips`` are left out.
+
+    Args:
+        plan: the plan (its ``grid_paths``, ``grid_ncols`` and ``renderer``).
+        log: progress messages.
+    """
+
+    def __init__(self, plan: OutputPlan, log: Callable[[str], None] = print):
+        self.plan, self.log = plan, log
+        self.paths = plan.grid_paths()
+        self.pending: List[ExportItem] = []
+        self.written = {kind: [] for kind in self.paths}
+        self.page = 0
+        self.left = (len(plan.stems) if plan.grid_clips is None else plan.grid_clips) if self.paths else 0
+
+    def add(self, items: Sequence[ExportItem]) -> None:
+        for item in items[: self.left]:
+            self.left -= 1
+            self.pending.append(item)
+            if len(self.pending) == self.plan.grid_page_size:
+                self._write_page()
+
+    def _write_page(self) -> None:
+        clips = [i.clip for i in self.pending]
+        titles = [_short(i.prompt) for i in self.pending]
+        for kind, pages in self.paths.items():
+            self.written[kind].append(save_grid(pages[self.page], clips, titles, self.plan.grid_ncols,
+                                                self.plan.renderer).name)
+            self.log(f"  {self.written[kind][-1]}: grid page {self.page + 1} of {len(pages)}, {len(clips)} clip(s)")
+        self.page += 1
+        self.pending = []
+
+    def finish(self) -> dict:
+        """Write the last page; returns the manifest's ``grid``: {kind: [page file names]}."""
+        if self.pending:
+            self._write_page()
+        return {kind: names for kind, names in self.written.items() if names}
+
+
+def finish_outputs(plan: OutputPlan, header: dict, entries: Sequence[dict], grid_items: Sequence[ExportItem] = (),
+                   log: Callable[[str], None] = print, grid: Optional[GridPages] = None) -> Path:
+    """Write the rest of the grid and, last, the manifest of a run whose clips are written.
 
     Args:
         header: manifest fields before ``items`` (``checkpoint``, ``fps``, ``seed``, ...).
         entries: ``write_item``'s entries, in plan order.
-        grid_items: clips for the grid animation (at most ``MAX_GRID_PANELS`` are shown).
-        grid_ncols: panels per row of the grid.
+        grid_items: clips for the grid, added to ``grid`` (pages of ``plan.grid_page_size``).
+        grid: the run's ``GridPages`` if it already wrote pages (default: a new one).
     Returns:
         The manifest path.
     """
     plan.out_dir.mkdir(parents=True, exist_ok=True)
-    grid = {}
-    chosen = list(grid_items)
-    if len(chosen) > MAX_GRID_PANELS:
-        log(f"  grid: showing the first {MAX_GRID_PANELS} of {len(chosen)} clips")
-        chosen = chosen[:MAX_GRID_PANELS]
-    for kind, path in plan.grid_paths().items():
-        if chosen:
-            grid[kind] = save_grid(path, [i.clip for i in chosen], [_short(i.prompt) for i in chosen], grid_ncols).name
-    manifest = {**header, "grid": grid or None, "items": list(entries)}
+    grid = grid or GridPages(plan, log)
+    grid.add(grid_items)
+    manifest = {**header, "grid": grid.finish() or None, "items": list(entries)}
     path = plan.out_dir / MANIFEST
     write_text_atomic(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return path
 
 
 def export_items(items: Sequence[ExportItem], plan: OutputPlan, header: dict,
-                 grid_items: Optional[Sequence[ExportItem]] = None, grid_ncols: Optional[int] = None,
-                 log: Callable[[str], None] = print) -> Path:
+                 grid_items: Optional[Sequence[ExportItem]] = None, log: Callable[[str], None] = print) -> Path:
     """Write every file of ``plan`` for ``items``, then the manifest (``write_item`` + ``finish_outputs``).
 
     Args:
@@ -275,7 +338,7 @@ def export_items(items: Sequence[ExportItem], plan: OutputPlan, header: dict,
         grid_items: clips for the grid animation (default all).
     """
     entries = [write_item(item, plan, log) for item in items]
-    return finish_outputs(plan, header, entries, items if grid_items is None else grid_items, grid_ncols, log)
+    return finish_outputs(plan, header, entries, items if grid_items is None else grid_items, log)
 
 
 def _short(title: str, limit: int = GRID_TITLE_CHARS) -> str:

@@ -71,11 +71,17 @@ def open_model(args: argparse.Namespace) -> api.SMoG:
     return model
 
 
-def plan_outputs(args: argparse.Namespace, command: str, stems: List[str]) -> exporters.OutputPlan:
+def plan_outputs(args: argparse.Namespace, command: str, stems: List[str], grid_clips: Optional[int] = None,
+                 grid_ncols: Optional[int] = None) -> exporters.OutputPlan:
     """The output plan of a rotation model, checked before the model loads (an ``xyz`` model writes
-    a subset: ``plan.positions_only()``); refuses existing files unless --overwrite."""
+    a subset: ``plan.positions_only()``); refuses existing files unless --overwrite.
+
+    Args:
+        grid_clips: how many clips the grid pages show (default one per stem); grid_ncols: per row.
+    """
     out_dir = args.output_dir or default_output_dir(args.checkpoint, command, args.input_file)
-    plan = exporters.OutputPlan.create(out_dir, stems, rotations=True, animation=not args.no_animation)
+    plan = exporters.OutputPlan.create(out_dir, stems, rotations=True, animation=not args.no_animation,
+                                       grid_clips=grid_clips, grid_ncols=grid_ncols, renderer=args.renderer)
     try:
         plan.check(args.overwrite)
     except (OSError, ValueError) as err:
@@ -84,7 +90,8 @@ def plan_outputs(args: argparse.Namespace, command: str, stems: List[str]) -> ex
 
 
 class OutputWriter:
-    """Writes a run's clips as they are made and, at :meth:`finish`, the grid and the manifest.
+    """Writes a run's clips and grid pages as they are made and, at :meth:`finish`, the last grid
+    page and the manifest.
 
     A crash leaves every clip written so far (and no manifest: a manifest means a complete run).
 
@@ -104,6 +111,7 @@ class OutputWriter:
                        "joints_convention": "float32 (T, 22, 3), Y-up, floor y=0, frame-0 root at x=z=0, "
                                             "frame 0 facing +Z"}
         self.entries: List[dict] = []
+        self.grid = exporters.GridPages(self.plan)
         if args.overwrite:  # no file of the earlier run may stay beside the new ones (nor a manifest mixing them)
             stale = exporters.previous_outputs(plan.out_dir)
             for path in stale:
@@ -112,18 +120,18 @@ class OutputWriter:
                 print(f"removed the {len(stale)} file(s) of the previous run in {plan.out_dir} (--overwrite)")
         print(f"writing {len(plan.stems)} motion(s) to {plan.out_dir}")
 
-    def write(self, items: Sequence[exporters.ExportItem]) -> None:
-        """Write the files of ``items`` now."""
+    def write(self, items: Sequence[exporters.ExportItem], grid_items: Sequence[exporters.ExportItem] = ()) -> None:
+        """Write the files of ``items`` now, and a grid page once ``grid_items`` fill one."""
         try:
             self.entries += [exporters.write_item(item, self.plan) for item in items]
+            self.grid.add(grid_items)
         except OSError as err:
             raise BadInputError(f"cannot write the outputs in {self.plan.out_dir}: {err}") from None
 
-    def finish(self, grid_items: Sequence[exporters.ExportItem], grid_ncols: Optional[int] = None, **header) -> Path:
-        """Write the grid of ``grid_items`` and the manifest (``header`` adds fields); returns its path."""
+    def finish(self, **header) -> Path:
+        """Write the last grid page and the manifest (``header`` adds fields); returns its path."""
         try:
-            manifest = exporters.finish_outputs(self.plan, {**self.header, **header}, self.entries, grid_items,
-                                                grid_ncols)
+            manifest = exporters.finish_outputs(self.plan, {**self.header, **header}, self.entries, grid=self.grid)
         except OSError as err:
             raise BadInputError(f"cannot write the outputs in {self.plan.out_dir}: {err}") from None
         print(f"wrote {manifest}")
@@ -149,7 +157,7 @@ def text2motion(args: argparse.Namespace) -> None:
     prompts = read_prompts(args.input_file, args.length_unit, args.fps_of_lengths)
     durations = [p.duration or args.duration or api.DEFAULT_DURATION_S for p in prompts]
     stems = [exporters.item_stem(i, p.text, s) for i, p in enumerate(prompts) for s in range(args.num_samples)]
-    plan = plan_outputs(args, "text2motion", stems)  # fail before the model loads
+    plan = plan_outputs(args, "text2motion", stems, grid_clips=len(prompts))  # fail before the model loads
     model = open_model(args)
     sampler = check_sampler(model, args)
     if args.num_samples > 1 and sampler == "regression" and not (model.variational and args.temperature > 0):
@@ -164,7 +172,6 @@ def text2motion(args: argparse.Namespace) -> None:
     longest = max(model.num_frames(max(durations), rate) for rate in (fps, model.fps))
     per_pass = max(1, config.MAX_FRAMES_PER_PASS // longest)
     per_call = max(1, min(args.batch_size, per_pass // args.num_samples))
-    grid = []
     with progress_bar(len(prompts) * args.num_samples, "motions") as bar:
         for start in range(0, len(prompts), per_call):
             batch = range(start, min(start + per_call, len(prompts)))
@@ -183,13 +190,11 @@ def text2motion(args: argparse.Namespace) -> None:
                 for item, (k, _, _) in zip(items, chunk):
                     check_finite(item, f"{prompts[start + k].source}:{prompts[start + k].line}",
                                  f" (--temperature {args.temperature:g})")
-                writer.write(items)
+                # the grid pages show the first sample of every prompt
+                writer.write(items, [item for item, (_, s, _) in zip(items, chunk) if s == 0])
                 bar.update(len(items))
-                # only the first sample of the first prompts is kept in memory, for the grid
-                firsts = [item for item, (_, s, _) in zip(items, chunk) if s == 0]
-                grid += firsts[: exporters.MAX_GRID_PANELS - len(grid)]
             model.clear_text_cache()  # each prompt is encoded once: its cached features would only add up
-    writer.finish(grid, num_samples=args.num_samples, temperature=args.temperature, **sampling_header(model, args))
+    writer.finish(num_samples=args.num_samples, temperature=args.temperature, **sampling_header(model, args))
 
 
 def check_finite(item: exporters.ExportItem, where: str, options: str = "") -> None:
@@ -264,13 +269,12 @@ def motion_editing(args: argparse.Namespace) -> None:
     edits = read_edits(args.input_file)
     titles = [f"{label(b)} - {label(s)} + {label(e)}" for _, b, s, e in edits]
     stems = [exporters.item_stem(i, t, k) for i, t in enumerate(titles) for k in (0, 1)]
-    plan = plan_outputs(args, "motion_editing", stems)
+    plan = plan_outputs(args, "motion_editing", stems, grid_ncols=2)
     model = open_model(args)
     check_sampler(model, args)
     fps = args.fps or model.fps
     api.seed_everything(args.seed)
     writer = OutputWriter(model, plan, args, "motion_editing", fps)
-    grid = []
     for i, ((row, base, start, end), title) in enumerate(zip(edits, titles)):
         where = f"{args.input_file}:{row.line}"
         duration = source_duration(model, (base,), row.duration or args.duration, where)
@@ -287,9 +291,8 @@ def motion_editing(args: argparse.Namespace) -> None:
                  for k, (clip, role, shown) in enumerate(zip(clips, ("base", "edited"), (label(base), title)))]
         for item in items:
             check_finite(item, where)
-        writer.write(items)  # row by row: memory does not grow with the table
-        grid += items[: exporters.MAX_GRID_PANELS - len(grid)]
-    writer.finish(grid, grid_ncols=2, **sampling_header(model, args))
+        writer.write(items, items)  # row by row: memory does not grow with the table
+    writer.finish(**sampling_header(model, args))
 
 
 # ------------------------------------------------------------------ motion interpolation
@@ -301,14 +304,12 @@ def motion_interpolation(args: argparse.Namespace) -> None:
     titles = [f"{label(a)} to {label(b)}" for _, a, b in rows]
     stops = args.num_stops
     stems = [exporters.item_stem(i, t, k) for i, t in enumerate(titles) for k in range(stops)]
-    plan = plan_outputs(args, "motion_interpolation", stems)
+    plan = plan_outputs(args, "motion_interpolation", stems, grid_ncols=stops)
     model = open_model(args)
     check_sampler(model, args)
     fps = args.fps or model.fps
     api.seed_everything(args.seed)
     writer = OutputWriter(model, plan, args, "motion_interpolation", fps)
-    grid = []
-    grid_rows = max(1, exporters.MAX_GRID_PANELS // stops)
     for i, ((row, start, end), title) in enumerate(zip(rows, titles)):
         where = f"{args.input_file}:{row.line}"
         duration = source_duration(model, (start, end), row.duration or args.duration, where)
@@ -323,7 +324,5 @@ def motion_interpolation(args: argparse.Namespace) -> None:
                                               {"sample": k, "stop": k, "weight": weight, "duration": duration,
                                                "line": row.line, "start": row.cells["start"], "end": row.cells["end"]}))
             check_finite(items[-1], where)
-        writer.write(items)  # row by row: memory does not grow with the table
-        if i < grid_rows:
-            grid += items
-    writer.finish(grid, grid_ncols=stops, num_stops=stops, **sampling_header(model, args))
+        writer.write(items, items)  # row by row: memory does not grow with the table
+    writer.finish(num_stops=stops, **sampling_header(model, args))

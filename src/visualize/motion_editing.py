@@ -11,7 +11,7 @@ latents (the unsampled means), the result ``base - v_start + v_end`` is normalis
 
 Per row two clips are written, with the outputs of ``text2motion`` (``src.visualize.exporters``):
 ``<row:02d>_<slug>_s0`` the base decoded unchanged, ``_s1`` the edited motion; ``grid.gif`` shows
-them side by side, one row per edit. Duration: the row's, else ``--duration``, else the base
+them side by side, one row per edit (8 rows a page: ``grid_01.gif``, ... for longer tables). Duration: the row's, else ``--duration``, else the base
 motion's own length (``data``), else 4 s.
 
 Exit codes as every command (``src.errors``): 0 done, 2 bad options, table or outputs, 3 unusable

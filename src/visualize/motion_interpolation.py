@@ -11,7 +11,8 @@ of K decodes normalise((1 - w) a + w b) with w = k / (K - 1), so stop 0 is the s
 the end as the model reconstructs them.
 
 Outputs as ``text2motion`` (``src.visualize.exporters``): ``<row:02d>_<slug>_s<k>`` for stop k,
-``grid.gif`` with one row of stops per table row. Duration: the row's, else ``--duration``, else
+``grid.gif`` with one row of stops per table row (pages of 16 // K rows: ``grid_01.gif``, ... when
+more). Duration: the row's, else ``--duration``, else
 the first motion end's own length, else 4 s.
 
 Exit codes as every command (``src.errors``): 0 done, 2 bad options, table or outputs, 3 unusable

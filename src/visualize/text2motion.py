@@ -2,7 +2,7 @@
 
     python -m src.visualize.text2motion [CHECKPOINT] --input_file assets/paper_texts.txt \
         [--output_dir DIR] [--duration 4] [--num_samples 1] [--seed 10] [--fps F] [--temperature 1] \
-        [--device auto|cpu|cuda] [--overwrite] [--no_animation] [--batch_size 1]
+        [--device auto|cpu|cuda] [--overwrite] [--no_animation] [--renderer pil|matplotlib] [--batch_size 1]
 
 CHECKPOINT defaults to the shipped model (``src.api.DEFAULT_CHECKPOINT``); the checkpoint describes
 the model completely, so no dataset is needed; everything runs on the CPU without network.
@@ -17,8 +17,10 @@ in a long prompt file keeps what was written (the manifest is written once, last
 
 Outputs in DIR (default ``<checkpoint folder>/text2motion/<prompt file name>``), listed in
 ``src.visualize.exporters``: per prompt and sample ``<index:02d>_<slug>_s<sample>.{npy,npz,bvh,gif}``,
-``grid.gif`` (the first sample of every prompt, titled with the prompt) and ``manifest.json``,
-written last. Existing files are never replaced without ``--overwrite``.
+grid pages of 16 (the first sample of every prompt, titled with the prompt: ``grid.gif``, or
+``grid_01.gif``, ``grid_02.gif``, ... for more than 16 prompts) and ``manifest.json``, written last.
+The GIFs are drawn by the Pillow renderer (``src.rendering.stick``), or by matplotlib with
+``--renderer matplotlib`` (about 12x slower). Existing files are never replaced without ``--overwrite``.
 
 Exit codes (``src.errors``): 0 done; 2 bad arguments or input file, outputs already present or not
 writable; 3 the checkpoint cannot be used (missing, unreadable, incompatible, text backbone not
