@@ -193,3 +193,13 @@ def test_train_prior_command_end_to_end(db_path, tmp_path, capsys):
                              "--sampler", "diffusion", "--no_animation"]) == 2
     assert "no diffusion prior" in capsys.readouterr().err
     assert not (tmp_path / "none").exists() or not any((tmp_path / "none").iterdir())
+    # evaluate_model samples with the prior too: a deterministic model's MultiModality is no longer 0.
+    import evaluate_model
+    for sampler, varies in (("diffusion", True), ("regression", False)):
+        out = tmp_path / f"eval_{sampler}"
+        assert evaluate_model.main([str(folder / "checkpoint.pth.tar"), "--dataset", "builtin", "--datapath",
+                                    str(db_path), "--split", "val", "--seeds", "0", "--mm_texts", "2",
+                                    "--mm_samples", "3", "--sampler", sampler, "--output_dir", str(out)]) == 0
+        results = json.loads((out / "results.json").read_text())
+        assert results["sampler"] == sampler
+        assert (results["generated"]["multimodality"]["mean"] > 1e-6) == varies
