@@ -84,21 +84,26 @@ class LatentPrior(nn.Module):
         return torch.cat([text, duration], dim=-1)
 
     def loss(self, latents: torch.Tensor, text: torch.Tensor, lengths: torch.Tensor,
-             generator: Optional[torch.Generator] = None) -> torch.Tensor:
+             generator: Optional[torch.Generator] = None, steps: Optional[torch.Tensor] = None,
+             noise: Optional[torch.Tensor] = None, drop_captions: bool = True) -> torch.Tensor:
         """Denoising loss of one batch: MSE between the denoiser's prediction and its target.
 
         Args:
             latents: (B, D) motion latents (the decoder's input).
             text: (B, text_dim) text features of their captions.
             lengths: (B,) frames of the motions.
-            generator: random generator of steps, noise and condition dropout.
+            generator: random generator of steps, noise and caption dropout (those not given).
+            steps, noise: (B,) diffusion steps and (B, D) noise, to measure at fixed points (validation).
+            drop_captions: replace ``cond_drop`` of the captions by the null text (training).
         """
         scheduler = self._scheduler("ddpm")
         x0 = (latents - self.latent_mean) / self.latent_std
         batch, device = x0.shape[0], x0.device
-        noise = torch.randn(x0.shape, generator=generator, device=device)
-        steps = torch.randint(0, self.config.num_train_timesteps, (batch,), generator=generator, device=device)
-        drop = torch.rand(batch, generator=generator, device=device) < self.config.cond_drop
+        if noise is None:
+            noise = torch.randn(x0.shape, generator=generator, device=device)
+        if steps is None:
+            steps = torch.randint(0, self.config.num_train_timesteps, (batch,), generator=generator, device=device)
+        drop = torch.rand(batch, generator=generator, device=device) < self.config.cond_drop if drop_captions else None
         noisy = scheduler.add_noise(x0, noise, steps)
         prediction = self.denoiser(noisy, steps, self.condition(text, lengths, drop))
         if self.config.prediction_type == "epsilon":

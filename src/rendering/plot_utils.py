@@ -13,6 +13,7 @@ faces +Z, positive towards +X, the body's left). ``mpl_view`` turns them into ma
 """
 
 import math
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -168,3 +169,20 @@ def gif_durations(num_shown: int, fps: float, step: int) -> list:
     interval_cs = step * 100.0 / fps
     ends = [int(math.floor((k + 1) * interval_cs + 0.5)) for k in range(num_shown)]
     return [10 * (b - a) for a, b in zip([0] + ends[:-1], ends)]
+
+
+def validate_figure_inputs(clips: Sequence, fps: float, titles: Optional[Sequence[str]]) -> list:
+    """The checks every animation makes of its inputs: a positive fps, at least one clip, valid
+    (T, J, 3) joints (``validate_joints``) and one title per clip; returns the clips as arrays.
+
+    Raises:
+        ValueError: naming what is wrong.
+    """
+    if not np.isfinite(fps) or fps <= 0:
+        raise ValueError(f"fps must be a positive number, got {fps}")
+    if len(clips) == 0:
+        raise ValueError("no clips to draw")
+    clips = [validate_joints(c, name=f"clip {k}" if len(clips) > 1 else "joints") for k, c in enumerate(clips)]
+    if titles is not None and len(titles) != len(clips):
+        raise ValueError(f"{len(titles)} titles for {len(clips)} clips")
+    return clips

@@ -348,14 +348,7 @@ class StickFigure:
                  title: Optional[str] = None, ncols: Optional[int] = None, frames=None,
                  elev: float = pu.DEFAULT_ELEV, azim: float = pu.DEFAULT_AZIM, floor: float = 0.0, follow=None,
                  panel_px: Optional[int] = None):
-        if not np.isfinite(fps) or fps <= 0:
-            raise ValueError(f"fps must be a positive number, got {fps}")
-        if len(clips) == 0:
-            raise ValueError("no clips to draw")
-        clips = [pu.validate_joints(c, name=f"clip {k}" if len(clips) > 1 else "joints")
-                 for k, c in enumerate(clips)]
-        if titles is not None and len(titles) != len(clips):
-            raise ValueError(f"{len(titles)} titles for {len(clips)} clips")
+        clips = pu.validate_figure_inputs(clips, fps, titles)
         self.fps, self.frames = float(fps), frames
         self.num_frames = max(len(c) for c in clips)
         n = len(clips)

@@ -62,22 +62,15 @@ def caption_features(model, captions: Sequence[str], batch_size: int = 256) -> t
 
 @torch.no_grad()
 def validation_loss(prior: LatentPrior, data: Dict[str, torch.Tensor], seed: int = 0) -> float:
-    """Mean denoising loss on held-out latents at ``VALIDATION_STEPS`` with fixed noise (no condition dropout)."""
+    """Mean denoising loss on held-out latents at ``VALIDATION_STEPS`` with fixed noise (no caption dropout)."""
     generator = torch.Generator().manual_seed(seed)
-    x0 = (data["latent"] - prior.latent_mean.cpu()) / prior.latent_std.cpu()
-    scheduler = prior._scheduler("ddpm")
-    cond = prior.condition(data["text"].to(prior.null_text.device), data["length"])
+    device = prior.null_text.device
+    latents, text, lengths = (data[k].to(device) for k in ("latent", "text", "length"))
     losses = []
     for step in VALIDATION_STEPS:
-        noise = torch.randn(x0.shape, generator=generator)
-        steps = torch.full((len(x0),), step, dtype=torch.long)
-        noisy = scheduler.add_noise(x0, noise, steps)
-        target = {"epsilon": noise, "sample": x0}.get(prior.config.prediction_type)
-        if target is None:
-            target = scheduler.get_velocity(x0, noise, steps)
-        device = prior.null_text.device
-        prediction = prior.denoiser(noisy.to(device), steps.to(device), cond).cpu()
-        losses.append(float(((prediction - target) ** 2).mean()))
+        noise = torch.randn(latents.shape, generator=generator).to(device)
+        steps = torch.full((len(latents),), step, dtype=torch.long, device=device)
+        losses.append(float(prior.loss(latents, text, lengths, steps=steps, noise=noise, drop_captions=False)))
     return sum(losses) / len(losses)
 
 
