@@ -1,0 +1,248 @@
+"""The web demo (``python -m src.app``): its HTTP API and files on a tiny untrained model (always),
+and the page in headless Chromium (skipped, with the reason, where no Chromium is installed)."""
+
+import http.client
+import io
+import json
+import re
+import shutil
+import subprocess
+import threading
+from urllib.parse import quote
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from src import api, config
+from src.app import __main__ as app_command
+from src.app import server as app_server
+from src.errors import BadInputError
+from tests.test_api import make_tiny_checkpoint
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+@pytest.fixture(scope="module")
+def tiny_path(tmp_path_factory):
+    return make_tiny_checkpoint(tmp_path_factory.mktemp("app") / "tiny.pth.tar")
+
+
+@pytest.fixture(scope="module")
+def server(tiny_path):
+    """The demo on a free port of 127.0.0.1, served from a thread."""
+    srv = app_server.make_server(api.SMoG.from_pretrained(tiny_path), "127.0.0.1", 0, quiet=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield srv
+    srv.shutdown()
+    srv.server_close()
+    srv.demo.close()
+
+
+def call(srv, method: str, path: str, body=None, headers=None):
+    """(status, headers, body bytes) of one request; a dict body is sent as JSON."""
+    connection = http.client.HTTPConnection(*srv.server_address[:2], timeout=120)
+    headers = dict(headers or {})
+    if isinstance(body, dict):
+        body = json.dumps(body).encode()
+        headers.setdefault("Content-Type", "application/json")
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    reply = response.status, response.headers, response.read()
+    connection.close()
+    return reply
+
+
+def generate(srv, **body):
+    status, _, data = call(srv, "POST", "/api/generate", body)
+    return status, json.loads(data)
+
+
+def test_the_page_loads_only_files_of_this_server(server):
+    status, headers, page = call(server, "GET", "/")
+    assert status == 200 and headers.get_content_type() == "text/html"
+    assert "default-src 'self'" in headers["Content-Security-Policy"]  # the browser refuses anything else
+    html = page.decode()
+    links = re.findall(r'(?:src|href)="([^"]*)"', html)
+    assert sorted(links) == ["/static/app.js", "/static/style.css", "/static/viewer.js"]
+    for link in links:
+        status, headers, text = call(server, "GET", link)
+        assert status == 200 and headers.get_content_type() in ("text/javascript", "text/css"), link
+        assert not re.search(rb"https?://|//cdn|@import", text), f"{link} refers to another site"
+    assert "<script>" not in html and " style=" not in html  # no inline code (the policy forbids it)
+    assert call(server, "GET", "/static/../server.py")[0] == 404
+    assert call(server, "GET", "/nothing")[0] == 404
+
+
+def test_info_shows_the_sampler_options_only_for_a_model_with_a_prior(server, tiny_path):
+    status, _, data = call(server, "GET", "/api/info")
+    info = json.loads(data)
+    assert status == 200 and info["sampler"] is None and info["fps"] == server.demo.model.fps
+    assert info["skeleton"]["parents"] == list(config.SMPL_PARENTS[:22])
+    assert info["skeleton"]["sides"][1:3] == ["left", "right"] and info["files"] == ["npy", "npz", "bvh", "gif"]
+    assert info["limits"]["duration"] == [config.MIN_DURATION_S, config.MAX_DURATION_S]
+
+    from src.models.config import PriorConfig
+    from src.models.prior import LatentPrior
+
+    model = api.SMoG.from_pretrained(tiny_path)
+    torch.manual_seed(0)
+    model.model.attach_prior(LatentPrior(PriorConfig(latent_dim=model.model.latent_dim,
+                                                     text_dim=model.model.latent_dim, width=16, hidden=32,
+                                                     num_blocks=1, steps=4)))
+    demo = app_server.Demo(model)
+    try:
+        sampler = demo.info()["sampler"]
+        assert sampler["choices"] == list(config.SAMPLERS) and sampler["default"] == "diffusion"
+        assert sampler["steps"] == 4 and sampler["guidance_scale"] == PriorConfig().guidance_scale
+        request = app_server.parse_request({"prompts": "a person jumps", "duration": "1", "num_samples": "2",
+                                            "sampler": "diffusion", "guidance_scale": "3", "steps": "2"}, model)
+        assert request.sampling == {"sampler": "diffusion", "temperature": 1.0, "guidance_scale": 3.0, "steps": 2}
+        reply = demo.generate(request)
+        assert reply["sampler"] == "diffusion" and len(reply["results"]) == 2
+    finally:
+        demo.close()
+
+
+def test_generate_returns_the_joints_and_valid_files(server):
+    status, reply = generate(server, prompts="a person walks\n# a comment\na person jumps#1.5", duration="2",
+                             num_samples="2", seed="3")
+    assert status == 200, reply
+    fps = reply["fps"]
+    assert [(r["prompt"], r["sample"], r["line"]) for r in reply["results"]] == \
+        [("a person walks", 0, 1), ("a person walks", 1, 1), ("a person jumps", 0, 3), ("a person jumps", 1, 3)]
+    for result, seconds in zip(reply["results"], (2, 2, 1.5, 1.5)):
+        frames = round(seconds * fps)
+        joints = np.array(result["joints"])
+        assert joints.shape == (frames, 22, 3) == (result["frames"], 22, 3)
+
+        status, headers, data = call(server, "GET", result["files"]["npy"])
+        assert status == 200 and "attachment" in headers["Content-Disposition"]
+        npy = np.load(io.BytesIO(data))
+        assert npy.dtype == np.float32 and np.allclose(npy, joints, atol=1e-4)
+
+        npz = np.load(io.BytesIO(call(server, "GET", result["files"]["npz"])[2]))
+        assert {"poses", "trans", "betas", "gender", "mocap_framerate", "dmpls"} <= set(npz.files)
+        assert npz["poses"].shape == (frames, 156) and float(npz["mocap_framerate"]) == fps
+
+        bvh = call(server, "GET", result["files"]["bvh"])[2].decode()
+        assert bvh.startswith("HIERARCHY\nROOT pelvis") and f"Frames: {frames}\n" in bvh
+        assert re.search(r"Frame Time: ([0-9.]+)", bvh) and float(re.search(r"Frame Time: ([0-9.]+)", bvh)[1]) \
+            == pytest.approx(1 / fps, rel=1e-4)
+
+        gif = Image.open(io.BytesIO(call(server, "GET", result["files"]["gif"])[2]))
+        assert gif.format == "GIF" and gif.is_animated and gif.n_frames >= frames // 2
+    # the same seed gives the same motions (alone or batched with others: up to ~4e-5 m apart);
+    # the files of a request stay downloadable
+    again = generate(server, prompts="a person walks", duration="2", num_samples="2", seed="3")[1]
+    assert np.allclose(again["results"][1]["joints"], reply["results"][1]["joints"], atol=1e-3)
+    assert call(server, "GET", reply["results"][0]["files"]["gif"])[0] == 200
+
+
+@pytest.mark.parametrize("body, status, message", [
+    ({"prompts": "  \n# only a comment"}, 400, "prompt"),
+    ({"prompts": ""}, 400, "type a prompt"),
+    ({"prompts": "a person walks", "duration": "99"}, 400, "duration: 99 s is longer than the maximum of 60 s"),
+    ({"prompts": "a person walks", "duration": "0.01"}, 400, "shorter than the minimum of 0.2 s"),
+    ({"prompts": "a person walks", "duration": "soon"}, 400, "not a number"),
+    ({"prompts": "a person walks#0.05"}, 400, "prompts:1: duration"),
+    ({"prompts": "a person walks", "num_samples": "0"}, 400, "num_samples: '0' must be within [1, 1000]"),
+    ({"prompts": "a person walks", "num_samples": "1001"}, 400, "within [1, 1000]"),
+    ({"prompts": "\n".join(["a person walks"] * 5), "num_samples": "8"}, 400, "at most 32"),
+    ({"prompts": "a person walks", "seed": "x"}, 400, "seed"),
+    ({"prompts": "a person walks", "temperature": "11"}, 400, "temperature"),
+    ({"prompts": "a person walks", "sampler": "diffusion"}, 400, "no diffusion prior"),
+    ({"prompts": "a person walks", "sampler": "magic"}, 400, "sampler"),
+    ({"prompts": "x" * 400}, 400, "at most 300"),
+    ({"prompts": ["a person walks"], "duration": [1]}, 400, "duration: expected a number"),
+])
+def test_bad_input_is_answered_400_with_a_message(server, body, status, message):
+    got, reply = generate(server, **body)
+    assert got == status and message in reply["error"], reply
+
+
+def test_requests_that_are_not_json_or_not_for_this_host_are_refused(server):
+    assert call(server, "POST", "/api/generate", b"prompts=walk",
+                {"Content-Type": "application/x-www-form-urlencoded"})[0] == 415
+    status, _, data = call(server, "POST", "/api/generate", b"{not json", {"Content-Type": "application/json"})
+    assert status == 400 and "not JSON" in json.loads(data)["error"]
+    assert call(server, "POST", "/api/generate", b"[1]", {"Content-Type": "application/json"})[0] == 400
+    assert call(server, "GET", "/", headers={"Host": "attacker.example:7860"})[0] == 403  # DNS rebinding
+    assert call(server, "GET", "/files/abc/../../etc/passwd")[0] == 404
+    assert call(server, "GET", "/files/nope/x.npy")[0] == 404
+
+
+def test_two_tabs_generate_at_once(server):
+    bodies = [dict(prompts="a person waves", duration="1", seed="1"),
+              dict(prompts="a person sits down\na person turns", duration="1.5", seed="2")]
+    alone = [generate(server, **body)[1] for body in bodies]
+    replies = [None, None]
+
+    def tab(k):
+        replies[k] = generate(server, **bodies[k])
+
+    threads = [threading.Thread(target=tab, args=(k,)) for k in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for (status, reply), expected in zip(replies, alone):
+        assert status == 200 and reply["id"] != expected["id"]
+        assert [r["joints"] for r in reply["results"]] == [r["joints"] for r in expected["results"]]
+
+
+def test_the_command_refuses_a_port_in_use_and_bad_options(server, tiny_path, capsys):
+    host, port = server.server_address[:2]
+    with pytest.raises(BadInputError, match="in use|cannot listen"):
+        app_server.make_server(server.demo.model, host, port)
+    assert app_command.main(["--port", "70000"]) == 2
+    assert "--port" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ a real browser
+def chromium():
+    found = next((path for path in map(shutil.which, CHROMIUM_NAMES) if path), None)
+    if found is None:
+        pytest.skip(f"no Chromium on the PATH (looked for {', '.join(CHROMIUM_NAMES)}; "
+                    "Debian/Ubuntu: apt-get install chromium)")
+    return found
+
+
+def run_chromium(binary, url: str, profile, *options) -> subprocess.CompletedProcess:
+    """Headless Chromium on ``url``; the page's script runs (and its requests end) within the
+    virtual-time budget before the DOM is dumped or the screenshot taken."""
+    command = [binary, "--headless=new", "--no-sandbox", "--disable-gpu", "--use-angle=swiftshader",
+               "--enable-unsafe-swiftshader", "--no-first-run", "--disable-extensions", "--hide-scrollbars",
+               f"--user-data-dir={profile}", "--virtual-time-budget=20000", *options, url]
+    return subprocess.run(command, capture_output=True, text=True, timeout=180)
+
+
+def test_a_browser_shows_the_generated_motion(server, tmp_path):
+    binary = chromium()
+    page = f"{server.url}?prompt={quote('a person walks forward')}&duration=2&autorun=1"
+    dom = run_chromium(binary, page, tmp_path / "profile", "--dump-dom").stdout
+    body = re.search(r"<body([^>]*)>", dom)
+    assert body, dom[-2000:]
+    attributes = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', body[1]))
+    assert attributes.get("state") == "done", dom[-3000:]
+    assert attributes["results"] == "1" and int(attributes["figure-pixels"]) > 150  # the limbs were drawn
+    for kind in ("npy", "npz", "bvh", "gif"):  # the download links are there and the files valid
+        link = re.search(rf'href="(/files/[0-9a-f]+/[^"]+\.{kind})"', dom)
+        assert link, kind
+        status, _, data = call(server, "GET", link[1])
+        assert status == 200 and len(data) > 100
+
+    # the pixels themselves: a screenshot holds the left (red) and right (blue) limbs
+    shot = tmp_path / "shot.png"
+    run_chromium(binary, page, tmp_path / "profile2", "--window-size=1100,700", f"--screenshot={shot}")
+    pixels = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    for colour in ("#d62728", "#1f77b4"):
+        ink = np.array([int(colour[k:k + 2], 16) for k in (1, 3, 5)])
+        assert (np.abs(pixels - ink).sum(axis=-1) < 60).sum() > 50, colour
+
+    # bad input: the page shows the server's message
+    dom = run_chromium(binary, f"{server.url}?prompt=a+person+walks&duration=99&autorun=1",
+                       tmp_path / "profile3", "--dump-dom").stdout
+    assert 'data-state="error"' in dom and "longer than the maximum of 60 s" in dom
