@@ -110,6 +110,7 @@ def test_generate_returns_the_joints_and_valid_files(server):
     status, reply = generate(server, prompts="a person walks\n# a comment\na person jumps#1.5", duration="2",
                              num_samples="2", seed="3")
     assert status == 200, reply
+    assert reply["seconds"] > 0 and reply["sampler"] == "regression" and reply["seed"] == 3
     fps = reply["fps"]
     assert [(r["prompt"], r["sample"], r["line"]) for r in reply["results"]] == \
         [("a person walks", 0, 1), ("a person walks", 1, 1), ("a person jumps", 0, 3), ("a person jumps", 1, 3)]

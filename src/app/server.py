@@ -29,6 +29,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 import traceback
 import uuid
 from collections import OrderedDict
@@ -152,6 +153,8 @@ class Demo:
 
     def __init__(self, model: api.SMoG, workdir: Optional[Path] = None):
         self.model = model
+        # what each motion comes with: a position-only (xyz) model has no rotations for .npz and .bvh
+        self.file_kinds = [kind for kind in FILE_KINDS if model.pose_rep != "xyz" or kind in ("npy", "gif")]
         self._own_workdir = workdir is None
         self.workdir = Path(tempfile.mkdtemp(prefix="smog-demo-")) if workdir is None else Path(workdir)
         self._model_lock = threading.Lock()
@@ -173,7 +176,7 @@ class Demo:
             "checkpoint": _shown(self.model.checkpoint), "fps": self.model.fps, "pose_rep": self.model.pose_rep,
             # a variational model's regression sampler draws with this noise scale (text2motion --temperature)
             "temperature": {"default": 1.0, "range": list(config.TEMPERATURE_RANGE)} if self.model.variational else None,
-            "files": [kind for kind in FILE_KINDS if self.model.pose_rep != "xyz" or kind in ("npy", "gif")],
+            "files": self.file_kinds,
             "skeleton": {"names": list(names), "parents": list(config.SMPL_PARENTS[:config.NUM_BODY_JOINTS]),
                          "sides": ["left" if n.startswith("left") else "right" if n.startswith("right") else "centre"
                                    for n in names]},
@@ -192,6 +195,7 @@ class Demo:
 
     def generate(self, request: Request) -> dict:
         """Generate, write every motion's files into a new request folder, and describe them."""
+        started = time.perf_counter()
         texts = [p.text for p in request.prompts]
         longest = self.model.num_frames(max(request.durations))
         with self._model_lock:
@@ -204,7 +208,7 @@ class Demo:
         items = [exporters.ExportItem(exporters.item_stem(i, texts[i], s), texts[i], clip,
                                       {"sample": s, "duration": request.durations[i], "line": request.prompts[i].line})
                  for chunk in chunks for i, s, clip in chunk]
-        kinds = tuple(FILE_KINDS[k] for k in self.info()["files"])
+        kinds = tuple(FILE_KINDS[k] for k in self.file_kinds)
         plan = exporters.OutputPlan(folder, [item.stem for item in items], kinds, grid=False)
         for item in items:  # before any file is written
             check_finite(item, f"{PROMPT_SOURCE}:{item.meta['line']}")
@@ -220,10 +224,12 @@ class Demo:
             })
         sampler = self.model.model.resolve_sampler(request.sampling["sampler"])
         notes = []
-        if request.num_samples > 1 and sampler == "regression" and not self.model.variational:
-            notes.append("this model's regression sampler is deterministic: the samples of a prompt are identical")
+        if request.num_samples > 1 and sampler == "regression" and not (
+                self.model.variational and request.sampling["temperature"] > 0):
+            notes.append("the samples of a prompt are identical: this model's regression sampler is deterministic"
+                         + (" at temperature 0" if self.model.variational else ""))
         return {"id": request_id, "fps": self.model.fps, "seed": request.seed, "sampler": sampler,
-                "notes": notes, "results": results}
+                "notes": notes, "seconds": round(time.perf_counter() - started, 3), "results": results}
 
     def _new_folder(self):
         request_id = uuid.uuid4().hex[:16]

@@ -94,8 +94,8 @@
       viewers.push(new MotionViewer(view, { joints: result.joints, fps: result.fps },
                                     { parents: info.skeleton.parents, sides: info.skeleton.sides, colours: info.colours }));
     }
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    say(`${reply.results.length} motion(s) in ${seconds} s (seed ${reply.seed}, ${reply.sampler} sampler). `
+    say(`${reply.results.length} motion(s) with their files in ${reply.seconds.toFixed(2)} s `
+        + `(seed ${reply.seed}, ${reply.sampler} sampler). `
         + reply.notes.join(" "), "ok");
     const at = Number(new URLSearchParams(window.location.search).get("at"));
     for (const viewer of viewers) {
@@ -107,13 +107,11 @@
     document.body.dataset.state = "done";
   }
 
-  let started = 0;
   async function generate(event) {
     if (event) event.preventDefault();
     $("generate").disabled = true;
     document.body.dataset.state = "busy";
     say("Generating…", "busy");
-    started = performance.now();
     try {
       const response = await fetch("/api/generate", {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(request()),
