@@ -107,8 +107,8 @@ def test_info_shows_the_sampler_options_only_for_a_model_with_a_prior(server, ti
 
 
 def test_generate_returns_the_joints_and_valid_files(server):
-    status, reply = generate(server, prompts="a person walks\n# a comment\na person jumps#1.5", duration="2",
-                             num_samples="2", seed="3")
+    prompts = "a person walks\n# a comment" + " that is long" * 30 + "\na person jumps#1.5"
+    status, reply = generate(server, prompts=prompts, duration="2", num_samples="2", seed="3")
     assert status == 200, reply
     assert reply["seconds"] > 0 and reply["sampler"] == "regression" and reply["seed"] == 3
     fps = reply["fps"]
@@ -152,7 +152,8 @@ def test_generate_returns_the_joints_and_valid_files(server):
     ({"prompts": "a person walks", "num_samples": "0"}, 400, "num_samples: '0' must be within [1, 1000]"),
     ({"prompts": "a person walks", "num_samples": "1001"}, 400, "within [1, 1000]"),
     ({"prompts": "\n".join(["a person walks"] * 5), "num_samples": "8"}, 400, "at most 32"),
-    ({"prompts": "a person walks", "seed": "x"}, 400, "seed"),
+    ({"prompts": "a person walks", "seed": "x"}, 400, "seed: 'x' is not a whole number"),
+    ({"prompts": "a person walks", "seed": "-1"}, 400, "seed: '-1' must be within [0, "),
     ({"prompts": "a person walks", "temperature": "11"}, 400, "temperature"),
     ({"prompts": "a person walks", "sampler": "diffusion"}, 400, "no diffusion prior"),
     ({"prompts": "a person walks", "sampler": "magic"}, 400, "sampler"),
@@ -200,6 +201,8 @@ def test_the_command_refuses_a_port_in_use_and_bad_options(server, tiny_path, ca
         app_server.make_server(server.demo.model, host, port)
     assert app_command.main(["--port", "70000"]) == 2
     assert "--port" in capsys.readouterr().err
+    assert app_command.main([str(tiny_path.parent / "absent.pth.tar"), "--port", "0"]) == 3  # before listening
+    assert "absent.pth.tar" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------ a real browser

@@ -55,6 +55,7 @@ KEPT_REQUESTS = 50  # request folders kept for downloads; older ones are deleted
 MAX_BODY_BYTES = 1 << 20
 PROMPT_SOURCE = "prompts"  # how error messages name the text box ("prompts:2: ...")
 DEFAULT_SEED = 10  # text2motion's
+MAX_SEED = 2**31 - 1 - config.MAX_DEMO_MOTIONS  # prompt i draws from seed + i: every seed a valid generator seed
 # file kind in the response -> the exporters' manifest key (the GIF is drawn by src.rendering.stick)
 FILE_KINDS = {"npy": "joints", "npz": "smpl", "bvh": "bvh", "gif": "animation"}
 JOINT_DECIMALS = 4  # 0.1 mm: the JSON carries the joints at this precision (the .npy has them all)
@@ -96,13 +97,6 @@ def _field(body: dict, name: str, parse, default=None):
         raise BadInputError(message if message.startswith(name) else f"{name}: {message}") from None
 
 
-def _seed(value: str) -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a whole number") from None
-
-
 def parse_request(body, model: api.SMoG) -> Request:
     """The JSON body of /api/generate, checked as text2motion checks its options and prompt file.
 
@@ -118,9 +112,10 @@ def parse_request(body, model: api.SMoG) -> Request:
         raise BadInputError("type a prompt: one per line (e.g. 'a person walks forward')")
     lines = text.splitlines()
     for number, line in enumerate(lines, 1):  # text2motion cuts long prompts with a warning; the page refuses them
-        words = line.strip().rpartition(COMMENT)[0] if COMMENT in line.strip()[1:] else line.strip()
-        if len(words.strip()) > MAX_PROMPT_CHARS:
-            raise BadInputError(f"{PROMPT_SOURCE}:{number}: a prompt of {len(words.strip())} characters; "
+        line = line.strip()
+        words = line.rpartition(COMMENT)[0].strip() if COMMENT in line else line
+        if not line.startswith(COMMENT) and len(words) > MAX_PROMPT_CHARS:
+            raise BadInputError(f"{PROMPT_SOURCE}:{number}: a prompt of {len(words)} characters; "
                                 f"at most {MAX_PROMPT_CHARS}")
     prompts = parse_prompts(lines, PROMPT_SOURCE)
     duration = _field(body, "duration", lambda v: parse_duration(v, "duration"), config.DEFAULT_DURATION_S)
@@ -129,7 +124,7 @@ def parse_request(body, model: api.SMoG) -> Request:
         raise BadInputError(f"{len(prompts)} prompt(s) x {num_samples} sample(s) = {len(prompts) * num_samples} "
                             f"motions; the demo makes at most {config.MAX_DEMO_MOTIONS} at a time (text2motion "
                             "makes any number)")
-    seed = _field(body, "seed", _seed, DEFAULT_SEED)
+    seed = _field(body, "seed", int_in(0, MAX_SEED), DEFAULT_SEED)
     sampling = {"sampler": body.get("sampler") or None,
                 "temperature": _field(body, "temperature", float_in(*config.TEMPERATURE_RANGE), 1.0),
                 "guidance_scale": _field(body, "guidance_scale", float_in(*config.GUIDANCE_RANGE)),
@@ -175,7 +170,8 @@ class Demo:
         return {
             "checkpoint": _shown(self.model.checkpoint), "fps": self.model.fps, "pose_rep": self.model.pose_rep,
             # a variational model's regression sampler draws with this noise scale (text2motion --temperature)
-            "temperature": {"default": 1.0, "range": list(config.TEMPERATURE_RANGE)} if self.model.variational else None,
+            "temperature": ({"default": 1.0, "range": list(config.TEMPERATURE_RANGE)} if self.model.variational
+                            else None),
             "files": self.file_kinds,
             "skeleton": {"names": list(names), "parents": list(config.SMPL_PARENTS[:config.NUM_BODY_JOINTS]),
                          "sides": ["left" if n.startswith("left") else "right" if n.startswith("right") else "centre"
@@ -394,7 +390,8 @@ def make_server(model: api.SMoG, host: str = config.DEMO_HOST, port: int = confi
         return DemoServer((host, port), demo, quiet)
     except OSError as err:
         demo.close()
-        hint = " (another program uses it: pass --port N, or --port 0 for a free one)" if err.errno == errno.EADDRINUSE else ""
+        hint = (" (another program uses it: pass --port N, or --port 0 for a free one)"
+                if err.errno == errno.EADDRINUSE else "")
         raise BadInputError(f"cannot listen on {host}:{port}: {err.strerror or err}{hint}") from None
 
 

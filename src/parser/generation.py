@@ -150,8 +150,9 @@ def anim_parser() -> argparse.ArgumentParser:
 
 def app_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m src.app",
-                                     description="A web page on this machine: type prompts, press Generate, watch each "
-                                                 "motion in 3D and download its .npy, .npz, .bvh and GIF. Works offline.")
+                                     description="A web page on this machine: type prompts, press Generate, watch "
+                                                 "each motion in 3D and download its .npy, .npz, .bvh and GIF. "
+                                                 "Works offline.")
     parser.add_argument("checkpoint", nargs="?", default=None,
                         help=f"checkpoint file or pretrained folder (default: the shipped model "
                              f"{_shown(config.DEFAULT_CHECKPOINT)})")

@@ -60,7 +60,7 @@
   function request() {
     const body = { prompts: $("prompts").value };
     for (const name of FIELDS) {
-      if (!OPTIONAL[name] || OPTIONAL[name](info)) body[name] = $(name).value;
+      if (!OPTIONAL[name] || (info && OPTIONAL[name](info))) body[name] = $(name).value;
     }
     return body;
   }
