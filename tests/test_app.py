@@ -4,10 +4,13 @@ and the page in headless Chromium (skipped, with the reason, where no Chromium i
 import http.client
 import io
 import json
+import os
 import re
+import select
 import shutil
 import subprocess
 import threading
+import time
 from urllib.parse import quote
 
 import numpy as np
@@ -250,3 +253,140 @@ def test_a_browser_shows_the_generated_motion(server, tmp_path):
     dom = run_chromium(binary, f"{server.url}?prompt=a+person+walks&duration=99&autorun=1",
                        tmp_path / "profile3", "--dump-dom").stdout
     assert 'data-state="error"' in dom and "longer than the maximum of 60 s" in dom
+
+
+class DevToolsBrowser:
+    """Headless Chromium driven over the DevTools protocol on a pipe: JSON messages ending in NUL,
+    written to its fd 3 and read from its fd 4 (``--remote-debugging-pipe``); no package needed."""
+
+    def __init__(self, binary: str, profile):
+        import fcntl  # POSIX only, as passing the pipes as fds 3 and 4 is
+
+        to_browser_r, self._to_browser = os.pipe()
+        self._from_browser, from_browser_w = os.pipe()
+
+        def as_fds_3_and_4():  # in the child, before exec; via fds >= 10 so neither end is overwritten
+            high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (to_browser_r, from_browser_w)]
+            os.dup2(high[0], 3)
+            os.dup2(high[1], 4)
+
+        self.process = subprocess.Popen(
+            [binary, "--headless=new", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe", "--no-first-run",
+             "--disable-extensions", f"--user-data-dir={profile}", "--window-size=1000,760", "about:blank"],
+            pass_fds=(3, 4), preexec_fn=as_fds_3_and_4, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self._buffer, self._id, self.session = b"", 0, None
+
+    def send(self, method: str, browser_level: bool = False, **params) -> dict:
+        self._id += 1
+        message = {"id": self._id, "method": method, "params": params}
+        if self.session and not browser_level:
+            message["sessionId"] = self.session
+        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + 60
+        while True:
+            while b"\0" not in self._buffer:
+                ready, _, _ = select.select([self._from_browser], [], [], max(0.0, deadline - time.monotonic()))
+                if not ready:
+                    raise TimeoutError(f"no answer to {method}")
+                chunk = os.read(self._from_browser, 1 << 20)
+                if not chunk:
+                    raise RuntimeError("Chromium closed the pipe")
+                self._buffer += chunk
+            raw, self._buffer = self._buffer.split(b"\0", 1)
+            reply = json.loads(raw)
+            if reply.get("id") == self._id:  # events and other replies are skipped
+                assert "error" not in reply, (method, reply["error"])
+                return reply.get("result", {})
+
+    def open(self, url: str) -> None:
+        target = self.send("Target.createTarget", browser_level=True, url="about:blank")["targetId"]
+        self.session = self.send("Target.attachToTarget", browser_level=True, targetId=target,
+                                 flatten=True)["sessionId"]
+        self.send("Page.navigate", url=url)
+
+    def js(self, expression: str):
+        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
+        assert "exceptionDetails" not in result, result["exceptionDetails"]
+        return result["result"].get("value")
+
+    def wait_for(self, expression: str, timeout: float = 60):
+        deadline = time.monotonic() + timeout
+        while not self.js(expression):
+            assert time.monotonic() < deadline, f"still not true after {timeout} s: {expression}"
+            time.sleep(0.1)
+
+    def mouse(self, kind: str, x: float, y: float, **options) -> None:
+        self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, **options)
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        os.close(self._to_browser)
+        os.close(self._from_browser)
+
+
+# the viewer's state as the page shows it: the slider's frame, the play button, the canvas's pixels
+FRAME = "Number(document.querySelector('.viewer input[type=range]').value)"
+PLAYING = "document.querySelector('.viewer .play').getAttribute('aria-label') === 'pause'"
+PICTURE = "document.querySelector('.viewer canvas').toDataURL()"
+LIMB_PIXELS = """(() => { const c = document.querySelector('.viewer canvas');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+  for (let i = 0; i < d.length; i += 4) {
+    if (Math.abs(d[i] - 214) + Math.abs(d[i + 1] - 39) + Math.abs(d[i + 2] - 40) < 60
+        || Math.abs(d[i] - 31) + Math.abs(d[i + 1] - 119) + Math.abs(d[i + 2] - 180) < 60) n++; }
+  return n; })()"""
+
+
+def test_the_viewer_plays_in_real_time_and_orbits_zooms_scrubs(server, tmp_path):
+    """Real input events (DevTools protocol): playback advances at the motion's fps, the play button
+    pauses it, a drag orbits and the wheel zooms the view, the slider scrubs, reset restores the view."""
+    browser = DevToolsBrowser(chromium(), tmp_path / "profile")
+    try:
+        browser.open(f"{server.url}?prompt=a+person+walks&duration=3&autorun=1")
+        browser.wait_for("document.body !== null && document.body.dataset.state === 'done'")
+        fps = browser.js("Number(document.querySelector('.viewer input[type=range]').max) + 1") / 3
+        assert fps == pytest.approx(server.demo.model.fps)
+
+        # real time: the frame advances by fps x the seconds elapsed (looping at 3 s)
+        start, began = browser.js(FRAME), time.monotonic()
+        time.sleep(1.0)
+        advanced = (browser.js(FRAME) - start) % round(3 * fps)
+        expected = fps * (time.monotonic() - began)
+        assert 0.6 * expected <= advanced <= 1.25 * expected + 1, (advanced, expected)
+
+        rect = browser.js("(() => { const b = document.querySelector('.viewer .play').getBoundingClientRect();"
+                          " return [b.x + b.width / 2, b.y + b.height / 2]; })()")
+        browser.mouse("mousePressed", *rect, button="left", clickCount=1)
+        browser.mouse("mouseReleased", *rect, button="left", clickCount=1)
+        assert browser.js(PLAYING) is False
+        paused = browser.js(FRAME)
+        time.sleep(0.3)
+        assert browser.js(FRAME) == paused
+        home, limbs = browser.js(PICTURE), browser.js(LIMB_PIXELS)
+        assert limbs > 100
+
+        x, y = browser.js("(() => { const b = document.querySelector('.viewer canvas').getBoundingClientRect();"
+                          " return [b.x + b.width / 2, b.y + b.height / 2]; })()")
+        browser.mouse("mousePressed", x, y, button="left", buttons=1, clickCount=1)
+        for step in range(1, 6):
+            browser.mouse("mouseMoved", x + 30 * step, y + 6 * step, button="left", buttons=1)
+        browser.mouse("mouseReleased", x + 150, y + 30, button="left", clickCount=1)
+        time.sleep(0.1)
+        orbited = browser.js(PICTURE)
+        assert orbited != home and browser.js(FRAME) == paused  # another view of the same frame
+        browser.send("Input.dispatchMouseEvent", type="mouseWheel", x=x, y=y, deltaX=0, deltaY=-600)
+        time.sleep(0.1)
+        assert browser.js(LIMB_PIXELS) > 1.5 * limbs  # zoomed in: a larger figure
+
+        browser.js("(() => { const s = document.querySelector('.viewer input[type=range]'); s.value = 10;"
+                   " s.dispatchEvent(new Event('input')); })()")
+        time.sleep(0.1)
+        assert browser.js("document.querySelector('.viewer .clock').textContent").startswith("frame 11 /")
+        browser.js(f"(() => {{ const s = document.querySelector('.viewer input[type=range]'); s.value = {paused};"
+                   " s.dispatchEvent(new Event('input')); document.querySelector('.viewer .reset').click(); })()")
+        time.sleep(0.1)
+        assert browser.js(PICTURE) == home  # the same frame from the home view
+    finally:
+        browser.close()
