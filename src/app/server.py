@@ -7,13 +7,14 @@ Routes (all on one host and port; nothing is fetched from anywhere else):
     GET  /api/info               the model: fps, skeleton and colours, ranges, sampler options (when
                                  the checkpoint has a diffusion prior)
     POST /api/generate           JSON {"prompts": "one per line", "duration": s, "num_samples": n,
-                                 "seed": k[, "sampler", "guidance_scale", "steps"]} -> the motions'
-                                 joints (T, 22, 3) and the URLs of their files
+                                 "seed": k[, "temperature"][, "sampler", "guidance_scale", "steps"]}
+                                 -> the motions' joints (T, 22, 3) and the URLs of their files
     GET  /files/ID/NAME          a file of request ID (.npy, .npz, .bvh, .gif)
 
 Bad input is answered 400 with ``{"error": message}`` (the checks of text2motion: the prompt
 lines as a prompt file's, ``text#seconds`` included, durations 0.2-60 s, the sample range, the
-sampler's ranges), plus a cap of ``config.MAX_DEMO_MOTIONS`` motions per request. Requests are served
+temperature's and sampler's ranges), plus a cap of ``config.MAX_DEMO_MOTIONS`` motions per request
+and prompts of at most ``MAX_PROMPT_CHARS`` characters (text2motion cuts longer ones). Requests are served
 on threads; one lock lets one request at a time use the model (the text cache is shared), and
 writing the files happens outside it. Each request writes into its own folder under one temporary
 folder, removed when the server stops; the oldest request folders are deleted beyond
