@@ -1,6 +1,7 @@
 """Which packages and files a wheel holds (the rest of the metadata is in pyproject.toml).
 
-The shipped model and the example inputs live beside src/ in the checkout; a wheel carries them
+The web demo's page (src/app/static/) goes in as package data. The shipped model and the example
+inputs live beside src/ in the checkout; a wheel carries them
 inside the package, as src._shipped.exps and src._shipped.assets, where src/config.py looks
 when it is installed. Only the shipped model's own files go in, not outputs written beside it.
 """
@@ -17,5 +18,6 @@ setup(
                               "smog_builtin/*.csv", "smog_builtin/*.png", "smog_builtin/*.sh",
                               "smog_builtin/*.log", "smog_builtin/stage1/*"],
         "src._shipped.assets": ["*.txt", "*.csv", "*.json"],
+        "src.app": ["static/*"],  # the web demo's page, script and style
     },
 )

@@ -140,6 +140,10 @@ GUIDANCE_RANGE = (0.0, 20.0)      # --guidance_scale of the diffusion sampler (1
 MAX_SAMPLING_STEPS = 1000         # --steps of the diffusion sampler (DDIM; the prior's training steps)
 MAX_INTERPOLATION_STOPS = 100     # motion_interpolation --num_stops
 MAX_EVAL_BATCH = 1024             # evaluate_model --batch_size
+# The web demo (python -m src.app): motions per Generate (prompts x samples; each is an animation on
+# the page and its files), and where it listens by default (this machine only).
+MAX_DEMO_MOTIONS = 32
+DEMO_HOST, DEMO_PORT = "127.0.0.1", 7860
 # Generation decodes and holds at most this many output frames at a time: many samples, long
 # durations or a high --fps are split into several decoder passes, so memory stays flat.
 MAX_FRAMES_PER_PASS = 4_000

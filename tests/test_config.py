@@ -149,6 +149,7 @@ def test_kan_layer_defaults_are_the_config_defaults():
 @pytest.mark.parametrize("module,call", [
     ("src.parser.training", "training_parser().parse_args(['--latent_dim', '64'])"),
     ("prepare.export_model", "parser().parse_args(['a', 'b'])"),
+    ("src.app.__main__", "app_parser().parse_args(['--port', '0'])"),
 ])
 def test_parsing_imports_no_torch(module, call):
     code = f"import sys; from {module} import *; {call}; print('torch' in sys.modules)"

@@ -59,6 +59,7 @@ def test_wheel_holds_modules_model_and_assets(wheel):
     assert modules <= names, sorted(modules - names)
     shipped = {"src/_shipped/exps/smog_builtin/checkpoint.pth.tar", "src/_shipped/exps/smog_builtin/opt.yaml",
                "src/_shipped/assets/paper_texts.txt", "src/_shipped/assets/paper_edits.csv"}
+    shipped |= {p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / "src/app/static").iterdir()}  # the demo page
     assert shipped <= names
     assert not any("text2motion" in n and "_shipped" in n for n in names)
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()

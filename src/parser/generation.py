@@ -1,5 +1,5 @@
 """Options of the generation and viewing commands: text2motion, motion_editing,
-motion_interpolation, check_prompts and anim. Imports no torch, so option errors are instant."""
+motion_interpolation, check_prompts, anim and the web demo (app). Imports no torch, so option errors are instant."""
 
 import argparse
 from pathlib import Path
@@ -145,4 +145,21 @@ def anim_parser() -> argparse.ArgumentParser:
                         help="frames shown in a .png strip (default: 5 evenly spaced)")
     parser.add_argument("--overwrite", action="store_true", help="replace the output file if it exists")
     add_renderer_arg(parser)
+    return parser
+
+
+def app_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m src.app",
+                                     description="A web page on this machine: type prompts, press Generate, watch "
+                                                 "each motion in 3D and download its .npy, .npz, .bvh and GIF. "
+                                                 "Works offline.")
+    parser.add_argument("checkpoint", nargs="?", default=None,
+                        help=f"checkpoint file or pretrained folder (default: the shipped model "
+                             f"{_shown(config.DEFAULT_CHECKPOINT)})")
+    parser.add_argument("--host", default=config.DEMO_HOST,
+                        help="address to listen on (default %(default)s: this machine only; 0.0.0.0 opens the demo "
+                             "to the network, with no authentication)")
+    parser.add_argument("--port", type=int_in(0, 65535), default=config.DEMO_PORT,
+                        help="port (default %(default)s; 0 picks a free one)")
+    add_device_args(parser)
     return parser

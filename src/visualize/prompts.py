@@ -165,10 +165,17 @@ def read_prompts(path, length_unit: str = "seconds", fps_of_lengths: float = HUM
         InputFileError: missing file, bad encoding, a bad ``#length``, a seconds file that looks
         like frame counts, no prompts.
     """
+    return parse_prompts(_read_lines(path), path, length_unit, fps_of_lengths)
+
+
+def parse_prompts(lines: Sequence[str], source, length_unit: str = "seconds",
+                  fps_of_lengths: float = HUMANML3D_FPS) -> List[Prompt]:
+    """The prompts of a prompt file's ``lines`` (``read_prompts`` without the file; the web demo's
+    text box). Errors name ``source`` and the line, as ``read_prompts``'s."""
     if length_unit not in LENGTH_UNITS:
         raise ValueError(f"length_unit must be one of {LENGTH_UNITS}, got {length_unit!r}")
     entries = []  # (line number, text, length string or None)
-    for number, raw in enumerate(_read_lines(path), 1):
+    for number, raw in enumerate(lines, 1):
         line = raw.strip()
         if not line or line.startswith(COMMENT):
             continue
@@ -178,7 +185,7 @@ def read_prompts(path, length_unit: str = "seconds", fps_of_lengths: float = HUM
         else:
             entries.append((number, line, None))
     if length_unit == "seconds":
-        _refuse_frame_lengths(path, [(n, v) for n, _, v in entries if v is not None])
+        _refuse_frame_lengths(source, [(n, v) for n, _, v in entries if v is not None])
     prompts = []
     for number, text, value in entries:
         duration = None
@@ -190,10 +197,10 @@ def read_prompts(path, length_unit: str = "seconds", fps_of_lengths: float = HUM
                     duration = parse_duration(value, "duration")
             except ValueError as err:
                 example = "'a person jumps#52' (frames)" if length_unit == "frames" else "'a person jumps#2.5'"
-                raise InputFileError(path, number, f"{err} (write 'text#{length_unit}', e.g. {example})") from None
-        prompts.append(Prompt(truncate_text(text, path, number), duration, number, str(path)))
+                raise InputFileError(source, number, f"{err} (write 'text#{length_unit}', e.g. {example})") from None
+        prompts.append(Prompt(truncate_text(text, source, number), duration, number, str(source)))
     if not prompts:
-        raise InputFileError(path, None, "no prompts (only blank or '#' comment lines)")
+        raise InputFileError(source, None, "no prompts (only blank or '#' comment lines)")
     return prompts
 
 
