@@ -181,6 +181,10 @@ def test_single_label_marks_windows_that_show_one_action_only():
     centred = data[0]  # frames 40-80: named after the still, but it ends walking
     assert centred["action_cat"] == "stand_still" and centred["single_label"] is False
     assert collate([centred])["single_label"] == [False]
+    # Its caption names the still only (frames 40-70 of 40-80): 30 of its 40 frames are described.
+    assert centred["caption_coverage"] == pytest.approx(30 / 40)
+    assert collate([centred])["caption_coverage"].tolist() == pytest.approx([0.75])
+    assert data._caption(0, 10, 50)[2] == 1.0
 
 
 def test_translation_row_is_trajectory_from_first_frame():
@@ -247,8 +251,8 @@ def test_window_captions_from_segments():
     assert whole[0]["text"] == "walk and wave the right hand"
     assert whole[0]["action_cat"] == "walk|wave|hand movements"
     assert whole[1]["text"] == "a person jogs"  # evaluation: the first whole-sequence caption
-    assert whole._caption(0, 0, 40) == ("walk", "walk")
-    assert whole._caption(0, 80, 150) == ("wave the right hand", "wave|hand movements")
+    assert whole._caption(0, 0, 40)[:2] == ("walk", "walk")
+    assert whole._caption(0, 80, 150)[:2] == ("wave the right hand", "wave|hand movements")
     train = MotionTextDataset(db, train=True, num_frames=-1)
     assert {train[1]["text"] for _ in range(40)} == {"a person jogs", "jogging"}
     alone = MotionTextDataset(make_db([(*walk(80, yaw=1.0), seq_caption(80))]), train=False, num_frames=-1)

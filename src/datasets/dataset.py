@@ -4,11 +4,13 @@ An item is one window of one sequence (``__len__`` = number of sequences; each a
 draws a window):
     {"x": (T, J, C) float32 raw features in the layout of ``src.utils.features``,
      "length": T, "text": str, "action_cat": str ("a|b" categories, "" none),
+     "single_label": bool (the window lies inside one labelled action),
+     "caption_coverage": float (share of its frames inside the labels its text names),
      "betas": (16,), "name": str, "fps": float}
 ``collate`` pads a list of items to the longest:
     {"x": (B, T, J, C) float32, zero on padded frames, "mask": (B, T) bool, True = real frame,
      "lengths": (B,) long, "text": [B] str, "action_cat": [B] str, "name": [B] str,
-     "betas": (B, 16), "fps": float}
+     "single_label": [B] bool, "caption_coverage": (B,) float, "betas": (B, 16), "fps": float}
 Features are raw; ``dataset.stats`` (mean / std per (J, C), from the train split) is what a
 model normalises with. ``src.parser.dataset.add_dataset_args`` adds the options below to a command's parser;
 ``src.datasets.get_dataset.get_datasets`` builds the splits from them.
@@ -258,19 +260,24 @@ class WindowedTextDataset(Dataset):
         return start + torch.arange(length) * step
 
     # -------------------------------------------------------------- captions
-    def _caption(self, k: int, begin: int, end: int) -> Tuple[str, str]:
-        """(text, action categories) of the window [begin, end) of sequence k."""
+    def _caption(self, k: int, begin: int, end: int) -> Tuple[str, str, float]:
+        """(text, action categories, coverage) of the window [begin, end) of sequence k; coverage is
+        the share of the window's frames inside the labels the text names (1 for a sequence-level
+        label; 0 when no label touches the window and the nearest one is named)."""
         lab = self.labels[k]
         chosen = cap.overlapping_labels(lab.starts, lab.ends, begin, end)
         if not chosen and lab.seq:
             text, cats = lab.seq[random.randrange(len(lab.seq)) if self.train else 0]
-            return text, cats
+            return text, cats, 1.0
         if not chosen:  # only frame labels, none touching the window: the nearest one
             distance = [max(s - end, begin - e) for s, e in zip(lab.starts, lab.ends)]
             chosen = [min(range(len(distance)), key=distance.__getitem__)]
         text = cap.join_labels(lab.texts[i] for i in chosen)
         cats = cap.unique_in_order(c for i in chosen for c in cap.split_categories(lab.cats[i]))
-        return text, "|".join(cats)
+        covered = torch.zeros(end - begin, dtype=torch.bool)
+        for i in chosen:
+            covered[max(lab.starts[i], begin) - begin:max(min(lab.ends[i], end) - begin, 0)] = True
+        return text, "|".join(cats), float(covered.float().mean())
 
     def _inside_one_label(self, k: int, begin: int, end: int) -> bool:
         """Whether the window [begin, end) of sequence k shows one labelled action only: it lies
@@ -288,12 +295,13 @@ class WindowedTextDataset(Dataset):
 
     def __getitems__(self, indices: Sequence[int]) -> List[dict]:
         """Draw one window for each sequence index and build all of them in one batched pass."""
-        frames, mirrored, texts, cats, single = [], [], [], [], []
+        frames, mirrored, texts, cats, single, coverage = [], [], [], [], [], []
         for k in indices:
             k = int(k)
             rel = self._window_frames(int(self.seq_len[k]), k)
             begin, end = int(rel[0]), int(rel[-1]) + 1
-            text, cat = self._caption(k, begin, end)
+            text, cat, covered = self._caption(k, begin, end)
+            coverage.append(covered)
             single.append(self._inside_one_label(k, begin, end))
             if self.train and self.caption_augment > 0 and random.random() < self.caption_augment:
                 text = augment_caption(text)  # before the mirror swap: its side words are swapped with it
@@ -304,9 +312,10 @@ class WindowedTextDataset(Dataset):
             cats.append(cat)
         lengths = torch.tensor([len(f) for f in frames], dtype=torch.long)
         x = self._window_features(torch.cat(frames), lengths, torch.tensor(mirrored, dtype=torch.bool))
-        return [{"x": xi, "length": int(n), "text": t, "action_cat": c, "single_label": one,
+        return [{"x": xi, "length": int(n), "text": t, "action_cat": c, "single_label": one, "caption_coverage": cov,
                  "betas": self.betas[int(k)], "name": self.names[int(k)], "fps": self.fps}
-                for xi, n, t, c, one, k in zip(torch.split(x, lengths.tolist()), lengths, texts, cats, single, indices)]
+                for xi, n, t, c, one, cov, k in zip(torch.split(x, lengths.tolist()), lengths, texts, cats, single,
+                                                    coverage, indices)]
 
     def _window_features(self, frames: torch.Tensor, lengths: torch.Tensor, mirrored: torch.Tensor) -> torch.Tensor:
         """Canonicalised features of B windows laid end to end.
@@ -535,6 +544,7 @@ def collate(items: Sequence[dict]) -> dict:
     return {"x": x, "mask": mask, "lengths": lengths,
             "text": [it["text"] for it in items], "action_cat": [it["action_cat"] for it in items],
             "single_label": [it.get("single_label", False) for it in items],
+            "caption_coverage": torch.tensor([it.get("caption_coverage", 1.0) for it in items]),
             "name": [it["name"] for it in items], "betas": torch.stack([it["betas"] for it in items]),
             "fps": items[0]["fps"]}
 

@@ -93,7 +93,10 @@ def prior_training_parser() -> argparse.ArgumentParser:
     run.add_argument("--latent_passes", type=int_at_least(1), default=8,
                      help="passes over the training split whose windows (random crops, mirroring, reworded "
                           "captions as the data options say) are encoded once and cached")
-    run.add_argument("--num_steps", type=int_at_least(1), default=20000, help="optimisation steps")
+    run.add_argument("--min_caption_coverage", type=fraction, default=0.9,
+                     help="keep only windows whose caption describes at least this share of their frames (a "
+                          "window named after a still that runs into a jog would teach that stills jog away)")
+    run.add_argument("--num_steps", type=int_at_least(1), default=8000, help="optimisation steps")
     run.add_argument("--batch_size", type=int_at_least(1), default=256)
     run.add_argument("--lr", type=positive_float, default=2e-4, help="AdamW learning rate (cosine decay)")
     run.add_argument("--warmup_steps", type=int_at_least(0), default=500)

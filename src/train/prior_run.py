@@ -22,7 +22,7 @@ LATENT_CACHE = "latents.pt"
 # Data options that change which latents are cached (a rerun with other values encodes anew).
 CACHE_OPTIONS = ("dataset", "datapath", "num_frames", "min_len", "max_len", "sampling", "sampling_step",
                  "mirror_prob", "action_start_prob", "caption_augment", "use_action_cat_as_text_labels",
-                 "latent_passes", "seed")
+                 "latent_passes", "min_caption_coverage", "seed")
 
 
 def _log_to(folder: Path):
@@ -50,8 +50,9 @@ def _latents(model, datasets, opt, folder: Path, log) -> tuple:
             log(f"latents: reusing {path} ({len(cached['train']['caption'])} training windows)")
             return cached["train"], cached["val"]
         log(f"latents: {path} was made with other options or another checkpoint; encoding anew")
-    train = cache_latents(model, datasets["train"], opt.latent_passes, log=log)
-    val = cache_latents(model, datasets["val"], 1, log=log) if datasets.get("val") is not None else None
+    train = cache_latents(model, datasets["train"], opt.latent_passes, log=log, min_coverage=opt.min_caption_coverage)
+    val = cache_latents(model, datasets["val"], 1, log=log, min_coverage=opt.min_caption_coverage) \
+        if datasets.get("val") is not None else None
     with atomic_path(path) as tmp:
         torch.save({"key": key, "train": train, "val": val}, tmp)
     return train, val

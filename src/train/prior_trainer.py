@@ -24,7 +24,8 @@ VALIDATION_STEPS = (50, 250, 500, 750, 950)
 
 
 @torch.no_grad()
-def cache_latents(model, dataset, passes: int, batch_size: int = 128, log: Callable = print) -> Dict[str, object]:
+def cache_latents(model, dataset, passes: int, batch_size: int = 128, log: Callable = print,
+                  min_coverage: float = 0.0) -> Dict[str, object]:
     """Encode ``passes`` draws of every window of ``dataset`` with the frozen motion encoder.
 
     Args:
@@ -32,18 +33,26 @@ def cache_latents(model, dataset, passes: int, batch_size: int = 128, log: Calla
         dataset: a ``WindowedTextDataset`` (training windows: random crops, mirroring and captions
             drawn anew each pass, from torch's global generator).
         passes: how many times each sequence is drawn.
+        min_coverage: keep only windows whose caption describes at least this share of their frames
+            (``caption_coverage``): a window named after a still that runs into the jog after it
+            would teach the prior that standing still may mean jogging away.
     Returns:
         {"latent": (N, D) float32 decoder latents, "length": (N,) frames, "caption": N captions}.
     """
-    latents, lengths, captions = [], [], []
+    latents, lengths, captions, seen = [], [], [], 0
     start = time.time()
     for k in range(passes):
         for batch in make_dataloader(dataset, batch_size, train=False):
-            out = model.encode_motion(batch["x"].to(model.device), batch["mask"].to(model.device))
-            latents.append(out["latent"].float().cpu())
-            lengths.append(batch["lengths"])
-            captions += list(batch["text"])
-        log(f"latents: pass {k + 1}/{passes}, {len(captions)} windows encoded ({time.time() - start:.0f} s)")
+            keep = batch["caption_coverage"] >= min_coverage
+            if not keep.any():
+                continue
+            x, mask = batch["x"][keep].to(model.device), batch["mask"][keep].to(model.device)
+            latents.append(model.encode_motion(x, mask)["latent"].float().cpu())
+            lengths.append(batch["lengths"][keep])
+            captions += [text for text, kept in zip(batch["text"], keep.tolist()) if kept]
+            seen += len(keep)
+        log(f"latents: pass {k + 1}/{passes}, {len(captions)} of {seen} windows kept (caption coverage >= "
+            f"{min_coverage:g}) and encoded ({time.time() - start:.0f} s)")
     return {"latent": torch.cat(latents), "length": torch.cat(lengths), "caption": captions}
 
 
