@@ -118,6 +118,7 @@ def test_evaluate_model_reports_figures_in_the_evaluators_space(evaluator_file, 
     for key in ("fid", "mmd", "mmd_sigma", "diversity", "multimodality"):
         assert space["generated"][key]["n"] == 2 and np.isfinite(space["generated"][key]["mean"]), key
     assert np.isfinite(space["sanity"]["real_halves_fid"])  # 4 test windows: halves of 2, no R-precision
+    assert space["real"]["real_diversity"] > 0
     assert [set(run["evaluator_space"]) for run in results["runs"]] == [set(space["generated"])] * 2
     assert "fcd" in results["generated"] and "fid" not in results["generated"]  # the own space keeps its figures
     table = (out / "results.md").read_text()
@@ -144,3 +145,16 @@ def test_the_shipped_evaluator_is_the_default_for_the_built_in_data_at_its_rate(
     assert evaluate_model.main(argv + ["--output_dir", str(tmp_path / "b")]) == 0
     results = json.loads((tmp_path / "b" / "results.json").read_text())
     assert "evaluator_space" not in results and "--evaluator FILE" in results["evaluator"]["note"]
+
+
+def test_the_training_command_reads_humanml3d_joints(tmp_path):
+    from tests.test_humanml3d import make_dataset
+
+    root = make_dataset(tmp_path / "HumanML3D", ids=("000001", "M000001", "000002", "000003"))
+    (root / "val.txt").write_text("000003\n")
+    out = tmp_path / "hml_evaluator.pt"
+    argv = ["--dataset", "humanml3d", "--datapath", str(root), "--output", str(out), "--num_epochs", "1"] + TINY
+    assert train_evaluator.main(argv + ["--batch_size", "2"]) == 0
+    judge = tmr.load(out)
+    assert judge.fps == 20 and judge.cfg["trained"]["dataset"] == "humanml3d"
+    assert train_evaluator.main(argv) == 2  # an existing file is kept without --overwrite

@@ -297,7 +297,7 @@ def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 1
         "sanity" (``sanity_metrics``), "generated" (summaries {metric: {"mean", "ci95", "n"}}),
         "runs" (each run's metrics with its "seed"; with a judge, its figures under
         "evaluator_space")}, all in the model's own space; with a judge also "evaluator_space":
-        {"real" (R-precision and MM-Dist of the real pairs), "sanity", "generated" (FID, MMD,
+        {"real" (Diversity of the real motions, R-precision and MM-Dist of the real pairs), "sanity", "generated" (FID, MMD,
         Diversity, R-precision, MM-Dist, MultiModality: summaries)}.
     """
     seeds = list(seeds)
@@ -333,10 +333,10 @@ def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 1
            "sanity": sanity_metrics(text, real, seed), "generated": summarize(runs),
            "runs": [{"seed": s, **run} for s, run in zip(seeds, runs)]}
     if judge is not None:
-        real_figures = {}
+        real_figures = {"real_diversity": distribution.diversity(judge_real, num_pairs=300, seed=seed)}
         if len(judge_text) >= R_PRECISION_BATCH:
-            real_figures = {f"real_rprec_{k}": v for k, v in
-                            distribution.r_precision(judge_text, judge_real, seed=seed).items()}
+            real_figures.update({f"real_rprec_{k}": v for k, v in
+                                 distribution.r_precision(judge_text, judge_real, seed=seed).items()})
         out["evaluator_space"] = {"real": real_figures, "sanity": sanity_metrics(judge_text, judge_real, seed, "fid"),
                                   "generated": summarize(judge_runs)}
         for run, judged in zip(out["runs"], judge_runs):

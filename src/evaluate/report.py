@@ -55,7 +55,7 @@ def evaluator_table(results: dict) -> list:
     gen = space["generated"]
     rows = _space_rows(gen, space["real"], space["sanity"], "fid", "FID")
     named = (("MMD sigma", "mmd_sigma"), ("Diversity", "diversity"), ("MultiModality", "multimodality"))
-    rows += [(name, gen.get(key), None, None, "") for name, key in named]
+    rows += [(name, gen.get(key), space["real"].get(f"real_{key}"), None, "") for name, key in named]
     return _table(rows)
 
 
