@@ -8,8 +8,8 @@ Trains on the train split only; the val split picks the epoch (R-precision top-1
 the test split is never read. The best epoch so far is written to ``--output`` after each epoch
 (config, normalisation statistics, float16 weights and this command; a few MB), so a run stopped by
 ``--max_minutes`` keeps it. ``python evaluate_model.py --evaluator FILE`` loads it.
-Exit codes (``src.errors``): 0 done; 2 unusable options or data, or an existing ``--output``
-without ``--overwrite``.
+Exit codes (``src.errors``): 0 done; 2 unusable options or data, an ``--output`` whose folder
+cannot be written, or an existing ``--output`` without ``--overwrite`` (all before any work).
 """
 
 import logging
@@ -17,7 +17,7 @@ import shlex
 import sys
 
 from src import cli
-from src.parser.evaluation import train_evaluator_parser
+from src.parser.evaluation import output_folder_problem, train_evaluator_parser
 
 
 def main(argv=None) -> int:
@@ -32,6 +32,9 @@ def _train(opt, command: str) -> None:
 
     if opt.output.exists() and not opt.overwrite:
         raise BadInputError(f"{opt.output} already exists; add --overwrite to replace it")
+    problem = output_folder_problem(opt.output.parent)
+    if problem:
+        raise BadInputError(f"--output {opt.output}: {problem}")
     if opt.model_dim % 4:
         raise BadInputError(f"--model_dim {opt.model_dim} must be divisible by the 4 attention heads")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")

@@ -158,3 +158,6 @@ def test_the_training_command_reads_humanml3d_joints(tmp_path):
     judge = tmr.load(out)
     assert judge.fps == 20 and judge.cfg["trained"]["dataset"] == "humanml3d"
     assert train_evaluator.main(argv) == 2  # an existing file is kept without --overwrite
+    (tmp_path / "a_file").write_text("")
+    argv[argv.index(str(out))] = str(tmp_path / "a_file" / "evaluator.pt")
+    assert train_evaluator.main(argv) == 2  # a folder that is a file: before any work
