@@ -13,7 +13,12 @@ window lengths) are the checkpoint's training options unless given here; the bui
 shipped model is made by the two commands in exps/smog_builtin/README.md. Writes
 ``results.json`` and ``results.md`` to ``--output_dir`` (default: ``evaluation_results`` beside
 the checkpoint, as the original) and prints the table; ``--wandb`` also logs to wandb (offline
-unless ``WANDB_MODE`` says otherwise). Metrics, all in the model's own embedding space:
+unless ``WANDB_MODE`` says otherwise). ``--evaluator FILE`` (default: the shipped
+exps/evaluator_builtin/evaluator.pt, for the built-in data at its 20 fps; ``none``: off) also
+reports the generated-motion figures, the real pairs' R-precision and the sanity rows in an
+independent evaluator's space (FID; ``python -m prepare.train_evaluator``; it reads joint
+positions, so models of any pose representation are judged alike), labelled as such; the metrics
+below are in the model's own embedding space:
 
 - retrieval: text-to-motion and motion-to-text R@1/2/3/5/10 and median rank over the whole split
   and in shuffled batches of 32; R-precision (texts as rows, as the reference code) and MM-Dist of
@@ -31,8 +36,9 @@ unless ``WANDB_MODE`` says otherwise). Metrics, all in the model's own embedding
 
 Exit codes (``src.errors``, as every command): 0 done; 2 unusable options (checked before any
 model or data loads: negative counts, an output folder that is a file, ``--device cuda`` without
-CUDA, ``--wandb`` without wandb), data or output folder; 3 an unusable checkpoint; the reason on
-stderr. The work is ``src.evaluate.report.evaluate_checkpoint``.
+CUDA, ``--wandb`` without wandb), data or output folder; 3 an unusable checkpoint or evaluator file
+(the evaluator is loaded before the model); the reason on stderr. The work is
+``src.evaluate.report.evaluate_checkpoint``.
 """
 
 import sys

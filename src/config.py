@@ -182,6 +182,9 @@ EMBEDDING_CACHE_DIR = Path(os.environ.get("SMOG_CACHE_DIR", Path.home() / ".cach
 
 # The shipped pretrained model: the default checkpoint of every command.
 DEFAULT_CHECKPOINT = SHIPPED_DIR / "exps" / "smog_builtin" / "checkpoint.pth.tar"
+# The independent evaluator of the built-in data (src/evaluate/tmr.py; exps/evaluator_builtin/README.md),
+# loaded by evaluate_model.py for the built-in data at its frame rate unless --evaluator says otherwise.
+DEFAULT_EVALUATOR = SHIPPED_DIR / "exps" / "evaluator_builtin" / "evaluator.pt"
 # Where the generation commands write for the shipped model: beside it in a checkout; installed,
 # the same relative folder under the current directory (never inside site-packages).
 DEFAULT_OUTPUT_ROOT = EXPS_DIR / "smog_builtin"

@@ -181,7 +181,7 @@ def test_multimodality_decodes_at_most_batch_size_motions_at_once(trained, monke
     checkpoint, _ = trained
     model = SMoGModel.from_checkpoint(checkpoint)[0]
     texts = ["a person walks forward", "a person jumps", "a person waves", "a person sits down"]
-    whole = multimodality(model, texts, 3, 7, 20, seed=1, batch_size=1000)
+    whole = multimodality(model, texts, 3, 7, 20, seed=1, batch_size=1000)["own"]
     sizes = []
     decode = model.decode
 
@@ -190,6 +190,6 @@ def test_multimodality_decodes_at_most_batch_size_motions_at_once(trained, monke
         return decode(latent, lengths, num_frames)
 
     monkeypatch.setattr(model, "decode", counting)
-    chunked = multimodality(model, texts, 3, 7, 20, seed=1, batch_size=4)
+    chunked = multimodality(model, texts, 3, 7, 20, seed=1, batch_size=4)["own"]
     assert max(sizes) == 4 and sum(sizes) == 3 * 7  # 21 motions in passes of at most 4
     assert chunked == pytest.approx(whole, rel=1e-4) and whole > 0

@@ -15,7 +15,7 @@ from tests.conftest import REPO_ROOT
 
 # What building the wheel reads; copied so that the build writes nothing into the checkout.
 BUILD_INPUTS = ("pyproject.toml", "setup.py", "README.md", "requirements.txt", "src", "prepare", "assets",
-                "exps/README.md", "exps/smog_builtin")
+                "exps/README.md", "exps/smog_builtin", "exps/evaluator_builtin")
 
 
 def requirement_lines(path: Path):
@@ -58,7 +58,8 @@ def test_wheel_holds_modules_model_and_assets(wheel):
                for p in (REPO_ROOT / folder).rglob("*.py") if "__pycache__" not in p.parts}
     assert modules <= names, sorted(modules - names)
     shipped = {"src/_shipped/exps/smog_builtin/checkpoint.pth.tar", "src/_shipped/exps/smog_builtin/opt.yaml",
-               "src/_shipped/assets/paper_texts.txt", "src/_shipped/assets/paper_edits.csv"}
+               "src/_shipped/assets/paper_texts.txt", "src/_shipped/assets/paper_edits.csv",
+               "src/_shipped/exps/evaluator_builtin/evaluator.pt"}
     shipped |= {p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / "src/app/static").iterdir()}  # the demo page
     assert shipped <= names
     assert not any("text2motion" in n and "_shipped" in n for n in names)
@@ -74,7 +75,7 @@ def test_installed_package_finds_its_files_outside_the_checkout(wheel, tmp_path)
     work = tmp_path / "work"
     work.mkdir()
     probe = ("from src import config; "
-             "print(config.INSTALLED, config.DEFAULT_CHECKPOINT.is_file(), "
+             "print(config.INSTALLED, config.DEFAULT_CHECKPOINT.is_file() and config.DEFAULT_EVALUATOR.is_file(), "
              "(config.ASSETS_DIR / 'paper_texts.txt').is_file(), config.DEFAULT_OUTPUT_ROOT, config.__file__)")
     done = subprocess.run([sys.executable, "-c", probe], cwd=work, capture_output=True, text=True,
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(site)})

@@ -76,7 +76,8 @@ def _window_kwargs(opt, train: bool) -> dict:
                 caption_augment=getattr(opt, "caption_augment", 0.0) if train else 0.0)
 
 
-def get_datasets(opt, splits: Sequence[str] = db.SPLITS, body_model=None) -> Dict[str, Optional[WindowedTextDataset]]:
+def get_datasets(opt, splits: Sequence[str] = db.SPLITS, body_model=None,
+                 with_stats: bool = True) -> Dict[str, Optional[WindowedTextDataset]]:
     """Build the datasets of ``splits`` from options (an argparse Namespace or a dict).
 
     Args:
@@ -84,6 +85,8 @@ def get_datasets(opt, splits: Sequence[str] = db.SPLITS, body_model=None) -> Dic
         splits: which splits to build; "train" is required when asked for, others are None
             (with a log line) when their file is absent.
         body_model: forward kinematics for canonicalisation / xyz features (default built-in).
+        with_stats: load (or compute and store beside the data) the train split's statistics;
+            False for a reader that normalises its own way (``src.evaluate.tmr_train``).
     Returns:
         {split: dataset or None}; every dataset's ``stats`` holds the train split's
         statistics when "train" was built.
@@ -99,7 +102,7 @@ def get_datasets(opt, splits: Sequence[str] = db.SPLITS, body_model=None) -> Dic
         datasets, stats_path = _db_datasets(opt, splits, body_model)
     else:
         raise ValueError(f"--dataset {opt.dataset!r}: choose one of {DATASETS}")
-    if datasets.get("train") is not None:
+    if with_stats and datasets.get("train") is not None:
         stats = load_or_compute_stats(datasets["train"], stats_path)
         for dataset in datasets.values():
             if dataset is not None:

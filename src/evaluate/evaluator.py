@@ -6,8 +6,11 @@ reconstruction of it (``collect``, once), and in each generation run one motion 
 caption with the window's length (``generate_run``, once per seed). Sanity rows (real halves
 against each other, shuffled caption-motion pairs) give the generated figures their floors.
 Embeddings are the model's own normalised latents (``embedding``), so FCD and R-precision measure
-the model in its own space; there is no separate evaluator network, hence no FID (SPEC §4: FCD
-is the Fréchet distance on the motion encoder's text-aligned embeddings).
+the model in its own space (SPEC §4: FCD is the Fréchet distance on the motion encoder's
+text-aligned embeddings). Given an independent evaluator (``src.evaluate.tmr``, the ``judge``), the
+generated-motion figures, the sanity rows and the real pairs' R-precision are also computed in its
+space, from joint positions (the real windows' joints as the model's layout gives them, the
+generated motions' joints), with FID for the Fréchet distance: figures two models can share.
 """
 
 import math
@@ -178,50 +181,72 @@ def generate_run(model, texts: List[str], lengths: torch.Tensor, batch_size: int
 
 @torch.no_grad()
 def multimodality(model, texts: List[str], num_texts: int, num_samples: int, num_frames: int, seed: int,
-                  batch_size: int = 32, sampling: Optional[dict] = None) -> float:
+                  batch_size: int = 32, judge=None, sampling: Optional[dict] = None) -> Dict[str, float]:
     """SPEC §4 MultiModality: for ``num_texts`` distinct captions, ``num_samples`` generations each,
     the mean distance of 10 random pairs of their embeddings, averaged (0 for a deterministic model).
     The num_texts * num_samples motions are decoded ``batch_size`` at a time, so memory is bounded
-    by the batch, not by the counts."""
+    by the batch, not by the counts.
+
+    Returns:
+        {"own": in the model's own space, "evaluator": in ``judge``'s space (with a judge only;
+        ``src.evaluate.tmr``, reading the decoded motions' joints)}.
+    """
     model.eval()
     unique = list(dict.fromkeys(texts))[:num_texts]
     first = seed * SEED_STRIDE
     latent = model.generation_latents(unique, num_samples, seed=list(range(first, first + len(unique))),
                                       lengths=num_frames, **(sampling or {}))  # (N * S, D)
-    emb = []
+    spaces = {"own": []} if judge is None else {"own": [], "evaluator": []}
     for start in range(0, len(latent), batch_size):
         features, mask = model.decode(latent[start:start + batch_size], num_frames)
-        emb.append(model.encode_motion(features, mask)["embedding"].float().cpu())
-    emb = torch.cat(emb).numpy()
-    groups = [emb[i * num_samples:(i + 1) * num_samples] for i in range(len(unique))]
-    return distribution.multimodality(groups, num_pairs=10, seed=seed)
+        spaces["own"].append(model.encode_motion(features, mask)["embedding"].float().cpu())
+        if judge is not None:
+            spaces["evaluator"].append(judge.embed_clips(_joint_clips(model, features, mask), model.fps))
+    out = {}
+    for space, emb in spaces.items():
+        emb = torch.cat(emb).numpy()
+        groups = [emb[i * num_samples:(i + 1) * num_samples] for i in range(len(unique))]
+        out[space] = distribution.multimodality(groups, num_pairs=10, seed=seed)
+    return out
+
+
+def embedding_metrics(text: torch.Tensor, real: torch.Tensor, gen: torch.Tensor, seed: int,
+                      frechet: str = "fcd") -> Dict[str, float]:
+    """Generated against real motions in one embedding space: the Fréchet distance (named
+    ``frechet``: "fcd" in the model's own space, "fid" in an evaluator's), MMD (median-heuristic
+    sigma), Diversity and, with at least 32 items, R-precision top-1/2/3 and MM-Dist (texts as rows)."""
+    out = {frechet: distribution.frechet_distance(gen, real)}
+    mmd = distribution.mmd(gen, real)
+    out.update({"mmd": mmd["mmd"], "mmd_sigma": mmd["sigma"]})
+    out["diversity"] = distribution.diversity(gen, num_pairs=300, seed=seed)
+    if len(text) >= R_PRECISION_BATCH:
+        out.update({f"gen_rprec_{k}": v for k, v in distribution.r_precision(text, gen, seed=seed).items()})
+    return out
 
 
 def generation_metrics(data: dict, gen_emb: torch.Tensor, gen_clips: List[np.ndarray], seed: int,
                        fps: float) -> Dict[str, float]:
-    """Metrics of one run's generated motions (``generate_run``) against a ``collect`` result."""
+    """Metrics of one run's generated motions (``generate_run``) against a ``collect`` result, in the
+    model's own space."""
     text, real, gen = data["text_emb"], data["real_emb"], gen_emb
-    out = {"fcd": distribution.frechet_distance(gen, real)}
-    mmd = distribution.mmd(gen, real)
-    out.update({"mmd": mmd["mmd"], "mmd_sigma": mmd["sigma"]})
+    out = embedding_metrics(text, real, gen, seed, "fcd")
     out["mmd_original_sigma0.07_text_vs_gen"] = distribution.mmd(text, gen, sigma=0.07)["mmd"]
-    out["diversity"] = distribution.diversity(gen, num_pairs=300, seed=seed)
-    if len(text) >= R_PRECISION_BATCH:
-        out.update({f"gen_rprec_{k}": v for k, v in distribution.r_precision(text, gen, seed=seed).items()})
     out.update({f"gen_{k}": v for k, v in retrieval_metrics(text, gen, data["texts"]).items()
                 if k.startswith("t2m_b32")})
     out.update({f"gen_{k}": v for k, v in physical_metrics(gen_clips, fps).items()})
     return out
 
 
-def sanity_metrics(text_emb: torch.Tensor, real_emb: torch.Tensor, seed: int = 0) -> Dict[str, float]:
+def sanity_metrics(text_emb: torch.Tensor, real_emb: torch.Tensor, seed: int = 0,
+                   frechet: str = "fcd") -> Dict[str, float]:
     """The floors the generated figures are read against (SPEC §4 replications, issue 14's sanity rows).
 
     Args:
         text_emb, real_emb: (N, D) embeddings of the test captions and of their real motions.
         seed: seeds the split into halves and the shuffle.
+        frechet: the Fréchet distance's name ("fid" in an evaluator's space).
     Returns:
-        {"real_halves_fcd", "real_halves_mmd": two disjoint random halves of the real motions
+        {"real_halves_fcd" (or "real_halves_fid"), "real_halves_mmd": two disjoint random halves of the real motions
         against each other (N >= 4; a Fréchet distance's floor at N/2 samples per side, so above
         the floor of a comparison of N with N), "shuffled_rprec_top1/2/3", "shuffled_rprec_mm_dist":
         R-precision with every caption paired with another caption's real motion (N >= 32; chance:
@@ -232,7 +257,7 @@ def sanity_metrics(text_emb: torch.Tensor, real_emb: torch.Tensor, seed: int = 0
     if n >= 4:
         perm = torch.as_tensor(rng.permutation(n))
         first, second = real_emb[perm[:n // 2]], real_emb[perm[n // 2:2 * (n // 2)]]
-        out["real_halves_fcd"] = distribution.frechet_distance(first, second)
+        out[f"real_halves_{frechet}"] = distribution.frechet_distance(first, second)
         out["real_halves_mmd"] = distribution.mmd(first, second)["mmd"]
     if n >= R_PRECISION_BATCH:
         order = rng.permutation(n)
@@ -254,7 +279,7 @@ def summarize(runs: List[Dict[str, float]]) -> Dict[str, Dict[str, float]]:
 
 
 def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 100, mm_samples: int = 30,
-             mm_frames: Optional[int] = None, max_items: Optional[int] = None, seed: int = 0,
+             mm_frames: Optional[int] = None, max_items: Optional[int] = None, seed: int = 0, judge=None,
              sampling: Optional[dict] = None) -> dict:
     """All metrics of a model on a test dataset.
 
@@ -268,26 +293,39 @@ def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 1
         mm_frames: length of MultiModality's generations (default: 4 s at the model's fps).
         max_items: use only the first N test windows.
         seed: seeds the sanity rows' halves and shuffle.
+        judge: an independent evaluator (``src.evaluate.tmr.MotionTextEvaluator``) or None; it reads
+            the joint positions of the real windows and of the generated motions, never features.
         sampling: sampler / guidance_scale / steps of the generations (default: the model's default sampler).
     Returns:
         {"num_items", "fps", "seeds", "deterministic" (real-data metrics: retrieval, R-precision
         of real motions, reconstruction, physical metrics of the real motions, signature
         preservation and the soundness of real and reconstructed locomotion and stills),
         "sanity" (``sanity_metrics``), "generated" (summaries {metric: {"mean", "ci95", "n"}}),
-        "runs" (each run's metrics with its "seed")}.
+        "runs" (each run's metrics with its "seed"; with a judge, its figures under
+        "evaluator_space")}, all in the model's own space; with a judge also "evaluator_space":
+        {"real" (Diversity of the real motions, R-precision and MM-Dist of the real pairs), "sanity", "generated" (FID, MMD,
+        Diversity, R-precision, MM-Dist, MultiModality: summaries)}.
     """
     seeds = list(seeds)
     assert seeds, "give at least one seed"
     fps = model.fps
     data = collect(model, dataset, batch_size, max_items)
-    runs = []
+    if judge is not None:
+        judge_text, judge_real = judge.embed_texts(data["texts"]), judge.embed_clips(data["real"], fps)
+    runs, judge_runs = [], []
     for run_seed in tqdm(seeds, desc="runs", unit="run", disable=not sys.stderr.isatty()):
         gen_emb, gen_clips = generate_run(model, data["texts"], data["lengths"], batch_size, run_seed, sampling)
         run = generation_metrics(data, gen_emb, gen_clips, run_seed, fps)
+        if judge is not None:
+            judge_runs.append(embedding_metrics(judge_text, judge_real, judge.embed_clips(gen_clips, fps), run_seed,
+                                                "fid"))
         if mm_texts and mm_samples > 1:
             frames = mm_frames or int(round(4 * fps))
-            run["multimodality"] = multimodality(model, data["texts"], mm_texts, mm_samples, frames, run_seed,
-                                                 batch_size, sampling)
+            mm = multimodality(model, data["texts"], mm_texts, mm_samples, frames, run_seed, batch_size, judge,
+                               sampling)
+            run["multimodality"] = mm["own"]
+            if judge is not None:
+                judge_runs[-1]["multimodality"] = mm["evaluator"]
         runs.append(run)
     text, real = data["text_emb"], data["real_emb"]
     deterministic = retrieval_metrics(text, real, data["texts"])
@@ -298,7 +336,17 @@ def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 1
     deterministic.update(preservation_metrics(data["actions"], data["real"], data["recon"]))
     for name in ("real", "recon"):
         deterministic.update({f"{name}_{k}": v for k, v in soundness_metrics(data["actions"], data[name], fps).items()})
-    return {"num_items": len(data["texts"]), "fps": fps, "seeds": seeds,
-            "sampler": model.resolve_sampler((sampling or {}).get("sampler")), "deterministic": deterministic,
-            "sanity": sanity_metrics(text, real, seed), "generated": summarize(runs),
-            "runs": [{"seed": s, **run} for s, run in zip(seeds, runs)]}
+    out = {"num_items": len(data["texts"]), "fps": fps, "seeds": seeds,
+           "sampler": model.resolve_sampler((sampling or {}).get("sampler")), "deterministic": deterministic,
+           "sanity": sanity_metrics(text, real, seed), "generated": summarize(runs),
+           "runs": [{"seed": s, **run} for s, run in zip(seeds, runs)]}
+    if judge is not None:
+        real_figures = {"real_diversity": distribution.diversity(judge_real, num_pairs=300, seed=seed)}
+        if len(judge_text) >= R_PRECISION_BATCH:
+            real_figures.update({f"real_rprec_{k}": v for k, v in
+                                 distribution.r_precision(judge_text, judge_real, seed=seed).items()})
+        out["evaluator_space"] = {"real": real_figures, "sanity": sanity_metrics(judge_text, judge_real, seed, "fid"),
+                                  "generated": summarize(judge_runs)}
+        for run, judged in zip(out["runs"], judge_runs):
+            run["evaluator_space"] = judged
+    return out

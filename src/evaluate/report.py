@@ -12,8 +12,10 @@ import torch
 from torch.utils.data import Subset
 
 from src.api import DEFAULT_CHECKPOINT, ModelLoadError, load_model
+from src.config import DEFAULT_EVALUATOR
 from src.datasets.get_dataset import get_datasets
 from src.errors import BadInputError, ModelFilesError
+from src.evaluate import tmr
 from src.evaluate.evaluator import PHYSICAL_KEYS, evaluate
 from src.evaluate.wandb_log import log_results, require_wandb
 from src.parser.evaluation import output_folder_problem
@@ -39,30 +41,56 @@ def _cell(value) -> str:
 
 
 def sanity_table(results: dict) -> list:
-    """Markdown lines: each generated figure beside the real motions' (its ceiling) and its floor."""
+    """Markdown lines: each generated figure beside the real motions' (its ceiling) and its floor,
+    in the model's own space."""
     det, sanity, gen = results["deterministic"], results["sanity"], results["generated"]
-    rows = [("FCD vs real", gen.get("fcd"), None, sanity.get("real_halves_fcd"), "real half vs other half"),
-            ("MMD vs real", gen.get("mmd"), None, sanity.get("real_halves_mmd"), "real half vs other half")]
+    rows = _space_rows(gen, det, sanity, "fcd", "FCD")
+    rows += [(key, gen.get(f"gen_{key}"), det.get(f"real_{key}"), None, "") for key in PHYSICAL_KEYS]
+    return _table(rows)
+
+
+def evaluator_table(results: dict) -> list:
+    """Markdown lines: the generated figures, the real pairs' and the floors in the evaluator's space."""
+    space = results["evaluator_space"]
+    gen = space["generated"]
+    rows = _space_rows(gen, space["real"], space["sanity"], "fid", "FID")
+    named = (("MMD sigma", "mmd_sigma"), ("Diversity", "diversity"), ("MultiModality", "multimodality"))
+    rows += [(name, gen.get(key), space["real"].get(f"real_{key}"), None, "") for name, key in named]
+    return _table(rows)
+
+
+def _space_rows(gen: dict, real: dict, sanity: dict, frechet: str, name: str) -> list:
+    """(metric, generated, real motions, floor, floor is) rows of one embedding space."""
+    halves = "real half vs other half"
+    rows = [(f"{name} vs real", gen.get(frechet), None, sanity.get(f"real_halves_{frechet}"), halves),
+            ("MMD vs real", gen.get("mmd"), None, sanity.get("real_halves_mmd"), halves)]
     for key in ("top1", "top2", "top3", "mm_dist"):
         chance = f"shuffled pairs (chance {int(key[-1]) / 32:.3f})" if key.startswith("top") else "shuffled pairs"
         rows.append((f"R-precision {key}" if key != "mm_dist" else "MM-Dist", gen.get(f"gen_rprec_{key}"),
-                     det.get(f"real_rprec_{key}"), sanity.get(f"shuffled_rprec_{key}"), chance))
-    rows += [(key, gen.get(f"gen_{key}"), det.get(f"real_{key}"), None, "") for key in PHYSICAL_KEYS]
+                     real.get(f"real_rprec_{key}"), sanity.get(f"shuffled_rprec_{key}"), chance))
+    return rows
+
+
+def _table(rows: list) -> list:
     lines = ["| metric | generated | real motions | floor | floor is |", "|---|---|---|---|---|"]
-    lines += [f"| {name} | {_cell(g)} | {_cell(r)} | {_cell(f)} | {what} |" for name, g, r, f, what in rows
-              if g is not None]
-    return lines
+    return lines + [f"| {name} | {_cell(g)} | {_cell(r)} | {_cell(f)} | {what} |" for name, g, r, f, what in rows
+                    if g is not None]
 
 
 def markdown(results: dict) -> str:
+    judge = results.get("evaluator") or {}
     lines = [f"# {results['checkpoint']} on {results['dataset']} ({results['split']}, {results['num_items']} windows, "
              f"{results['fps']:g} fps)", "", f"Generation runs ({results.get('sampler', 'regression')} sampler): "
              f"{len(results['seeds'])}, seeds {results['seeds']}; "
-             "generated figures are the mean ± 95% interval over them. All embeddings are the model's own.", "",
-             "## Generated beside real motions and floors", ""] + sanity_table(results)
-    lines += ["", "## Real data (deterministic)", "", "| metric | value |", "|---|---|"]
+             "generated figures are the mean ± 95% interval over them.", "",
+             f"Independent evaluator: {judge.get('path') or 'none'} ({judge.get('note', '')}).", ""]
+    if "evaluator_space" in results:
+        lines += ["## In the independent evaluator's space (FID; comparable across models)", "",
+                  f"{judge['description']}; it reads joint positions.", ""] + evaluator_table(results) + [""]
+    lines += ["## Generated beside real motions and floors (the model's own space: FCD)", ""] + sanity_table(results)
+    lines += ["", "## Real data (deterministic; the model's own space)", "", "| metric | value |", "|---|---|"]
     lines += [f"| {k} | {v:.4g} |" for k, v in {**results["deterministic"], **results["sanity"]}.items()]
-    lines += ["", "## Generated", "", "| metric | mean | 95% interval |", "|---|---|---|"]
+    lines += ["", "## Generated (the model's own space)", "", "| metric | mean | 95% interval |", "|---|---|---|"]
     lines += [f"| {k} | {v['mean']:.4g} | ±{v['ci95']:.2g} |" for k, v in results["generated"].items()]
     return "\n".join(lines) + "\n"
 
@@ -84,6 +112,27 @@ def sample(dataset, size, seed: int):
     return Subset(dataset, sorted(np.random.default_rng(seed).choice(len(dataset), size, replace=False).tolist()))
 
 
+def _evaluator(option, device) -> Tuple[object, dict]:
+    """The independent evaluator ``--evaluator`` asks for (``src.evaluate.tmr``), loaded before the
+    model and the data so a wrong file fails first, and what results.json records of it.
+
+    Returns:
+        (evaluator or None, {"path", "default" (True: the shipped one, used only for the built-in
+        data at its frame rate), "note", "description"}).
+    Raises:
+        ModelFilesError: an unusable evaluator file (exit 3).
+    """
+    if option == "none":
+        return None, {"path": None, "default": False, "note": "switched off by --evaluator none"}
+    path, default = (Path(option), False) if option else (DEFAULT_EVALUATOR, True)
+    if default and not path.is_file():
+        return None, {"path": None, "default": True, "note": f"no shipped evaluator at {path}: give --evaluator FILE"}
+    judge = tmr.load(path, device=device)
+    return judge, {"path": str(path), "default": default, "description": judge.describe(),
+                   "trained": judge.cfg.get("trained", {}),
+                   "note": "the shipped evaluator of the built-in data" if default else "given by --evaluator"}
+
+
 def evaluate_checkpoint(opt: argparse.Namespace) -> Tuple[dict, list]:
     """Evaluate ``opt.checkpoint`` as ``evaluate_model.py``'s options say and write the metrics files.
 
@@ -103,6 +152,7 @@ def evaluate_checkpoint(opt: argparse.Namespace) -> Tuple[dict, list]:
     if existing and not opt.overwrite:
         raise BadInputError(f"{', '.join(existing)} already exist(s); add --overwrite to replace")
     wandb = require_wandb() if opt.wandb else None
+    judge, judge_info = _evaluator(opt.evaluator, resolve_device(opt.device, opt.force_device))
     try:
         model = load_model(checkpoint, device=resolve_device(opt.device, opt.force_device))
     except ModelLoadError as err:
@@ -124,14 +174,19 @@ def evaluate_checkpoint(opt: argparse.Namespace) -> Tuple[dict, list]:
                              "(make the data first: see exps/smog_builtin/README.md for the built-in data)")
         if abs(dataset.fps - model.fps) > 1e-6:
             raise ValueError(f"the data is at {dataset.fps:g} fps but the model was trained at {model.fps:g} fps")
+        other_data = data_opt["dataset"] != "builtin" or (judge is not None and abs(judge.fps - dataset.fps) > 1e-6)
+        if judge is not None and judge_info["default"] and other_data:
+            judge, judge_info = None, {"path": None, "default": True, "note": (
+                f"the shipped evaluator judges the built-in data at {judge.fps:g} fps, this is {data_opt['dataset']} "
+                f"at {dataset.fps:g} fps: give --evaluator FILE")}
         results = evaluate(model, sample(dataset, opt.sample_size, opt.seed), opt.batch_size, opt.seeds, opt.mm_texts,
-                           opt.mm_samples, max_items=opt.max_items, seed=opt.seed,
+                           opt.mm_samples, max_items=opt.max_items, seed=opt.seed, judge=judge,
                            sampling={"sampler": opt.sampler, "guidance_scale": opt.guidance_scale, "steps": opt.steps})
     except (FileNotFoundError, ValueError, NotImplementedError) as err:
         raise BadInputError(str(err)) from None
     results = {"checkpoint": str(checkpoint), "dataset": data_opt["dataset"], "datapath": str(data_opt.get("datapath")),
                "split": opt.split, "seed": opt.seed, "sample_size": opt.sample_size, "max_items": opt.max_items,
-               "project": opt.project, "run_name": opt.run_name, **results}
+               "project": opt.project, "run_name": opt.run_name, "evaluator": judge_info, **results}
     write_text_atomic(targets[0], json.dumps(results, indent=2) + "\n")
     write_text_atomic(targets[1], markdown(results))
     if wandb is not None:

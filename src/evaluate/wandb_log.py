@@ -21,18 +21,32 @@ def flat(results: dict) -> dict:
     out.update({f"sanity/{k}": v for k, v in results["sanity"].items()})
     for key, value in results["generated"].items():
         out.update({f"generated/{key}": value["mean"], f"generated/{key}_ci95": value["ci95"]})
+    judged = results.get("evaluator_space")  # the independent evaluator's figures, under their own prefix
+    if judged:
+        for group in ("real", "sanity"):
+            out.update({f"evaluator/{group}/{k}": v for k, v in judged[group].items()})
+        for key, value in judged["generated"].items():
+            out.update({f"evaluator/generated/{key}": value["mean"], f"evaluator/generated/{key}_ci95": value["ci95"]})
+    return out
+
+
+def _run_values(run: dict) -> dict:
+    """One generation run's figures, flat: own space under run/, the evaluator's under run/evaluator/."""
+    out = {f"run/{k}": v for k, v in run.items() if k != "evaluator_space"}
+    out.update({f"run/evaluator/{k}": v for k, v in run.get("evaluator_space", {}).items()})
     return out
 
 
 def log_results(wandb, results: dict, project: str, run_name, folder) -> None:
     """One wandb run: each generation run logged as a step (its seed included), the summary as the
     run's summary, the options as its config; files under ``folder/wandb``."""
-    config = {k: v for k, v in results.items() if k not in ("deterministic", "sanity", "generated", "runs")}
+    config = {k: v for k, v in results.items() if k not in ("deterministic", "sanity", "generated", "runs",
+                                                           "evaluator_space")}
     run = wandb.init(project=project, name=run_name, config=config, dir=str(folder),
                      mode=os.environ.get("WANDB_MODE", "offline"))
     try:
         for step, values in enumerate(results["runs"]):
-            run.log({f"run/{k}": v for k, v in values.items()}, step=step)
+            run.log(_run_values(values), step=step)
         run.summary.update(flat(results))
     finally:
         run.finish()

@@ -14,7 +14,7 @@ from typing import Optional
 from src.parser.base import add_device_args
 from src.parser.generation import add_sampler_args
 from src import config
-from src.parser.types import int_at_least, int_in
+from src.parser.types import fraction, int_at_least, int_in, non_negative_float, positive_float
 
 DEFAULT_RUNS = 3
 
@@ -81,6 +81,10 @@ def evaluation_parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--mm_texts", type=int_at_least(0), default=100, help="MultiModality: captions (0 = skip)")
     parser.add_argument("--mm_samples", type=int_in(1, config.MAX_SAMPLES_PER_PROMPT), default=30,
                         help="MultiModality: generations per caption")
+    parser.add_argument("--evaluator", default=None, metavar="FILE|none",
+                        help="independent evaluator file (python -m prepare.train_evaluator): generated-motion figures "
+                             "also in its space; default: the shipped one for the built-in data at its frame rate; "
+                             "none: only the model's own space")
     parser.add_argument("--output_dir", type=Path, default=None,
                         help="where results.json and results.md go (default: evaluation_results beside the "
                              "checkpoint; evaluation_results_val for --split val)")
@@ -91,4 +95,38 @@ def evaluation_parser(description: str) -> argparse.ArgumentParser:
     log.add_argument("--run_name", default=None, help="wandb run name (recorded in results.json)")
     add_sampler_args(parser)
     add_device_args(parser)
+    return parser
+
+
+def train_evaluator_parser(description: str) -> argparse.ArgumentParser:
+    """Options of ``python -m prepare.train_evaluator`` (the independent evaluator, ``src.evaluate.tmr``).
+    The window options default to the shipped models' (exps/smog_builtin/command.sh)."""
+    parser = argparse.ArgumentParser(prog="python -m prepare.train_evaluator", description=description,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", default="builtin", choices=config.DATASETS, help="dataset name")
+    parser.add_argument("--datapath", default=None, help="data path (default: the dataset's usual place)")
+    parser.add_argument("--output", type=Path, required=True, help="the evaluator file to write (e.g. evaluator.pt)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing --output")
+    windows = parser.add_argument_group("training windows (as the models' training)")
+    windows.add_argument("--num_frames", type=int, default=-2, help="window length; -2 random in [min_len, max_len]")
+    windows.add_argument("--min_len", type=int_at_least(2), default=40)
+    windows.add_argument("--max_len", type=int_at_least(2), default=80)
+    windows.add_argument("--mirror_prob", type=fraction, default=0.5)
+    windows.add_argument("--action_start_prob", type=fraction, default=0.8)
+    net = parser.add_argument_group("network")
+    net.add_argument("--latent_dim", type=int_in(8, 1024), default=256)
+    net.add_argument("--model_dim", type=int_in(8, 1024), default=128, help="Transformer width (divisible by 4)")
+    net.add_argument("--num_layers", type=int_in(1, 12), default=3, help="motion encoder layers")
+    net.add_argument("--text_layers", type=int_in(1, 12), default=1, help="text encoder layers")
+    net.add_argument("--text_backbone", choices=("minilm", "clip"), default="minilm", help="frozen text backbone")
+    fit = parser.add_argument_group("training")
+    fit.add_argument("--batch_size", type=int_in(2, 4096), default=64)
+    fit.add_argument("--lr", type=positive_float, default=5e-4)
+    fit.add_argument("--num_epochs", type=int_at_least(1), default=50)
+    fit.add_argument("--max_minutes", type=non_negative_float, default=0.0,
+                     help="stop after this much wall-clock training (0 = no limit); the best epoch is kept")
+    fit.add_argument("--select", choices=("val", "last"), default="val",
+                     help="which epoch is kept: the best val R-precision top-1, or the last")
+    fit.add_argument("--seed", type=int_at_least(0), default=1234, help="the evaluator's own seed")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     return parser
