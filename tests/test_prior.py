@@ -44,7 +44,7 @@ def _toy_data(n: int, generator: torch.Generator) -> tuple:
 def _fit(prior: LatentPrior, steps: int, seed: int = 0) -> list:
     generator = torch.Generator().manual_seed(seed)
     latents, text, lengths = _toy_data(2048, generator)
-    prior.set_latent_statistics(latents)
+    prior.set_latent_statistics(latents, text)
     optimizer = torch.optim.AdamW(prior.parameters(), lr=2e-3)
     losses = []
     for _ in range(steps):
@@ -57,12 +57,12 @@ def _fit(prior: LatentPrior, steps: int, seed: int = 0) -> list:
     return losses
 
 
-@pytest.mark.parametrize("prediction_type", ["epsilon", "sample"])
-def test_the_prior_samples_both_modes_of_a_caption_and_follows_the_text(prediction_type):
+@pytest.mark.parametrize("prediction_type, residual", [("epsilon", True), ("sample", False)])
+def test_the_prior_samples_both_modes_of_a_caption_and_follows_the_text(prediction_type, residual):
     # Regression would decode the average of the two modes of A (the origin): neither motion.
     torch.manual_seed(0)
     prior = LatentPrior(PriorConfig(latent_dim=8, text_dim=8, width=64, hidden=128, num_blocks=2,
-                                    prediction_type=prediction_type, cond_drop=0.1))
+                                    prediction_type=prediction_type, cond_drop=0.1, residual=residual))
     _fit(prior, 600)
     prior.eval()
     noise = torch.randn(200, 8, generator=torch.Generator().manual_seed(1))
@@ -94,6 +94,9 @@ def test_prior_config_is_checked():
         PriorConfig.from_dict({"width": 8, "depth": 3})
     with pytest.raises(ValueError, match="latent_dim"):
         LatentPrior(PriorConfig())
+    with pytest.raises(Exception, match="--residual"):
+        PriorConfig(latent_dim=8, text_dim=6)
+    assert not PriorConfig(latent_dim=8, text_dim=6, residual=False).residual
 
 
 # ------------------------------------------------------------------ on a model

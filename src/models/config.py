@@ -450,6 +450,10 @@ class PriorConfig:
     num_train_timesteps: int = field(default=1000, metadata=option("--num_train_timesteps"))
     beta_start: float = field(default=0.00085, metadata=option("--beta_start", "scaled_linear schedule (MLD's)"))
     beta_end: float = field(default=0.012, metadata=option("--beta_end"))
+    residual: bool = field(default=True, metadata=option(
+        "--residual", "diffuse the latent's offset from the caption's text latent (what regression decodes) "
+        "instead of the latent itself: a caption with one answer keeps regression's precision, one with "
+        "several (a half-turn left or right) still gets each", flag=True))
     cond_drop: float = field(default=0.1, metadata=option(
         "--cond_drop", "share of training samples whose text is replaced by the learned null text "
         "(classifier-free guidance)"))
@@ -468,6 +472,9 @@ class PriorConfig:
         """Raises BadInputError naming the option of the first invalid setting."""
         _check_choice("--prior_arch", self.arch, LAYER_KINDS)
         _check_choice("--prediction_type", self.prediction_type, PRIOR_PREDICTIONS)
+        if self.residual and self.latent_dim is not None and self.text_dim not in (None, self.latent_dim):
+            raise BadInputError(f"--residual needs text features as wide as the latent ({self.text_dim} vs "
+                                f"{self.latent_dim})")
         for name, value in (("--prior_width", self.width), ("--prior_hidden", self.hidden),
                             ("--prior_blocks", self.num_blocks), ("--num_train_timesteps", self.num_train_timesteps),
                             ("--default_steps", self.steps)):

@@ -52,10 +52,16 @@ class LatentPrior(nn.Module):
         self.register_buffer("latent_std", torch.ones(config.latent_dim))
         self._schedulers = {}
 
-    def set_latent_statistics(self, latents: torch.Tensor) -> None:
-        """Store the mean and std of (N, D) training latents."""
-        self.latent_mean.copy_(latents.mean(0))
-        self.latent_std.copy_(latents.std(0).clamp_min(1e-4))
+    def _diffused(self, latents: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
+        """What the diffusion runs on, before standardisation: the latent, or (``residual``) its
+        offset from the caption's text latent."""
+        return latents - text if self.config.residual else latents
+
+    def set_latent_statistics(self, latents: torch.Tensor, text: torch.Tensor) -> None:
+        """Store the mean and std of what is diffused, from (N, D) training latents and their (N, D) text features."""
+        diffused = self._diffused(latents, text)
+        self.latent_mean.copy_(diffused.mean(0))
+        self.latent_std.copy_(diffused.std(0).clamp_min(1e-4))
 
     def _scheduler(self, kind: str):
         """diffusers' DDPM (training) or DDIM (sampling) scheduler of this config (imported on first use)."""
@@ -97,7 +103,7 @@ class LatentPrior(nn.Module):
             drop_captions: replace ``cond_drop`` of the captions by the null text (training).
         """
         scheduler = self._scheduler("ddpm")
-        x0 = (latents - self.latent_mean) / self.latent_std
+        x0 = (self._diffused(latents, text) - self.latent_mean) / self.latent_std
         batch, device = x0.shape[0], x0.device
         if noise is None:
             noise = torch.randn(x0.shape, generator=generator, device=device)
@@ -147,4 +153,5 @@ class LatentPrior(nn.Module):
             else:
                 prediction = self.denoiser(x, t.expand(len(x)), cond)
             x = scheduler.step(prediction, t, x, eta=0.0).prev_sample
-        return x * self.latent_std + self.latent_mean
+        x = x * self.latent_std + self.latent_mean
+        return x + text if self.config.residual else x

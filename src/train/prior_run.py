@@ -94,7 +94,7 @@ def train_prior(opt) -> Path:
                                  text_dim=model.latent_dim, kan=model.config.kan.layer_options())
     seed_everything(opt.seed)
     prior = LatentPrior(config).to(device)
-    prior.set_latent_statistics(train["latent"].to(device))
+    prior.set_latent_statistics(train["latent"].to(device), train["text"].to(device))
     log(f"prior: {sum(p.numel() for p in prior.parameters()) / 1e6:.2f} M parameters ({config.arch}), "
         f"{len(train['latent'])} training latents, {len(val['latent']) if val else 0} validation latents")
     history = fit_prior(prior, train, val, opt, log)
