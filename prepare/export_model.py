@@ -4,7 +4,8 @@
 
 The result is still a self-describing SMoG checkpoint (config, weights, statistics, epoch, training
 options): every command loads it. The optimizer and scheduler states (twice the weights' size) are
-dropped, so it cannot be resumed. (For float16 storage use ``SMoGModel.save_pretrained(dir, half=True)``.)
+dropped, so it cannot be resumed. ``--half`` stores the floating parameters as float16 (half the
+size; buffers such as the KAN grids and feature statistics stay float32; loaded as float32).
 Written atomically. Exit codes (``src.errors``): 0 done, 2 bad arguments, 3 an unusable checkpoint.
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 from src.errors import run_command
 
 
-def export(src: Path, dst: Path) -> Path:
+def export(src: Path, dst: Path, half: bool = False) -> Path:
     """Load ``src`` strictly and write it again without optimizer and scheduler states.
 
     Raises:
@@ -29,7 +30,7 @@ def export(src: Path, dst: Path) -> Path:
     # No backbone: nothing is encoded, and the file names its backbone by name only.
     model, ckpt = SMoGModel.from_checkpoint(src, device="cpu", strict=True, backbones=Backbones())
     return save_checkpoint(dst, model, epoch=ckpt["epoch"], opt=ckpt["opt"],
-                           extra={**ckpt.get("extra", {}), "exported_from": str(src)})
+                           extra={**ckpt.get("extra", {}), "exported_from": str(src)}, half=half)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -37,12 +38,13 @@ def parser() -> argparse.ArgumentParser:
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
     out.add_argument("source", type=Path)
     out.add_argument("destination", type=Path)
+    out.add_argument("--half", action="store_true", help="store the floating parameters as float16")
     return out
 
 
 def _main(argv=None) -> None:
     opt = parser().parse_args(argv)
-    out = export(opt.source, opt.destination)
+    out = export(opt.source, opt.destination, opt.half)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
 
 

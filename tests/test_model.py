@@ -545,6 +545,16 @@ def test_export_strips_training_state_and_keeps_outputs(tmp_path):
     model.eval()
     assert torch.equal(loaded.encode_motion(batch["x"], batch["mask"])["latent"],
                        model.encode_motion(batch["x"], batch["mask"])["latent"])
+    # --half: float16 parameters, float32 buffers (statistics, KAN grids): about half again, close outputs.
+    half = export(full, tmp_path / "half.pth.tar", half=True)
+    assert half.stat().st_size < 0.6 * small.stat().st_size
+    stored = torch.load(half, weights_only=True)["state_dict"]
+    assert stored["mean"].dtype == torch.float32 and all(
+        stored[name].dtype == torch.float16 for name, _ in model.named_parameters())
+    loaded_half, _ = SMoGModel.from_checkpoint(half, text_backbone=FakeBackbone())
+    assert all(layer.grid_is_uniform for layer in loaded_half.modules() if type(layer).__name__ == "KANLayer")
+    assert torch.allclose(loaded_half.encode_motion(batch["x"], batch["mask"])["latent"],
+                          model.encode_motion(batch["x"], batch["mask"])["latent"], atol=0.05)
 
 
 def test_text_dropout_is_separate_and_old_configs_fall_back_to_dropout():
