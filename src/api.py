@@ -337,13 +337,13 @@ class SMoG:
     @torch.no_grad()
     def operand_latent(self, source, duration: float = DEFAULT_DURATION_S, seed: Optional[int] = None, *,
                        sampler: Optional[str] = None, guidance_scale: Optional[float] = None,
-                       steps: Optional[int] = None) -> torch.Tensor:
+                       steps: Optional[int] = None, temperature: float = 1.0) -> torch.Tensor:
         """(D,) the decoder latent of an editing or interpolation operand: a motion's embedding; a
         caption's motion as generation draws it (``sampler`` as ``generate_clips``: with the diffusion
         prior a sample of ``duration`` seconds from ``seed``, with regression ``latent_of``)."""
         if isinstance(source, str) and not source.lower().endswith(".npz") \
                 and self.model.resolve_sampler(sampler) == "diffusion":
-            return self.model.generation_latents([source], 1, None if seed is None else [seed], 1.0,
+            return self.model.generation_latents([source], 1, None if seed is None else [seed], temperature,
                                                  [self.num_frames(duration)], "diffusion", guidance_scale, steps)[0]
         return self.latent_of(source)
 
@@ -414,7 +414,8 @@ class SMoG:
                 regression they differ for variational models only).
             seed: caption i draws its samples from seed + i (runs repeat exactly; adding captions
                 leaves the earlier ones unchanged); None = the global generator.
-            temperature: scale of the regression sampler's noise (0 = the mean).
+            temperature: regression: scale of a variational model's noise (0 = the mean); diffusion: how far
+                a sample goes from the caption's text latent (0 = what regression draws, 1 = the prior's sample).
             fps: output frame rate (default the model's); T = round(duration * fps).
             sampler: "diffusion" (the checkpoint's latent diffusion prior), "regression" (the text
                 encoder's latent, as models without a prior), None = diffusion when there is a prior.

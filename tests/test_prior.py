@@ -130,6 +130,21 @@ def test_samples_repeat_by_seed_differ_between_samples_and_keep_per_caption_seed
     assert np.array_equal(regression[0], regression[1])  # deterministic model: the regression latent
 
 
+def test_temperature_moves_a_residual_sample_between_the_regression_latent_and_the_prior_sample(tiny_with_prior):
+    _, _, model = tiny_with_prior
+    lengths = torch.tensor([20, 30])
+    texts = ["a person walks", "a person waves"]
+    regression = model.generation_latents(texts, 2, [0, 1], lengths=lengths, sampler="regression")
+    at_zero = model.generation_latents(texts, 2, [0, 1], 0.0, lengths, "diffusion")
+    assert torch.allclose(at_zero, regression, atol=1e-4)  # 0: what regression draws
+    text = model.prior_text_features(texts).repeat_interleave(2, dim=0)
+    full = model.prior.sample(text, lengths.repeat_interleave(2), torch.randn(4, model.latent_dim,
+                              generator=torch.Generator().manual_seed(0)))
+    half = model.prior.sample(text, lengths.repeat_interleave(2), torch.randn(4, model.latent_dim,
+                              generator=torch.Generator().manual_seed(0)), temperature=0.5)
+    assert torch.allclose(half - text, 0.5 * (full - text), atol=1e-5)
+
+
 def test_a_checkpoint_with_a_prior_round_trips_and_one_without_keeps_regression(tiny_with_prior, tmp_path):
     plain, path, model = tiny_with_prior
     files = read_model_files(path)

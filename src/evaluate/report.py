@@ -181,7 +181,8 @@ def evaluate_checkpoint(opt: argparse.Namespace) -> Tuple[dict, list]:
                 f"at {dataset.fps:g} fps: give --evaluator FILE")}
         results = evaluate(model, sample(dataset, opt.sample_size, opt.seed), opt.batch_size, opt.seeds, opt.mm_texts,
                            opt.mm_samples, max_items=opt.max_items, seed=opt.seed, judge=judge,
-                           sampling={"sampler": opt.sampler, "guidance_scale": opt.guidance_scale, "steps": opt.steps})
+                           sampling={"sampler": opt.sampler, "guidance_scale": opt.guidance_scale, "steps": opt.steps,
+                                     "temperature": opt.temperature})
     except (FileNotFoundError, ValueError, NotImplementedError) as err:
         raise BadInputError(str(err)) from None
     results = {"checkpoint": str(checkpoint), "dataset": data_opt["dataset"], "datapath": str(data_opt.get("datapath")),

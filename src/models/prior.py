@@ -122,7 +122,7 @@ class LatentPrior(nn.Module):
 
     @torch.no_grad()
     def sample(self, text: torch.Tensor, lengths: torch.Tensor, noise: torch.Tensor, steps: Optional[int] = None,
-               guidance_scale: Optional[float] = None) -> torch.Tensor:
+               guidance_scale: Optional[float] = None, temperature: float = 1.0) -> torch.Tensor:
         """Deterministic DDIM sampling (eta 0) from given starting noise: the same noise gives the same latents.
 
         Args:
@@ -131,6 +131,9 @@ class LatentPrior(nn.Module):
             noise: (N, D) standard normal starting points.
             steps: DDIM steps (default ``config.steps``).
             guidance_scale: classifier-free guidance w (1 = conditional only; default ``config.guidance_scale``).
+            temperature: a residual prior's sampled offset from the text latent is scaled by it (0 = the
+                text latent, what regression decodes; 1 = the prior's sample); otherwise the starting
+                noise is (the usual truncation of diffusion samples).
         Returns:
             (N, D) latents in the decoder's space (not yet normalised by the model).
         """
@@ -145,7 +148,7 @@ class LatentPrior(nn.Module):
         if guidance != 1.0:  # one batched pass for the conditional and the unconditional prediction
             cond = torch.cat([cond, self.condition(text, lengths, torch.ones(len(text), dtype=torch.bool,
                                                                              device=text.device))])
-        x = noise * scheduler.init_noise_sigma
+        x = noise * scheduler.init_noise_sigma * (1.0 if self.config.residual else temperature)
         for t in scheduler.timesteps:
             if guidance != 1.0:
                 conditional, unconditional = self.denoiser(torch.cat([x, x]), t.expand(2 * len(x)), cond).chunk(2)
@@ -154,4 +157,4 @@ class LatentPrior(nn.Module):
                 prediction = self.denoiser(x, t.expand(len(x)), cond)
             x = scheduler.step(prediction, t, x, eta=0.0).prev_sample
         x = x * self.latent_std + self.latent_mean
-        return x + text if self.config.residual else x
+        return text + temperature * x if self.config.residual else x

@@ -444,7 +444,8 @@ class SMoGModel(nn.Module):
             seed: seed of the sampling noise: one int for the whole call, N ints (caption i draws
                 its noise from seed i alone, so a caption's motions do not depend on the other
                 captions of the call), or None (the global generator).
-            temperature: scale of the regression sampler's noise (0 = the mean; unused by diffusion).
+            temperature: regression: scale of a variational model's noise (0 = the mean); diffusion: how
+                far a sample goes from the caption's text latent (``LatentPrior.sample``; 1 = the prior's own).
             sampler, guidance_scale, steps: see ``generation_latents``.
         Returns:
             {"features": (N * S, T, J, C) raw, zero at padding; "mask": (N * S, T) bool;
@@ -483,7 +484,7 @@ class SMoGModel(nn.Module):
         """
         texts = list(texts)
         if self.resolve_sampler(sampler) == "diffusion":
-            return self._diffusion_latents(texts, num_samples, seed, lengths, guidance_scale, steps)
+            return self._diffusion_latents(texts, num_samples, seed, lengths, guidance_scale, steps, temperature)
         if seed is None or np.isscalar(seed):
             generator = None if seed is None else torch.Generator(device=self.device).manual_seed(int(seed))
             repeated = [text for text in texts for _ in range(num_samples)]
@@ -496,7 +497,8 @@ class SMoGModel(nn.Module):
         """(N, D) what the diffusion prior is conditioned on: the text encoder's normalised mean latent."""
         return self.encode_text(list(texts), sample=False)["embedding"]
 
-    def _diffusion_latents(self, texts: list, num_samples: int, seed, lengths, guidance_scale, steps) -> torch.Tensor:
+    def _diffusion_latents(self, texts: list, num_samples: int, seed, lengths, guidance_scale, steps,
+                           temperature: float = 1.0) -> torch.Tensor:
         if lengths is None:
             raise ValueError("the diffusion sampler needs the motions' lengths (frames)")
         lengths = torch.as_tensor(lengths, device=self.device).long().reshape(-1)
@@ -511,7 +513,8 @@ class SMoGModel(nn.Module):
             noise = torch.cat([torch.randn(shape, generator=torch.Generator(device=self.device).manual_seed(int(s)),
                                            device=self.device) for s in seed])
         text = self.prior_text_features(texts).repeat_interleave(num_samples, dim=0)
-        latents = self.prior.sample(text, lengths.repeat_interleave(num_samples), noise, steps, guidance_scale)
+        latents = self.prior.sample(text, lengths.repeat_interleave(num_samples), noise, steps, guidance_scale,
+                                    temperature)
         return self.normalize_latent(latents)
 
     def _split_text_outputs(self, texts: Sequence[str]) -> list:

@@ -36,6 +36,10 @@ def add_sampler_args(parser: argparse.ArgumentParser) -> None:
                             "varies less; default: the prior's)")
     group.add_argument("--steps", type=int_in(1, config.MAX_SAMPLING_STEPS), default=None,
                        help="DDIM steps of the diffusion sampler (default: the prior's, 50)")
+    group.add_argument("--temperature", type=float_in(*config.TEMPERATURE_RANGE), default=1.0,
+                       help=f"{config.TEMPERATURE_RANGE[0]:g}-{config.TEMPERATURE_RANGE[1]:g}; regression: scale of "
+                            "a variational model's sampling noise (0 = the mean motion); diffusion: how far a sample "
+                            "goes from the caption's text latent (0 = what regression draws, 1 = the prior's sample)")
 
 
 def add_renderer_arg(parser: argparse.ArgumentParser) -> None:
@@ -78,9 +82,6 @@ def text2motion_parser() -> argparse.ArgumentParser:
                         type=int_in(1, config.MAX_SAMPLES_PER_PROMPT), default=1,
                         help=f"motions per prompt, at most {config.MAX_SAMPLES_PER_PROMPT} (they differ with the "
                              "diffusion sampler, and for variational models)")
-    parser.add_argument("--temperature", type=float_in(*config.TEMPERATURE_RANGE), default=1.0,
-                        help=f"--sampler regression: scale of the sampling noise of variational models, "
-                             f"{config.TEMPERATURE_RANGE[0]:g}-{config.TEMPERATURE_RANGE[1]:g} (0 = the mean motion)")
     parser.add_argument("--batch_size", type=int_in(1, config.MAX_PROMPTS_PER_CALL), default=DEFAULT_BATCH_PROMPTS,
                         help=f"prompts per model call, at most {config.MAX_PROMPTS_PER_CALL}, written before the next "
                              "call (default %(default)s: files byte-identical to one call per prompt; larger is "

@@ -42,7 +42,8 @@ def _check(opt) -> None:
         rows = prompt_checks.run(opt.checkpoint, opt.num_samples, opt.seed, opt.duration,
                                  resolve_device(opt.device, opt.force_device), opt.prompts, opt.kit_annotations,
                                  opt.kit_max_per_signature,
-                                 {"sampler": opt.sampler, "guidance_scale": opt.guidance_scale, "steps": opt.steps})
+                                 {"sampler": opt.sampler, "guidance_scale": opt.guidance_scale, "steps": opt.steps,
+                                  "temperature": opt.temperature})
     except (DeviceError, ValueError, OSError, json.JSONDecodeError) as err:
         raise BadInputError(str(err)) from None
     print(prompt_checks.report(rows))

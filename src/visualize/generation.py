@@ -29,7 +29,8 @@ INTERPOLATION_COLUMNS = ("start", "end")
 # ------------------------------------------------------------------ shared
 def sampling_options(args: argparse.Namespace) -> dict:
     """The --sampler / --guidance_scale / --steps options as the api's keywords."""
-    return {"sampler": args.sampler, "guidance_scale": args.guidance_scale, "steps": args.steps}
+    return {"sampler": args.sampler, "guidance_scale": args.guidance_scale, "steps": args.steps,
+            "temperature": args.temperature}
 
 
 def sampling_header(model: api.SMoG, args: argparse.Namespace) -> dict:
@@ -179,8 +180,7 @@ def text2motion(args: argparse.Namespace) -> None:
                 bar.write(f"[{i + 1}/{len(prompts)}] {prompts[i].text!r}: {durations[i]:g} s x {args.num_samples}")
             chunks = model.generate_clip_chunks([prompts[i].text for i in batch], [durations[i] for i in batch],
                                                 args.num_samples, seed=args.seed + start,
-                                                temperature=args.temperature, fps=fps, max_sequences=per_pass,
-                                                **sampling_options(args))
+                                                fps=fps, max_sequences=per_pass, **sampling_options(args))
             for chunk in chunks:
                 items = [exporters.ExportItem(exporters.item_stem(start + k, prompts[start + k].text, s),
                                               prompts[start + k].text, clip,
