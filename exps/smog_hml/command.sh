@@ -24,3 +24,18 @@ OMP_NUM_THREADS=2 python -m src.train.train --dataset builtin --datapath data/sy
 python -m prepare.export_model exps/smog_hml_s2/checkpoint_0005.pth.tar exps/hml_final.pth.tar
 # exps/smog_hml/checkpoint.pth.tar: that export with its floating weights stored as float16 (torch.load,
 # state_dict tensors .half(), torch.save). Continue with --init_from exps/smog_hml/checkpoint.pth.tar.
+# Stage 3 (an experiment, not in the weights here): the whole model again from the file above,
+# 3 of 12 planned epochs, 60 min on one loaded thread; stage3_losses.csv. It moved the figures little
+# (MPJPE 44.4 mm, preservation 79.8%, locomotion skating 0.71 / ankle lift 4.7 cm), so the weights
+# here stay stage 2's:
+#   OMP_NUM_THREADS=1 python -m src.train.train ... --init_from exps/smog_hml/checkpoint.pth.tar --seed 12 \
+#     --lr 3e-4 --warmup_steps 50 --num_epochs 12 (other options as stage 2)
+# The diffusion prior in checkpoint.pth.tar (session of 2026-12-06 evening; 4.4 min encoding + 9 min training,
+# one CPU thread): the model above frozen, 4 draws of every training window whose caption covers >= 90%
+# of it, a residual prior of 3.3 M parameters, 6,000 steps; written with --half (the autoencoder's
+# weights were float16 already, so they are unchanged).
+python -m src.train.train_prior exps/smog_hml/checkpoint.pth.tar --folder exps/smog_hml_prior \
+  --dataset builtin --datapath data/synthetic10k_db/babel_20fps_db.pt \
+  --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 0.8 --caption_augment 0.7 \
+  --latent_passes 4 --num_steps 6000 --log_every 1000 --seed 20 --half --device cpu --num_workers 0
+# then exps/smog_hml_prior/checkpoint.pth.tar -> exps/smog_hml/checkpoint.pth.tar, prior_losses.csv beside it.
