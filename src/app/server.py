@@ -73,7 +73,7 @@ class Request:
         durations: seconds per prompt (its ``#seconds``, else the form's duration).
         num_samples, seed: as text2motion's; prompt i draws from seed + i.
         sampling: the api's keywords temperature / sampler / guidance_scale / steps (None: the model's
-            defaults; temperature: the noise of a variational model's regression sampler, 1 by default).
+            defaults; temperature: as text2motion's --temperature, 1 by default).
     """
 
     prompts: list
@@ -170,9 +170,10 @@ class Demo:
         names = config.SMPL_JOINT_NAMES[:config.NUM_BODY_JOINTS]
         return {
             "checkpoint": _shown(self.model.checkpoint), "fps": self.model.fps, "pose_rep": self.model.pose_rep,
-            # a variational model's regression sampler draws with this noise scale (text2motion --temperature)
-            "temperature": ({"default": 1.0, "range": list(config.TEMPERATURE_RANGE)} if self.model.variational
-                            else None),
+            # text2motion --temperature: a variational model's regression noise, and how far a diffusion
+            # sample goes from the caption's text latent; shown where it changes something
+            "temperature": ({"default": 1.0, "range": list(config.TEMPERATURE_RANGE)}
+                            if self.model.variational or prior is not None else None),
             "files": self.file_kinds,
             "skeleton": {"names": list(names), "parents": list(config.SMPL_PARENTS[:config.NUM_BODY_JOINTS]),
                          "sides": ["left" if n.startswith("left") else "right" if n.startswith("right") else "centre"

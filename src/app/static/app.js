@@ -27,7 +27,7 @@
     Object.assign($("duration"), { min: limits.duration[0], max: limits.duration[1], value: limits.default_duration });
     Object.assign($("num_samples"), { min: 1, max: Math.min(limits.num_samples[1], limits.max_motions) });
     $("seed").value = limits.default_seed;
-    if (model.temperature) {  // variational models only
+    if (model.temperature) {  // variational models and models with a diffusion prior
       Object.assign($("temperature"), { min: model.temperature.range[0], max: model.temperature.range[1],
                                         value: model.temperature.default });
       $("variational").hidden = false;
