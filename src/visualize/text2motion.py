@@ -2,13 +2,15 @@
 
     python -m src.visualize.text2motion [CHECKPOINT] --input_file assets/paper_texts.txt \
         [--output_dir DIR] [--duration 4] [--num_samples 1] [--seed 10] [--fps F] [--temperature 1] \
+        [--sampler diffusion|regression] [--guidance_scale G] [--steps N] \
         [--device auto|cpu|cuda] [--overwrite] [--no_animation] [--renderer pil|matplotlib] [--batch_size 1]
 
 CHECKPOINT defaults to the shipped model (``src.api.DEFAULT_CHECKPOINT``); the checkpoint describes
 the model completely, so no dataset is needed; everything runs on the CPU without network.
 Prompt file: one prompt per line, ``text#seconds`` for a duration of its own (``#`` means
 seconds, not frames), ``#`` comment lines (``src.visualize.prompts``). Each prompt gives
-``--num_samples`` motions (they differ for variational models; ``--num_samples_per_action`` is the
+``--num_samples`` motions (they differ when a checkpoint with a diffusion prior samples them, the
+default for such checkpoints, and for variational models; ``--num_samples_per_action`` is the
 original's name) of T = round(duration x fps) frames. ``--fps`` is the frame rate of the files
 (default: the model's); motions are generated at the model's rate and resampled (slerp).
 ``--seed`` makes runs repeat exactly; prompt i draws its samples from seed + i. ``--batch_size``
