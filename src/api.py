@@ -459,10 +459,10 @@ class SMoG:
                 raise ValueError(f"duration must be positive, got {duration} for {text!r}")
         # Caption i draws its noise from seed + i, whatever the slicing.
         seeds = None if seed is None else [seed + i for i in range(len(texts))]
-        latents = self.model.generation_latents(texts, num_samples, seeds, temperature,
-                                                [self.num_frames(d) for d in durations], sampler, guidance_scale,
-                                                steps)  # (N * S, D)
-        lengths = [self.num_frames(d) for d in durations for _ in range(num_samples)]
+        frames = [self.num_frames(d) for d in durations]
+        latents = self.model.generation_latents(texts, num_samples, seeds, temperature, frames, sampler,
+                                                guidance_scale, steps)  # (N * S, D)
+        lengths = [n for n in frames for _ in range(num_samples)]
         step = len(lengths) if max_sequences is None else max(1, int(max_sequences))
         for start in range(0, len(lengths), step):
             stop = min(start + step, len(lengths))

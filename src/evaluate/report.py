@@ -19,6 +19,7 @@ from src.evaluate import tmr
 from src.evaluate.evaluator import PHYSICAL_KEYS, evaluate
 from src.evaluate.wandb_log import log_results, require_wandb
 from src.parser.evaluation import output_folder_problem
+from src.parser.generation import sampling_options
 from src.runtime import DeviceError, resolve_device
 from src.utils.fileio import write_text_atomic
 
@@ -181,8 +182,7 @@ def evaluate_checkpoint(opt: argparse.Namespace) -> Tuple[dict, list]:
                 f"at {dataset.fps:g} fps: give --evaluator FILE")}
         results = evaluate(model, sample(dataset, opt.sample_size, opt.seed), opt.batch_size, opt.seeds, opt.mm_texts,
                            opt.mm_samples, max_items=opt.max_items, seed=opt.seed, judge=judge,
-                           sampling={"sampler": opt.sampler, "guidance_scale": opt.guidance_scale, "steps": opt.steps,
-                                     "temperature": opt.temperature})
+                           sampling=sampling_options(opt))
     except (FileNotFoundError, ValueError, NotImplementedError) as err:
         raise BadInputError(str(err)) from None
     results = {"checkpoint": str(checkpoint), "dataset": data_opt["dataset"], "datapath": str(data_opt.get("datapath")),

@@ -456,10 +456,7 @@ class SMoGModel(nn.Module):
         self.eval()
         try:
             texts = list(texts)
-            lengths = torch.as_tensor(lengths, device=self.device).long().reshape(-1)
-            if lengths.numel() == 1:
-                lengths = lengths.expand(len(texts))
-            assert lengths.numel() == len(texts), (lengths.numel(), len(texts))
+            lengths = self._caption_lengths(lengths, len(texts))
             index = torch.arange(len(texts), device=self.device).repeat_interleave(num_samples)
             latent = self.generation_latents(texts, num_samples, seed, temperature, lengths, sampler,
                                              guidance_scale, steps)
@@ -493,6 +490,13 @@ class SMoGModel(nn.Module):
         return torch.cat([self._sample_latents(out, num_samples, int(s), temperature)
                           for out, s in zip(self._split_text_outputs(texts), seed)])
 
+    def _caption_lengths(self, lengths, count: int) -> torch.Tensor:
+        """(count,) long frames per caption from one int or ``count`` values."""
+        lengths = torch.as_tensor(lengths, device=self.device).long().reshape(-1)
+        lengths = lengths.expand(count) if lengths.numel() == 1 else lengths
+        assert lengths.numel() == count, (lengths.numel(), count)
+        return lengths
+
     def prior_text_features(self, texts: Sequence[str]) -> torch.Tensor:
         """(N, D) what the diffusion prior is conditioned on: the text encoder's normalised mean latent."""
         return self.encode_text(list(texts), sample=False)["embedding"]
@@ -501,9 +505,7 @@ class SMoGModel(nn.Module):
                            temperature: float = 1.0) -> torch.Tensor:
         if lengths is None:
             raise ValueError("the diffusion sampler needs the motions' lengths (frames)")
-        lengths = torch.as_tensor(lengths, device=self.device).long().reshape(-1)
-        lengths = lengths.expand(len(texts)) if lengths.numel() == 1 else lengths
-        assert lengths.numel() == len(texts), (lengths.numel(), len(texts))
+        lengths = self._caption_lengths(lengths, len(texts))
         shape = (num_samples, self.latent_dim)
         if seed is None or np.isscalar(seed):
             generator = None if seed is None else torch.Generator(device=self.device).manual_seed(int(seed))

@@ -42,6 +42,12 @@ def add_sampler_args(parser: argparse.ArgumentParser) -> None:
                             "goes from the caption's text latent (0 = what regression draws, 1 = the prior's sample)")
 
 
+def sampling_options(args: argparse.Namespace) -> dict:
+    """The options of ``add_sampler_args`` as the api's keywords (sampler, guidance_scale, steps, temperature)."""
+    return {"sampler": args.sampler, "guidance_scale": args.guidance_scale, "steps": args.steps,
+            "temperature": args.temperature}
+
+
 def add_renderer_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--renderer", choices=config.RENDERERS, default=config.DEFAULT_RENDERER,
                         help="what draws the stick-figure animations: pil (default, fast) or matplotlib "

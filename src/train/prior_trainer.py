@@ -3,12 +3,12 @@ its motion latents are encoded once and cached, then the prior learns them given
 
     latents = cache_latents(model, dataset, passes=8)          # {"latent", "length", "caption"}
     text = caption_features(model, latents["caption"])         # (N, D) by caption, computed once each
-    history = fit_prior(prior, latents, text, opt, log)        # loss lines
+    train = {"latent": latents["latent"], "length": latents["length"], "text": text}
+    history = fit_prior(prior, train, val, opt, log)           # loss lines (val alike, or None)
 """
 
 import copy
 import csv
-import math
 import time
 from pathlib import Path
 from typing import Callable, Dict, List, Sequence
@@ -17,6 +17,7 @@ import torch
 
 from src.datasets.get_dataset import make_dataloader
 from src.models.prior import LatentPrior
+from src.train.trainer import warmup_cosine
 from src.utils.fileio import atomic_path
 
 # The validation loss is measured at these diffusion steps, with fixed noise, so lines compare.
@@ -83,14 +84,6 @@ def validation_loss(prior: LatentPrior, data: Dict[str, torch.Tensor], seed: int
     return sum(losses) / len(losses)
 
 
-def _lr_factor(step: int, warmup: int, total: int) -> float:
-    """Linear warm-up, then cosine decay to 10%."""
-    if step < warmup:
-        return (step + 1) / warmup
-    progress = min(1.0, (step - warmup) / max(1, total - warmup))
-    return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
-
-
 def fit_prior(prior: LatentPrior, train: Dict[str, torch.Tensor], val: Dict[str, torch.Tensor], opt,
               log: Callable = print) -> List[dict]:
     """Train ``prior`` in place on cached latents; with ``opt.ema`` its weights end as their moving average.
@@ -105,8 +98,7 @@ def fit_prior(prior: LatentPrior, train: Dict[str, torch.Tensor], val: Dict[str,
     generator = torch.Generator().manual_seed(opt.seed)
     device_generator = torch.Generator(device=device).manual_seed(opt.seed + 1)
     optimizer = torch.optim.AdamW(prior.parameters(), lr=opt.lr, weight_decay=0.0)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: _lr_factor(s, min(opt.warmup_steps, opt.num_steps // 10), opt.num_steps))
+    scheduler = warmup_cosine(optimizer, opt.warmup_steps, opt.num_steps)
     ema = copy.deepcopy(prior).eval() if opt.ema > 0 else None
     history, running, start, n = [], 0.0, time.time(), len(train["latent"])
     prior.train()

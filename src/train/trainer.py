@@ -39,20 +39,27 @@ class LossWrapper(nn.Module):
         return self.model.compute_loss(batch)
 
 
-def make_scheduler(optimizer, opt, steps_per_epoch: int):
-    """Linear warm-up then cosine decay to 10% (``--lr_schedule cosine``), or constant."""
-    total = max(1, opt.num_epochs * steps_per_epoch)
-    warmup = min(opt.warmup_steps, total // 10)
+def warmup_cosine(optimizer, warmup_steps: int, total: int, constant: bool = False):
+    """Linear warm-up over min(``warmup_steps``, ``total`` // 10) steps, then cosine decay to 10% of the
+    rate at step ``total`` (or, with ``constant``, the full rate): the schedule of both training commands."""
+    total = max(1, total)
+    warmup = min(warmup_steps, total // 10)
 
     def factor(step):
         if step < warmup:
             return (step + 1) / warmup
-        if opt.lr_schedule == "constant":
+        if constant:
             return 1.0
         progress = min(1.0, (step - warmup) / max(1, total - warmup))
         return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
 
     return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def make_scheduler(optimizer, opt, steps_per_epoch: int):
+    """Linear warm-up then cosine decay to 10% (``--lr_schedule cosine``), or constant."""
+    return warmup_cosine(optimizer, opt.warmup_steps, opt.num_epochs * steps_per_epoch,
+                         constant=opt.lr_schedule == "constant")
 
 
 def make_loader(dataset, opt, shuffle: bool, info, generator=None) -> DataLoader:

@@ -19,6 +19,7 @@ from src import api, config
 from src.errors import BadInputError, ModelFilesError
 from src.runtime import DeviceError, resolve_device
 from src.visualize import exporters
+from src.parser.generation import sampling_options
 from src.visualize.prompts import InputFileError, MotionFile, read_prompts, read_table, resolve_source
 
 EDIT_COLUMNS = ("motion_source", "base", "v_start", "v_end")
@@ -27,12 +28,6 @@ INTERPOLATION_COLUMNS = ("start", "end")
 
 
 # ------------------------------------------------------------------ shared
-def sampling_options(args: argparse.Namespace) -> dict:
-    """The --sampler / --guidance_scale / --steps options as the api's keywords."""
-    return {"sampler": args.sampler, "guidance_scale": args.guidance_scale, "steps": args.steps,
-            "temperature": args.temperature}
-
-
 def sampling_header(model: api.SMoG, args: argparse.Namespace) -> dict:
     """What the manifest records of the sampling: the sampler, and its guidance and steps as used."""
     sampler = model.model.resolve_sampler(args.sampler)
