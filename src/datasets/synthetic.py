@@ -34,8 +34,8 @@ def _write(args) -> None:
     num_sequences = len(ACTIONS) if args.quick else args.num_sequences
     torch.set_num_threads(1)
     summary = write_dataset(args.output_dir, num_sequences, args.seed, args.fps, args.chain_fraction,
-                            args.num_workers)
-    print(f"wrote {num_sequences} sequences to {summary['output_dir']} "
+                            args.num_workers, splits=tuple(args.splits))
+    print(f"wrote {sum(summary['splits'].values())} of {num_sequences} sequences to {summary['output_dir']} "
           f"(splits {summary['splits']}) in {summary['seconds']:.1f} s")
 
 

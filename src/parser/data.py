@@ -61,6 +61,9 @@ def synthetic_parser() -> argparse.ArgumentParser:
     p.add_argument("--num_workers", type=int_at_least(1), default=1,
                    help="worker processes (output does not depend on it)")
     p.add_argument("--quick", action="store_true", help="a small set (one sequence per action) for smoke tests")
+    p.add_argument("--splits", nargs="+", default=list(config.SPLITS), choices=config.SPLITS,
+                   help="write only these splits' sequences (each is the same as in the whole set; an "
+                        "evaluation needs only test)")
     p.add_argument("--overwrite", action="store_true", help="write over a dataset already in --output_dir")
     return p
 
