@@ -63,6 +63,19 @@ def test_summarize_gives_mean_and_95_interval():
     assert out["mean"] == 2.0 and out["n"] == 2
     assert out["ci95"] == pytest.approx(1.96 * np.std([1.0, 3.0], ddof=1) / np.sqrt(2))
     assert summarize([{"x": 5.0}])["x"]["ci95"] == 0.0
+    partial = summarize([{"x": 1.0, "mm": 2.0}, {"x": 3.0}])  # MultiModality in the first run only
+    assert partial["mm"] == {"mean": 2.0, "ci95": 0.0, "n": 1} and partial["x"]["n"] == 2
+
+
+def test_multimodality_in_the_first_runs_only(trained, tmp_path):
+    checkpoint, _ = trained
+    argv = [str(checkpoint), "--split", "val", "--seeds", "0", "1", "2", "--mm_texts", "2", "--mm_samples", "3",
+            "--output_dir", str(tmp_path), "--evaluator", "none"]
+    assert evaluate_model.main(argv + ["--mm_runs", "2"]) == 0
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["generated"]["multimodality"]["n"] == 2 and results["generated"]["fcd"]["n"] == 3
+    assert ["multimodality" in run for run in results["runs"]] == [True, True, False]
+    assert evaluate_model.main(argv + ["--mm_runs", "0", "--overwrite"]) == 2  # at least one
 
 
 def test_errors_are_clear(trained, tmp_path, capsys):

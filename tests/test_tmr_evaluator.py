@@ -85,6 +85,37 @@ def test_embeddings_do_not_depend_on_placement_and_resample_other_rates(evaluato
     assert torch.allclose(at_60[0], emb[0], atol=1e-3)
 
 
+def test_a_padded_batch_embeds_as_its_clips_one_by_one(evaluator_file, trained):
+    """``embed_joints`` (what the evaluation feeds it: a model's decoded batch) equals ``embed_clips``
+    of the same motions as a list, whatever their placement and padding; and a generation run's
+    judge embeddings are its clips'."""
+    from src.api import load_model
+    from src.evaluate.evaluator import generate_run
+
+    judge = tmr.load(evaluator_file)
+    rng = np.random.default_rng(1)
+    lengths = [40, 23, 31]
+    clips = [np.cumsum(rng.normal(0, 0.02, (n, 22, 3)), axis=0) + rng.normal(0, 1.0, (1, 22, 3)) for n in lengths]
+    padded = torch.zeros(3, 40, 22, 3)
+    for i, clip in enumerate(clips):
+        padded[i, :len(clip)] = torch.as_tensor(clip, dtype=torch.float32)
+        padded[i, len(clip):] = -5.0  # padding holds anything (here below the floor): it must not count
+    mask = torch.arange(40)[None] < torch.tensor(lengths)[:, None]
+    assert torch.allclose(judge.embed_joints(padded, mask, batch_size=2), judge.embed_clips(clips), atol=1e-5)
+    model = load_model(trained[0])
+    texts, frames = ["a person walks forward", "someone jumps", "a person waves"], torch.tensor([30, 12, 21])
+    emb, gen_clips, judged = generate_run(model, texts, frames, batch_size=2, seed=4, judge=judge)
+    assert [len(c) for c in gen_clips] == frames.tolist()
+    assert torch.allclose(judged, judge.embed_clips(gen_clips, model.fps), atol=1e-5)
+    # a caption's motion depends on its seed, not on its batch (batches go longest first)
+    for batch_size in (1, 3):
+        again = generate_run(model, texts, frames, batch_size=batch_size, seed=4)
+        assert torch.allclose(again[0], emb, atol=1e-5) and again[2] is None
+        assert all(np.allclose(a, b, atol=1e-5) for a, b in zip(again[1], gen_clips))
+    other = generate_run(model, texts, frames, batch_size=2, seed=5)[1]
+    assert not np.allclose(other[0], gen_clips[0], atol=1e-3)  # (the check above could fail)
+
+
 def test_loading_refuses_a_wrong_file_clearly(evaluator_file, trained, tmp_path, capsys):
     checkpoint, _ = trained
     with pytest.raises(tmr.EvaluatorLoadError, match="is not a SMoG evaluator file.*smog-ckpt-v1.*train_evaluator"):

@@ -35,11 +35,23 @@ PHYSICAL_KEYS = ("skating_ratio", "skating_ratio_smoothed", "penetration_mm", "f
                  "bone_drift_mean_mm")
 
 
+def _clips(joints: torch.Tensor, mask: torch.Tensor) -> List[np.ndarray]:
+    """(B, T, 22, 3) joints, (B, T) mask -> B arrays (length_i, 22, 3)."""
+    joints = joints.cpu().numpy()
+    return [joints[i, :n] for i, n in enumerate(mask.sum(dim=1).tolist())]
+
+
 def _joint_clips(model, features: torch.Tensor, mask: torch.Tensor) -> List[np.ndarray]:
     """(B, T, J, C) raw features -> B arrays (length_i, 22, 3) of joint positions in metres."""
-    joints = model.joints(features, mask).cpu().numpy()
-    lengths = mask.sum(dim=1).tolist()
-    return [joints[i, :n] for i, n in enumerate(lengths)]
+    return _clips(model.joints(features, mask), mask)
+
+
+def _judged(judge, joints: torch.Tensor, mask: torch.Tensor, fps: float) -> torch.Tensor:
+    """The judge's embeddings of a padded batch of joints at ``fps``: straight from the batch at the
+    judge's own rate, clip by clip (resampled) at another."""
+    if abs(fps - judge.fps) < 1e-9:
+        return judge.embed_joints(joints, mask)
+    return judge.embed_clips(_clips(joints, mask), fps)
 
 
 def physical_metrics(clips: List[np.ndarray], fps: float) -> Dict[str, float]:
@@ -159,24 +171,31 @@ def collect(model, dataset, batch_size: int, max_items: Optional[int] = None) ->
 
 @torch.no_grad()
 def generate_run(model, texts: List[str], lengths: torch.Tensor, batch_size: int, seed: int,
-                 sampling: Optional[dict] = None):
-    """One motion per caption at its window's length, ``batch_size`` captions per call; caption i
-    draws from seed * SEED_STRIDE + i, so runs of different seeds share no noise. ``sampling``:
-    the model's sampler / guidance_scale / steps keywords (default: its default sampler).
+                 sampling: Optional[dict] = None, judge=None):
+    """One motion per caption at its window's length, ``batch_size`` captions per call, longest
+    first (a batch is padded to its longest motion); caption i draws from seed * SEED_STRIDE + i
+    whatever its batch, so runs of different seeds share no noise. ``sampling``: the model's
+    sampler / guidance_scale / steps keywords (default: its default sampler).
 
     Returns:
-        ((N, D) float32 embeddings of the generated motions, N joint arrays (T_i, 22, 3)).
+        ((N, D) float32 embeddings of the generated motions, N joint arrays (T_i, 22, 3), and with a
+        ``judge`` its (N, D') embeddings, else None), in caption order.
     """
-    emb, clips = [], []
+    order = torch.argsort(torch.as_tensor(lengths), descending=True, stable=True).tolist()
+    emb, clips, judged = [], [], []
     for start in range(0, len(texts), batch_size):
-        chunk = texts[start:start + batch_size]
-        first = seed * SEED_STRIDE + start
-        generated = model.generate(chunk, lengths[start:start + len(chunk)], seed=list(range(first, first + len(chunk))),
-                                   **(sampling or {}))
+        rows = order[start:start + batch_size]
+        generated = model.generate([texts[i] for i in rows], lengths[rows],
+                                   seed=[seed * SEED_STRIDE + i for i in rows], **(sampling or {}))
         gen_x, gen_mask = generated["features"], generated["mask"]
         emb.append(model.encode_motion(gen_x, gen_mask)["embedding"].float().cpu())
-        clips += _joint_clips(model, gen_x, gen_mask)
-    return torch.cat(emb), clips
+        joints = model.joints(gen_x, gen_mask)
+        clips += _clips(joints, gen_mask)
+        if judge is not None:
+            judged.append(_judged(judge, joints, gen_mask, model.fps))
+    back = torch.as_tensor(order).argsort()  # position in ``order`` of each caption
+    return (torch.cat(emb)[back], [clips[k] for k in back.tolist()],
+            torch.cat(judged)[back] if judge is not None else None)
 
 
 @torch.no_grad()
@@ -201,7 +220,7 @@ def multimodality(model, texts: List[str], num_texts: int, num_samples: int, num
         features, mask = model.decode(latent[start:start + batch_size], num_frames)
         spaces["own"].append(model.encode_motion(features, mask)["embedding"].float().cpu())
         if judge is not None:
-            spaces["evaluator"].append(judge.embed_clips(_joint_clips(model, features, mask), model.fps))
+            spaces["evaluator"].append(_judged(judge, model.joints(features, mask), mask, model.fps))
     out = {}
     for space, emb in spaces.items():
         emb = torch.cat(emb).numpy()
@@ -269,10 +288,11 @@ def sanity_metrics(text_emb: torch.Tensor, real_emb: torch.Tensor, seed: int = 0
 
 
 def summarize(runs: List[Dict[str, float]]) -> Dict[str, Dict[str, float]]:
-    """Per metric: mean, 95% interval half-width (1.96 std / sqrt(n), 0 for one run), n (SPEC §4)."""
+    """Per metric: mean, 95% interval half-width (1.96 std / sqrt(n), 0 for one run), n (SPEC §4);
+    n counts the runs that have the metric (MultiModality: the first ``--mm_runs``)."""
     out = {}
-    for key in runs[0]:
-        values = np.array([r[key] for r in runs], dtype=np.float64)
+    for key in dict.fromkeys(k for run in runs for k in run):
+        values = np.array([r[key] for r in runs if key in r], dtype=np.float64)
         half = 1.96 * values.std(ddof=1) / math.sqrt(len(values)) if len(values) > 1 else 0.0
         out[key] = {"mean": float(values.mean()), "ci95": float(half), "n": len(values)}
     return out
@@ -280,7 +300,7 @@ def summarize(runs: List[Dict[str, float]]) -> Dict[str, Dict[str, float]]:
 
 def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 100, mm_samples: int = 30,
              mm_frames: Optional[int] = None, max_items: Optional[int] = None, seed: int = 0, judge=None,
-             sampling: Optional[dict] = None) -> dict:
+             sampling: Optional[dict] = None, mm_runs: Optional[int] = None) -> dict:
     """All metrics of a model on a test dataset.
 
     Args:
@@ -291,6 +311,7 @@ def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 1
             progress bar over the runs on a terminal).
         mm_texts, mm_samples: MultiModality's captions and generations per caption (0 = skip).
         mm_frames: length of MultiModality's generations (default: 4 s at the model's fps).
+        mm_runs: MultiModality in the first K runs only (default: every run).
         max_items: use only the first N test windows.
         seed: seeds the sanity rows' halves and shuffle.
         judge: an independent evaluator (``src.evaluate.tmr.MotionTextEvaluator``) or None; it reads
@@ -313,13 +334,13 @@ def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 1
     if judge is not None:
         judge_text, judge_real = judge.embed_texts(data["texts"]), judge.embed_clips(data["real"], fps)
     runs, judge_runs = [], []
-    for run_seed in tqdm(seeds, desc="runs", unit="run", disable=not sys.stderr.isatty()):
-        gen_emb, gen_clips = generate_run(model, data["texts"], data["lengths"], batch_size, run_seed, sampling)
+    for index, run_seed in enumerate(tqdm(seeds, desc="runs", unit="run", disable=not sys.stderr.isatty())):
+        gen_emb, gen_clips, gen_judged = generate_run(model, data["texts"], data["lengths"], batch_size, run_seed,
+                                                      sampling, judge)
         run = generation_metrics(data, gen_emb, gen_clips, run_seed, fps)
         if judge is not None:
-            judge_runs.append(embedding_metrics(judge_text, judge_real, judge.embed_clips(gen_clips, fps), run_seed,
-                                                "fid"))
-        if mm_texts and mm_samples > 1:
+            judge_runs.append(embedding_metrics(judge_text, judge_real, gen_judged, run_seed, "fid"))
+        if mm_texts and mm_samples > 1 and (mm_runs is None or index < mm_runs):
             frames = mm_frames or int(round(4 * fps))
             mm = multimodality(model, data["texts"], mm_texts, mm_samples, frames, run_seed, batch_size, judge,
                                sampling)

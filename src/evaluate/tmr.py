@@ -43,6 +43,7 @@ from src.metrics.distribution import r_precision
 from src.models.architectures.blocks import sinusoidal_encoding
 from src.motion import clip_from_joints, resample_clip
 from src.utils.fileio import atomic_path
+from src.utils.geometry import canonicalize_joints
 
 FORMAT = "smog-evaluator-v1"
 NUM_JOINTS = config.NUM_BODY_JOINTS
@@ -145,19 +146,38 @@ class MotionTextEvaluator(nn.Module):
         """Clips (T_i, 22, 3) of joint positions in metres, Y up, any placement (each is canonicalised)
         at ``fps`` (default the evaluator's; another rate is resampled to it, ``src.motion``)
         -> (N, latent_dim) float32 CPU embeddings, ``batch_size`` clips per call."""
-        self.eval()
         fps = self.fps if fps is None else float(fps)
         out = []
         for start in range(0, len(clips), batch_size):
-            chunk = []
-            for joints in clips[start:start + batch_size]:
-                clip = clip_from_joints(torch.as_tensor(np.asarray(joints), dtype=torch.float32), fps)
-                clip = resample_clip(clip, self.fps, config.resampled_num_frames(clip.num_frames, fps, self.fps))
-                chunk.append(torch.from_numpy(clip.joints))
-            joints = nn.utils.rnn.pad_sequence(chunk, batch_first=True).to(self.device)  # (B, T, 22, 3)
-            lengths = torch.tensor([len(c) for c in chunk], device=self.device)
-            mask = torch.arange(joints.size(1), device=self.device)[None] < lengths[:, None]
-            out.append(self.encode_joints(joints, mask).float().cpu())
+            chunk = [torch.as_tensor(np.asarray(joints), dtype=torch.float32) for joints in clips[start:start + batch_size]]
+            if abs(fps - self.fps) > 1e-9:
+                chunk = [torch.from_numpy(resample_clip(clip_from_joints(joints, fps), self.fps,
+                                                        config.resampled_num_frames(len(joints), fps, self.fps)).joints)
+                         for joints in chunk]
+            lengths = torch.tensor([len(c) for c in chunk])
+            mask = torch.arange(int(lengths.max())) < lengths[:, None]
+            out.append(self.embed_joints(nn.utils.rnn.pad_sequence(chunk, batch_first=True), mask))
+        return torch.cat(out) if out else torch.zeros(0, self.cfg["latent_dim"])
+
+    @torch.no_grad()
+    def embed_joints(self, joints: torch.Tensor, mask: torch.Tensor, batch_size: int = 64) -> torch.Tensor:
+        """A padded batch of joint positions at the evaluator's fps, as models decode them, without a
+        list of clips in between.
+
+        Args:
+            joints: (B, T, 22, 3) metres, Y up, any placement (each clip is canonicalised).
+            mask: (B, T) bool, True at real frames (each clip's frames first).
+        Returns:
+            (B, latent_dim) float32 CPU embeddings, ``batch_size`` clips per call.
+        """
+        assert joints.dim() == 4 and joints.shape[2:] == (NUM_JOINTS, 3) and mask.shape == joints.shape[:2], \
+            (joints.shape, mask.shape)
+        self.eval()
+        out = []
+        for start in range(0, len(joints), batch_size):
+            part, part_mask = joints[start:start + batch_size].float(), mask[start:start + batch_size]
+            canonical = canonicalize_joints(part, part_mask).to(self.device)
+            out.append(self.encode_joints(canonical, part_mask.to(self.device)).float().cpu())
         return torch.cat(out) if out else torch.zeros(0, self.cfg["latent_dim"])
 
     @torch.no_grad()

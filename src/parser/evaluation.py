@@ -81,6 +81,10 @@ def evaluation_parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--mm_texts", type=int_at_least(0), default=100, help="MultiModality: captions (0 = skip)")
     parser.add_argument("--mm_samples", type=int_in(1, config.MAX_SAMPLES_PER_PROMPT), default=30,
                         help="MultiModality: generations per caption")
+    parser.add_argument("--mm_runs", type=int_at_least(1), default=None,
+                        help="MultiModality in the first K runs only (default: every run, as the reference "
+                             "evaluation; its mm_texts x mm_samples motions cost more than a run's own, so "
+                             "--mm_runs 1 makes many runs several times faster)")
     parser.add_argument("--evaluator", default=None, metavar="FILE|none",
                         help="independent evaluator file (python -m prepare.train_evaluator): generated-motion figures "
                              "also in its space; default: the shipped one for the built-in data at its frame rate; "

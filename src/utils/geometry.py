@@ -5,6 +5,7 @@ clip), root at x = z = 0 in frame 0, facing +Z in frame 0.
 """
 
 import math
+from typing import Optional
 
 import torch
 
@@ -68,19 +69,27 @@ def heading_from_root(root_rotmat: torch.Tensor) -> torch.Tensor:
     return torch.atan2(fwd[..., 0], fwd[..., 2])
 
 
-def canonicalize_joints(joints: torch.Tensor) -> torch.Tensor:
-    """Put a clip of joint positions into the canonical convention.
+def canonicalize_joints(joints: torch.Tensor, mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """Put a clip of joint positions, or a padded batch of them, into the canonical convention.
 
     Args:
-        joints: (T, J, 3) Y-up positions in metres.
+        joints: (T, J, 3) or (B, T, J, 3) Y-up positions in metres.
+        mask: (B, T) bool, True at real frames (batches only; default: every frame is real).
     Returns:
-        (T, J, 3): floor at 0, frame-0 root at x = z = 0, frame-0 facing +Z.
+        joints' shape: floor at 0 (the lowest foot point of the real frames), frame-0 root at
+        x = z = 0, frame-0 facing +Z; padded frames are moved alike.
     """
-    assert joints.dim() == 3 and joints.shape[-1] == 3, joints.shape
-    floor = joints[:, list(config.FLOOR_JOINTS), 1].min()
-    out = joints - torch.stack([joints[0, 0, 0], floor, joints[0, 0, 2]])
-    yaw = heading_from_joints(out[0])
-    return out @ rotation.rotation_about_y(-yaw).to(out).T
+    assert joints.dim() in (3, 4) and joints.shape[-1] == 3, joints.shape
+    assert mask is None or (joints.dim() == 4 and mask.shape == joints.shape[:2]), (joints.shape, mask)
+    batch = joints if joints.dim() == 4 else joints[None]
+    foot = batch[:, :, list(config.FLOOR_JOINTS), 1].amin(-1)  # (B, T)
+    if mask is not None:
+        foot = foot.masked_fill(~mask, float("inf"))
+    root0 = batch[:, 0, 0]  # (B, 3)
+    shift = torch.stack([root0[:, 0], foot.amin(-1), root0[:, 2]], dim=-1)  # (B, 3)
+    turn = rotation.rotation_about_y(-heading_from_joints(batch[:, 0])).to(batch)  # (B, 3, 3)
+    out = (batch - shift[:, None, None]) @ turn.transpose(-1, -2)[:, None]
+    return out if joints.dim() == 4 else out[0]
 
 
 def canonicalize_params(root_rotmat: torch.Tensor, trans: torch.Tensor, joints: torch.Tensor):
