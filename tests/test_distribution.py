@@ -166,3 +166,19 @@ def test_r_precision_reproduces_the_reference_code():
     swapped = _reference_r_precision(motion, text, [perm[s:s + 32] for s in (0, 32, 64)])
     assert not np.allclose(expected, swapped)  # the orientations differ on these embeddings
     assert 0.05 < out["top1"] < 0.95
+
+
+def test_retrieval_ranks_count_a_duplicate_caption_as_a_hit():
+    from src.metrics.retrieval import ranks, recall_metrics
+
+    # query 0's own item is ranked 3rd, but the 2nd item shares its caption; query 1's own is 1st;
+    # query 2's own is last, behind an item with another caption
+    sim = torch.tensor([[0.9, 0.1, 0.5, 0.8],
+                        [0.1, 0.9, 0.2, 0.3],
+                        [0.8, 0.9, 0.1, 0.7]])
+    keys = ["walk", "jump", "walk", "wave"]
+    assert ranks(sim, keys[:3], keys).tolist() == [1, 1, 2]  # 0: itself first; 2: "walk" item 0 second
+    assert ranks(sim, ["a", "b", "c"], ["a", "b", "c", "d"]).tolist() == [1, 1, 4]
+    metrics = recall_metrics(sim, ["a", "b", "c"], ["a", "b", "c", "d"], ks=(1, 3))
+    assert metrics["R@1"] == pytest.approx(200 / 3) and metrics["R@3"] == pytest.approx(200 / 3)
+    assert metrics["MedR"] == 1.0

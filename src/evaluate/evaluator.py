@@ -250,8 +250,7 @@ def generation_metrics(data: dict, gen_emb: torch.Tensor, gen_clips: List[np.nda
     text, real, gen = data["text_emb"], data["real_emb"], gen_emb
     out = embedding_metrics(text, real, gen, seed, "fcd")
     out["mmd_original_sigma0.07_text_vs_gen"] = distribution.mmd(text, gen, sigma=0.07)["mmd"]
-    out.update({f"gen_{k}": v for k, v in retrieval_metrics(text, gen, data["texts"]).items()
-                if k.startswith("t2m_b32")})
+    out.update({f"gen_t2m_b32_{k}": v for k, v in batched_recall_metrics(text, gen, data["texts"]).items()})
     out.update({f"gen_{k}": v for k, v in physical_metrics(gen_clips, fps).items()})
     return out
 

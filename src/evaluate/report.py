@@ -195,7 +195,8 @@ def evaluate_checkpoint(opt: argparse.Namespace) -> Tuple[dict, list]:
         dataset = get_datasets(data_opt, splits=(opt.split,))[opt.split]
         if dataset is None:
             raise ValueError(f"no {opt.split} split for --dataset {data_opt['dataset']} at {data_opt.get('datapath')} "
-                             "(make the data first: see exps/smog_builtin/README.md for the built-in data)")
+                             "(make the data first; the built-in data's splits: python -m src.datasets.builtin_data --splits "
+                             f"{opt.split} --datapath PATH)")
         if abs(dataset.fps - model.fps) > 1e-6:
             raise ValueError(f"the data is at {dataset.fps:g} fps but the model was trained at {model.fps:g} fps")
         other_data = data_opt["dataset"] != "builtin" or (judge is not None and abs(judge.fps - dataset.fps) > 1e-6)

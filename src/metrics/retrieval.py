@@ -17,12 +17,13 @@ def ranks(similarity: torch.Tensor, query_keys: list, item_keys: list) -> torch.
         (Q,) long ranks.
     """
     assert similarity.shape == (len(query_keys), len(item_keys)), similarity.shape
+    assert len(query_keys) <= len(item_keys), "query q's ground truth is item q"
+    ids = {key: k for k, key in enumerate(dict.fromkeys(list(query_keys) + list(item_keys)))}
+    query_ids = torch.tensor([ids[key] for key in query_keys])
+    item_ids = torch.tensor([ids[key] for key in item_keys])
     order = similarity.argsort(dim=1, descending=True)  # (Q, I)
-    out = torch.empty(len(query_keys), dtype=torch.long)
-    for q in range(len(query_keys)):
-        correct = torch.tensor([item_keys[i] == query_keys[q] or i == q for i in order[q].tolist()])
-        out[q] = int(correct.nonzero()[0]) + 1
-    return out
+    correct = (item_ids[order] == query_ids[:, None]) | (order == torch.arange(len(query_keys))[:, None])
+    return correct.int().argmax(dim=1) + 1  # the first correct position (every row has one: item q)
 
 
 def recall_metrics(similarity: torch.Tensor, query_keys: list, item_keys: list, ks=(1, 2, 3, 5, 10)) -> dict:
