@@ -2,6 +2,7 @@
 data, the files it writes, and its errors."""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -165,3 +166,35 @@ def test_report_puts_generated_figures_beside_real_ones_and_floors():
     assert "| R-precision top1 | 0.4 ± 0.02 | 0.9 | 0.03 | shuffled pairs (chance 0.031) |" in table
     assert "| skating_ratio | 0.08 ± 0.01 | 0.0001 | - |  |" in table
     assert "MMD vs real" not in table and "top2" not in table  # figures not computed are left out
+
+
+def _pid_and_threads(index, seed):
+    return index, seed, os.getpid(), torch.get_num_threads()
+
+
+def test_runs_in_forked_workers_come_back_in_order():
+    from src.evaluate.parallel import fork_problem, map_runs
+
+    serial = map_runs(_pid_and_threads, [7, 3, 5], workers=1)
+    assert [r[:2] for r in serial] == [(0, 7), (1, 3), (2, 5)] and {r[2] for r in serial} == {os.getpid()}
+    assert "GPU" in fork_problem("cuda")
+    if fork_problem("cpu"):
+        pytest.skip(fork_problem("cpu"))
+    forked = map_runs(_pid_and_threads, [7, 3, 5], workers=2)
+    assert [r[:2] for r in forked] == [(0, 7), (1, 3), (2, 5)]
+    assert os.getpid() not in {r[2] for r in forked} and {r[3] for r in forked} == {1}
+
+
+def test_workers_give_the_figures_of_one_process(trained, tmp_path):
+    checkpoint, _ = trained
+    argv = [str(checkpoint), "--split", "val", "--seeds", "0", "1", "2", "--mm_texts", "2", "--mm_samples", "3",
+            "--evaluator", "none"]
+    results = []
+    for workers in ("1", "2"):
+        assert evaluate_model.main(argv + ["--workers", workers, "--output_dir", str(tmp_path / workers)]) == 0
+        results.append(json.loads((tmp_path / workers / "results.json").read_text()))
+    assert results[1]["workers"] == 2 and results[0]["deterministic"] == results[1]["deterministic"]
+    for one, two in zip(results[0]["runs"], results[1]["runs"]):
+        assert one.keys() == two.keys() and one["seed"] == two["seed"]
+        for key in one:
+            assert one[key] == pytest.approx(two[key], rel=1e-4, abs=1e-6), key

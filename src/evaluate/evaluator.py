@@ -14,14 +14,13 @@ generated motions' joints), with FID for the Fréchet distance: figures two mode
 """
 
 import math
-import sys
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from src.datasets.get_dataset import make_dataloader
+from src.evaluate.parallel import map_runs
 from src.metrics import distribution, physical, signatures
 from src.metrics.retrieval import batched_recall_metrics, cosine_similarity_matrix, recall_metrics
 
@@ -299,7 +298,7 @@ def summarize(runs: List[Dict[str, float]]) -> Dict[str, Dict[str, float]]:
 
 def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 100, mm_samples: int = 30,
              mm_frames: Optional[int] = None, max_items: Optional[int] = None, seed: int = 0, judge=None,
-             sampling: Optional[dict] = None, mm_runs: Optional[int] = None) -> dict:
+             sampling: Optional[dict] = None, mm_runs: Optional[int] = None, workers: int = 1) -> dict:
     """All metrics of a model on a test dataset.
 
     Args:
@@ -316,6 +315,8 @@ def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 1
         judge: an independent evaluator (``src.evaluate.tmr.MotionTextEvaluator``) or None; it reads
             the joint positions of the real windows and of the generated motions, never features.
         sampling: sampler / guidance_scale / steps of the generations (default: the model's default sampler).
+        workers: generation runs at a time, each in a forked process of one thread
+            (``src.evaluate.parallel``; 1: one after another in this process).
     Returns:
         {"num_items", "fps", "seeds", "deterministic" (real-data metrics: retrieval, R-precision
         of real motions, reconstruction, physical metrics of the real motions, signature
@@ -330,23 +331,27 @@ def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 1
     assert seeds, "give at least one seed"
     fps = model.fps
     data = collect(model, dataset, batch_size, max_items)
+    judge_text = judge_real = None
     if judge is not None:
         judge_text, judge_real = judge.embed_texts(data["texts"]), judge.embed_clips(data["real"], fps)
-    runs, judge_runs = [], []
-    for index, run_seed in enumerate(tqdm(seeds, desc="runs", unit="run", disable=not sys.stderr.isatty())):
+
+    def one_run(index: int, run_seed: int) -> Tuple[dict, Optional[dict]]:
+        """Run ``index``'s figures in the model's own space and in the judge's (None without one)."""
         gen_emb, gen_clips, gen_judged = generate_run(model, data["texts"], data["lengths"], batch_size, run_seed,
                                                       sampling, judge)
         run = generation_metrics(data, gen_emb, gen_clips, run_seed, fps)
-        if judge is not None:
-            judge_runs.append(embedding_metrics(judge_text, judge_real, gen_judged, run_seed, "fid"))
+        judged = None if judge is None else embedding_metrics(judge_text, judge_real, gen_judged, run_seed, "fid")
         if mm_texts and mm_samples > 1 and (mm_runs is None or index < mm_runs):
             frames = mm_frames or int(round(4 * fps))
             mm = multimodality(model, data["texts"], mm_texts, mm_samples, frames, run_seed, batch_size, judge,
                                sampling)
             run["multimodality"] = mm["own"]
             if judge is not None:
-                judge_runs[-1]["multimodality"] = mm["evaluator"]
-        runs.append(run)
+                judged["multimodality"] = mm["evaluator"]
+        return run, judged
+
+    results = map_runs(one_run, seeds, workers, model.device)
+    runs, judge_runs = [run for run, _ in results], [judged for _, judged in results]
     text, real = data["text_emb"], data["real_emb"]
     deterministic = retrieval_metrics(text, real, data["texts"])
     if len(text) >= R_PRECISION_BATCH:

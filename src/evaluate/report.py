@@ -206,12 +206,14 @@ def evaluate_checkpoint(opt: argparse.Namespace) -> Tuple[dict, list]:
                 f"at {dataset.fps:g} fps: give --evaluator FILE")}
         results = evaluate(model, sample(dataset, opt.sample_size, opt.seed), opt.batch_size, opt.seeds, opt.mm_texts,
                            opt.mm_samples, max_items=opt.max_items, seed=opt.seed, judge=judge,
-                           sampling=sampling_options(opt), mm_runs=opt.mm_runs)
+                           sampling=sampling_options(opt), mm_runs=opt.mm_runs,
+                           workers=opt.workers)
     except (FileNotFoundError, ValueError, NotImplementedError) as err:
         raise BadInputError(str(err)) from None
     results = {"checkpoint": str(checkpoint), "dataset": data_opt["dataset"], "datapath": str(data_opt.get("datapath")),
                "split": opt.split, "seed": opt.seed, "sample_size": opt.sample_size, "max_items": opt.max_items,
-               "project": opt.project, "run_name": opt.run_name, "evaluator": judge_info, **results}
+               "project": opt.project, "run_name": opt.run_name, "workers": opt.workers, "evaluator": judge_info,
+               **results}
     write_text_atomic(targets[0], json.dumps(results, indent=2) + "\n")
     write_text_atomic(targets[1], markdown(results))
     if wandb is not None:

@@ -85,6 +85,9 @@ def evaluation_parser(description: str) -> argparse.ArgumentParser:
                         help="MultiModality in the first K runs only (default: every run, as the reference "
                              "evaluation; its mm_texts x mm_samples motions cost more than a run's own, so "
                              "--mm_runs 1 makes many runs several times faster)")
+    parser.add_argument("--workers", type=int_at_least(1), default=1,
+                        help="generation runs at a time, each in its own process of one thread (CPU, Linux; "
+                             "faster than one process of several threads; 1: one after another)")
     parser.add_argument("--evaluator", default=None, metavar="FILE|none",
                         help="independent evaluator file (python -m prepare.train_evaluator): generated-motion figures "
                              "also in its space; default: the shipped one for the built-in data at its frame rate; "
