@@ -63,6 +63,8 @@ def parse_args(argv=None):
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--cold_runs", type=int, default=3, help="end-to-end command runs (plus one warm-up)")
     parser.add_argument("--skip_cold", action="store_true", help="only the warm latency")
+    parser.add_argument("--steps", type=int, nargs="+", default=None,
+                        help="diffusion rows at these DDIM step counts (default: the prior's own)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (checkpoint, outputs)")
     parser.add_argument("--_breakdown", dest="breakdown", type=Path, default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -109,13 +111,16 @@ def warm_latency(checkpoint: Path, args) -> list:
 
     # Both samplers in one run when the checkpoint has a diffusion prior (its default sampling:
     # all DDIM steps, classifier-free guidance included).
-    samplers = ["regression"] + (["diffusion"] if model.model.prior is not None else [])
+    # --steps: the diffusion rows at these DDIM step counts instead.
+    samplers = [("regression", None)]
+    if model.model.prior is not None:
+        samplers += [("diffusion", steps) for steps in (args.steps or [None])]
     cases = {}
-    for sampler in samplers:
-        cases[f"decode pass ({sampler})"] = lambda texts, s=sampler: model.model.generate(texts, frames, seed=0,
-                                                                                          sampler=s)
-        cases[f"API clips ({sampler})"] = lambda texts, s=sampler: model.generate_clips(texts, args.duration, seed=0,
-                                                                                        sampler=s)
+    for sampler, steps in samplers:
+        name = sampler if steps is None else f"{sampler}, {steps} steps"
+        options = {"sampler": sampler} if steps is None else {"sampler": sampler, "steps": steps}
+        cases[f"decode pass ({name})"] = lambda texts, o=options: model.model.generate(texts, frames, seed=0, **o)
+        cases[f"API clips ({name})"] = lambda texts, o=options: model.generate_clips(texts, args.duration, seed=0, **o)
     times = {(case, kind): [] for case in cases for kind in ("uncached", "cached")}
     misses = {key: 0 for key in times}
     counter = 0
