@@ -1,8 +1,9 @@
 """Independent generation runs, one after another or in forked worker processes
 (``evaluate_model.py --workers N``).
 
-Why processes: a run is thousands of small model calls (batches of 32 motions), which two
-intra-op threads share poorly; two processes of one thread each keep both cores busy. Workers are
+Why processes: a run is thousands of small model calls (batches of 32 motions), which several
+intra-op threads share imperfectly; on the 2-core benchmark machine two one-thread workers were 7%
+faster than one two-thread process (bench/README.md, "Evaluation"). Workers are
 forked, so they share the parent's loaded model, evaluator, cached caption features and collected
 real data without copying or reloading them; each sets one intra-op thread first (as DataLoader
 workers do: OpenMP is not fork-safe with more). Each run draws its noise from its own seed, so a
@@ -22,8 +23,8 @@ _ONE_RUN = None  # the parent's run function, set just before the workers fork (
 
 def fork_problem(device) -> str:
     """Why runs cannot go to forked workers here ("" when they can)."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return "this platform cannot fork processes"
+    if not sys.platform.startswith("linux") or "fork" not in multiprocessing.get_all_start_methods():
+        return "forked workers are used on Linux only (macOS's system libraries are not fork-safe)"
     if torch.device(device).type != "cpu":
         return "the model is on a GPU (a forked process cannot use its CUDA context)"
     return ""
