@@ -21,6 +21,7 @@ import torch
 
 from src.datasets.get_dataset import make_dataloader
 from src.evaluate.parallel import map_runs
+from src.evaluate.tmr import clips_from_batch
 from src.metrics import distribution, physical, signatures
 from src.metrics.retrieval import batched_recall_metrics, cosine_similarity_matrix, recall_metrics
 
@@ -36,8 +37,7 @@ PHYSICAL_KEYS = ("skating_ratio", "skating_ratio_smoothed", "penetration_mm", "f
 
 def _clips(joints: torch.Tensor, mask: torch.Tensor) -> List[np.ndarray]:
     """(B, T, 22, 3) joints, (B, T) mask -> B arrays (length_i, 22, 3)."""
-    joints = joints.cpu().numpy()
-    return [joints[i, :n] for i, n in enumerate(mask.sum(dim=1).tolist())]
+    return [clip.numpy() for clip in clips_from_batch(joints.cpu(), mask.cpu())]
 
 
 def _joint_clips(model, features: torch.Tensor, mask: torch.Tensor) -> List[np.ndarray]:

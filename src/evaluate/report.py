@@ -22,7 +22,7 @@ from src.evaluate.evaluator import PHYSICAL_KEYS, evaluate
 from src.evaluate.wandb_log import log_results, require_wandb
 from src.parser.evaluation import output_folder_problem
 from src.parser.generation import sampling_options
-from src.runtime import DeviceError, resolve_device
+from src.runtime import resolve_device
 from src.utils.fileio import write_text_atomic
 
 
@@ -175,13 +175,12 @@ def evaluate_checkpoint(opt: argparse.Namespace) -> Tuple[dict, list]:
     if existing and not opt.overwrite:
         raise BadInputError(f"{', '.join(existing)} already exist(s); add --overwrite to replace")
     wandb = require_wandb() if opt.wandb else None
-    judge, judge_info = _evaluator(opt.evaluator, resolve_device(opt.device, opt.force_device))
+    device = resolve_device(opt.device, opt.force_device)  # DeviceError: a BadInputError, exit 2
+    judge, judge_info = _evaluator(opt.evaluator, device)
     try:
-        model = load_model(checkpoint, device=resolve_device(opt.device, opt.force_device))
+        model = load_model(checkpoint, device=device)
     except ModelLoadError as err:
         raise ModelFilesError(str(err)) from None
-    except DeviceError as err:
-        raise BadInputError(str(err)) from None
     # the features the model reads are fixed by its config, whatever the data options say
     features = {k: getattr(model.config.features, k) for k in ("pose_rep", "translation", "glob", "glob_rot")}
     data_opt = {**training_options(checkpoint), **features, "num_workers": 0}

@@ -254,7 +254,8 @@ def load(path, device="cpu", text_backbone=None) -> MotionTextEvaluator:
 
 
 def clips_from_batch(x: torch.Tensor, mask: torch.Tensor) -> List[torch.Tensor]:
-    """A batch of ``xyz`` dataset windows (B, T, 22, 3) -> B tensors (T_i, 22, 3)."""
+    """A padded batch of joints (B, T, 22, 3) (``xyz`` dataset windows, decoded motions) and its (B, T)
+    mask -> B tensors (T_i, 22, 3)."""
     return [x[i, :n] for i, n in enumerate(mask.sum(1).tolist())]
 
 
