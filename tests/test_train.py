@@ -267,6 +267,26 @@ def test_finetune_errors_are_clear(run, db_path, tmp_path, capsys):
     assert "--init_from" in err and "Traceback" not in err
 
 
+def test_finetune_adds_fourier_queries_to_a_modulated_decoder(db_path, tmp_path, capsys):
+    base = data_args(db_path) + TINY_ARGS + LEARNING_ARGS + ["--num_epochs", "1"]
+    start_run = tmp_path / "modulated"
+    assert main(base + ["--folder", str(start_run), "--decoder", "modulated"]) == 0
+    start = start_run / "checkpoint_0001.pth.tar"
+    grown = tmp_path / "grown"
+    # the decoder is the checkpoint's: --decoder_fourier alone is enough on the command line
+    assert main(base + ["--folder", str(grown), "--init_from", str(start), "--decoder_fourier", "4"]) == 0
+    after, ckpt = SMoGModel.from_checkpoint(grown / "checkpoint_0001.pth.tar")
+    assert ckpt["model_config"]["sizes"]["decoder_fourier"] == 4 and after.config.sizes.decoder == "modulated"
+    assert after.motion_decoder.fourier.out.weight.abs().max() > 0  # trained away from its zero start
+    capsys.readouterr()
+    cross = tmp_path / "cross"
+    assert main(base + ["--folder", str(cross)]) == 0
+    assert main(base + ["--folder", str(tmp_path / "no"), "--init_from", str(cross / "checkpoint_0001.pth.tar"),
+                        "--decoder_fourier", "4"]) == 2
+    err = capsys.readouterr().err
+    assert "--decoder_fourier needs --decoder modulated" in err and "Traceback" not in err
+
+
 # ------------------------------------------------------------------ bad arguments
 def test_cuda_on_cpu_only_machine(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)

@@ -129,6 +129,11 @@ class SizeConfig:
     decoder_skips: bool = field(default=False, metadata=option(
         "--decoder_skips", "long skip connections between the decoder's first and last layers (MLD; "
         "--decoder modulated only)", flag=True))
+    decoder_fourier: int = field(default=0, metadata=option(
+        "--decoder_fourier", "K > 0: the latent also gives each decoder query sinusoids of K frequencies "
+        "(0.25 Hz apart), so a gait's phase is linear in the latent (--decoder modulated only; "
+        "src/models/architectures/fourier.py); with --init_from it is added to the trained decoder, starting "
+        "as no change"))
     logvar_head: bool = True  # False only in checkpoints from before the head (sigma read directly)
 
 
@@ -288,6 +293,10 @@ class ModelConfig:
         _check_choice("--decoder", sizes.decoder, DECODERS)
         if sizes.decoder_skips and sizes.decoder != "modulated":
             raise BadInputError("--decoder_skips needs --decoder modulated")
+        if sizes.decoder_fourier < 0:
+            raise BadInputError(f"--decoder_fourier must be 0 (off) or a number of frequencies, got {sizes.decoder_fourier}")
+        if sizes.decoder_fourier and sizes.decoder != "modulated":
+            raise BadInputError("--decoder_fourier needs --decoder modulated")
         if self.losses.lambda_tie and self.features.pose_rep != "hml":
             raise BadInputError(f"--lambda_tie ties the joint and rotation channels of --pose_rep hml "
                                 f"(got --pose_rep {self.features.pose_rep})")

@@ -74,8 +74,9 @@ def build_model_from_init(path, options, device="cpu", text_backbone=None) -> SM
     The architecture, feature statistics and weights come from ``path`` (a checkpoint or a
     ``save_pretrained`` directory); the loss weights and dropouts (training choices no weight's
     shape depends on) come from ``options``, so a
-    run can, e.g., train the text side with other weights. Any other model option of
-    ``options`` is ignored (the checkpoint's config is what the weights fit).
+    run can, e.g., train the text side with other weights. ``--decoder_fourier K`` adds the Fourier
+    query path to a decoder that lacks it (zero output: the start computes what the checkpoint did).
+    Any other model option of ``options`` is ignored (the checkpoint's config is what the weights fit).
 
     Raises:
         CheckpointMismatchError: the options ask for loss modules the checkpoint lacks (e.g.
@@ -89,11 +90,15 @@ def build_model_from_init(path, options, device="cpu", text_backbone=None) -> SM
     architecture = {"pose_rep": saved.features.pose_rep, "translation": saved.features.translation,
                     "glob": saved.features.glob, "glob_rot": saved.features.glob_rot,
                     "variational": saved.sizes.variational, "arch": saved.kan.arch, "kan_layers": saved.kan.layers,
-                    "latent_dim": saved.sizes.latent_dim, "num_heads": saved.sizes.num_heads}
+                    "latent_dim": saved.sizes.latent_dim, "num_heads": saved.sizes.num_heads,
+                    "decoder": saved.sizes.decoder}
     wanted = ModelConfig.from_options({**options, **architecture})
+    # --decoder_fourier may add the Fourier query path to a decoder trained without it (it starts at zero)
+    grow_fourier = bool(wanted.sizes.decoder_fourier) and not saved.sizes.decoder_fourier
+    fourier = wanted.sizes.decoder_fourier if grow_fourier else saved.sizes.decoder_fourier
     config = dataclasses.replace(
         saved, losses=dataclasses.replace(wanted.losses, image_dim=saved.losses.image_dim),
-        sizes=dataclasses.replace(saved.sizes, dropout=wanted.sizes.dropout),
+        sizes=dataclasses.replace(saved.sizes, dropout=wanted.sizes.dropout, decoder_fourier=fourier),
         text=dataclasses.replace(saved.text, dropout=wanted.text.dropout))
     backbones = Backbones(text=start.text_backbone)
     if config.losses.clip_image_losses:
@@ -104,5 +109,7 @@ def build_model_from_init(path, options, device="cpu", text_backbone=None) -> SM
     # A diffusion prior of the start is left out: it models the latents of weights this run changes
     # (train a new one on the result with python -m src.train.train_prior).
     weights = {k: v for k, v in start.state_dict().items() if not k.startswith("prior.")}
+    if grow_fourier:  # the new path's own initial weights (its output projection is zero)
+        weights.update({k: v for k, v in model.state_dict().items() if k.startswith("motion_decoder.fourier.")})
     checkpoint.load_state_dict_checked(model, weights, strict=True, source=f"--init_from {path}", saved_config=saved)
     return model

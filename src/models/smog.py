@@ -104,7 +104,9 @@ class SMoGModel(nn.Module):
         decoder_options = dict(final_kind=config.kan.kind("final"), duration_encoding=sizes.duration_encoding,
                                num_memory_tokens=sizes.num_memory_tokens, **shared)
         if sizes.decoder == "modulated":
-            self.motion_decoder = ModulatedMotionDecoder(input_dim, long_skips=sizes.decoder_skips, **decoder_options)
+            self.motion_decoder = ModulatedMotionDecoder(input_dim, long_skips=sizes.decoder_skips,
+                                                         fourier_frequencies=sizes.decoder_fourier,
+                                                         fps=config.features.fps, **decoder_options)
         else:
             self.motion_decoder = MotionDecoder(input_dim, **decoder_options)
         text = config.text

@@ -36,7 +36,8 @@ def training_parser() -> argparse.ArgumentParser:
                           "first (not with --resume)")
     run.add_argument("--init_from", type=Path, default=None,
                      help="fine-tune: start from this checkpoint or pretrained directory (its architecture, feature "
-                          "statistics and weights; the loss weights and dropouts of this command line). Epochs, "
+                          "statistics and weights; the loss weights and dropouts of this command line, and --decoder_fourier "
+                          "to add that path to its decoder). Epochs, "
                           "optimizer and schedule start afresh (use --resume to continue a run instead)")
     run.add_argument("--freeze", choices=("none", "motion"), default="none",
                      help="motion: keep the motion encoder and decoder fixed and train the text side only "

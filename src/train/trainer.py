@@ -85,14 +85,17 @@ def train(opt) -> Path:
     """Run a training described by parsed options. Returns the path of the last checkpoint."""
     device = resolve_device(opt.device, getattr(opt, "force_device", None))
     clip_path = getattr(opt, "clip_path", None)
-    if ModelConfig.from_options(vars(opt)).losses.clip_image_losses:  # model-option errors before any data is read
+    init_from = getattr(opt, "init_from", None)
+    # model-option errors before any data is read; with --init_from the decoder is the checkpoint's, so
+    # whether --decoder_fourier fits it is checked when the checkpoint is read
+    early = ModelConfig.from_options({**vars(opt), "decoder_fourier": 0} if init_from else vars(opt))
+    if early.losses.clip_image_losses:
         clip_image_source(clip_path)  # no CLIP weights: say so now, not after loading data
     resume_ckpt = None
     if opt.resume:
         if not Path(opt.resume).exists():
             raise CheckpointNotFoundError(f"--resume {opt.resume}: checkpoint not found")
         resume_ckpt = read_resumable_checkpoint(opt.resume, "cpu")  # before any data: say what the file is now
-    init_from = getattr(opt, "init_from", None)
     if init_from and not Path(init_from).exists():
         raise CheckpointNotFoundError(f"--init_from {init_from}: no such checkpoint or directory")
     folder = Path(opt.folder)
@@ -117,7 +120,7 @@ def train(opt) -> Path:
             raise ValueError(f"--init_from {init_from}: the model was trained at {model.fps:g} fps but the data is "
                              f"at {datasets['train'].fps:g} fps")
         log.info(f"initialised from {init_from} (its architecture and feature statistics; model options of the "
-                 "command line other than loss weights and dropouts are ignored)")
+                 "command line other than loss weights, dropouts and --decoder_fourier are ignored)")
     else:
         config = ModelConfig.from_options(vars(opt), fps=datasets["train"].fps)
         backbones = load_backbones(config, device, clip_path, with_image=True)

@@ -12,7 +12,9 @@ the same for every motion: trained on random windows of walks, that decoder stay
   a plain pre-norm Transformer layer;
 * cross-attention to ``num_memory_tokens`` projections of the latent stays;
 * optionally, long skip connections join layer i to layer L-1-i (MLD's VAE), so early, coarse
-  features reach the output.
+  features reach the output;
+* optionally (``--decoder_fourier K``), every query also gets latent-driven sinusoids of a fixed
+  frequency bank (``fourier.FourierQueries``), so a gait's phase is linear in the latent.
 """
 
 from typing import Optional
@@ -22,6 +24,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from src.models.architectures.blocks import FeedForward, frame_queries, make_linear
+from src.models.architectures.fourier import FourierQueries
 
 
 class ModulatedLayer(nn.Module):
@@ -77,17 +80,21 @@ class ModulatedMotionDecoder(nn.Module):
         duration_encoding: add an encoding of the length to every query.
         num_memory_tokens: memory tokens projected from the latent for cross-attention.
         long_skips: join layer i's input to layer L-1-i's (MLD), for i < L // 2.
+        fourier_frequencies: K > 0 adds ``FourierQueries`` of K frequencies at ``fps`` to the queries.
+        fps: frame rate of the decoded frames (read only with ``fourier_frequencies``).
     """
 
     def __init__(self, output_dim: int, latent_dim: int, ff_size: int, num_layers: int, num_heads: int,
                  dropout: float, activation: str, final_kind: str, ffn_kind: str, kan_kwargs: Optional[dict],
-                 duration_encoding: bool, num_memory_tokens: int, long_skips: bool):
+                 duration_encoding: bool, num_memory_tokens: int, long_skips: bool, fourier_frequencies: int = 0,
+                 fps: float = 20.0):
         super().__init__()
         self.output_dim = output_dim
         self.latent_dim = latent_dim
         self.num_memory_tokens = max(1, num_memory_tokens)
         self.duration_proj = nn.Linear(latent_dim, latent_dim) if duration_encoding else None
         self.query_proj = nn.Linear(latent_dim, latent_dim)
+        self.fourier = FourierQueries(latent_dim, fourier_frequencies, fps) if fourier_frequencies else None
         self.memory_proj = nn.Linear(latent_dim, self.num_memory_tokens * latent_dim)
         self.layers = nn.ModuleList(
             ModulatedLayer(latent_dim, num_heads, ff_size, dropout, activation, ffn_kind, kan_kwargs)
@@ -109,6 +116,8 @@ class ModulatedMotionDecoder(nn.Module):
         batch, frames = mask.shape
         assert latent.shape == (batch, self.latent_dim), (latent.shape, mask.shape)
         h = frame_queries(mask, self.latent_dim, self.duration_proj) + self.query_proj(latent).unsqueeze(1)  # (B, T, D)
+        if self.fourier is not None:
+            h = h + self.fourier(latent, frames)
         memory = self.memory_proj(latent).view(batch, self.num_memory_tokens, self.latent_dim)  # (B, M, D)
         padding = ~mask
         skipped = []
