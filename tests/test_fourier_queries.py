@@ -90,3 +90,19 @@ def test_init_from_adds_the_path_to_a_trained_decoder_without_changing_it(tmp_pa
     cross = save_checkpoint(tmp_path / "cross.pth.tar", tiny_model(), epoch=1)
     with pytest.raises(BadInputError, match="--decoder_fourier needs --decoder modulated"):
         build_model_from_init(cross, {"decoder_fourier": 6}, text_backbone=FakeBackbone())
+
+
+@pytest.mark.parametrize("trains_decoder", [True, False])
+def test_crossmodal_reconstruction_reaches_the_decoder_only_when_asked(trains_decoder):
+    """--no-crossmodal_trains_decoder: the motion decoded from the text latent trains the text side only."""
+    model = tiny_model(lambda_crossmodal=1.0, crossmodal_trains_decoder=trains_decoder).train()
+    out = model(make_batch([20, 14]))
+    out.recon_text.pow(2).mean().backward()  # the cross-modal path alone
+    decoder = [p.grad for p in model.motion_decoder.parameters()]
+    text = [p.grad for p in model.text_encoder.parameters()]
+    assert any(g is not None and g.abs().sum() > 0 for g in text)
+    assert any(g is not None and g.abs().sum() > 0 for g in decoder) == trains_decoder
+    model.zero_grad()
+    out = model(make_batch([20, 14]))
+    out.recon.pow(2).mean().backward()  # the motion's own reconstruction always trains the decoder
+    assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.motion_decoder.parameters())

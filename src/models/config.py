@@ -231,6 +231,11 @@ class LossConfig:
         "losses shaped"))
     temperature: float = field(default=0.07, metadata=option(
         "--contrastive_temperature", "initial InfoNCE temperature (learnable, clamped at logit scale 100)"))
+    crossmodal_trains_decoder: bool = field(default=True, metadata=option(
+        "--crossmodal_trains_decoder", "the cross-modal reconstruction terms (the motion decoded from the text "
+        "latent) also train the decoder; with --no-crossmodal_trains_decoder they train the text side only and the "
+        "decoder learns from motion latents alone (a decoder also fitted to the text latent, which lies among its "
+        "caption's motion latents, is pulled to their average: gaits lose their phase)", flag=True))
     detach_motion_latent: bool = field(default=True, metadata=option(
         "--latent_detach_motion", "the latent-matching loss moves only the text latent", flag=True))
     clip_text_losses: Tuple[str, ...] = field(default=("cosine",), metadata=option(

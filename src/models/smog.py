@@ -311,9 +311,14 @@ class SMoGModel(nn.Module):
         return self._latent_outputs(out["mu"], out["logvar"], sample, temperature, generator)
 
     # ------------------------------------------------------------------ decode
-    def _decode_normalised(self, latent: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """(B, D), (B, T) -> (B, T, J, C) normalised features, zero at padded frames."""
-        out = self.motion_decoder(latent, mask)  # (B, T, J*C)
+    def _decode_normalised(self, latent: torch.Tensor, mask: torch.Tensor, train_decoder: bool = True) -> torch.Tensor:
+        """(B, D), (B, T) -> (B, T, J, C) normalised features, zero at padded frames. With
+        ``train_decoder=False`` gradients reach the latent but not the decoder's weights."""
+        if train_decoder:
+            out = self.motion_decoder(latent, mask)  # (B, T, J*C)
+        else:
+            weights = {name: p.detach() for name, p in self.motion_decoder.named_parameters()}
+            out = torch.func.functional_call(self.motion_decoder, weights, (latent, mask))
         return out.view(*mask.shape, *self.feature_shape)
 
     def _raw(self, feats_normalised: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -363,7 +368,8 @@ class SMoGModel(nn.Module):
             out.text = self.encode_text(texts, sample=sample)
             out.keys = list(texts)
             if needs.crossmodal:
-                out.recon_text = self._decode_normalised(out.text["latent"], mask)
+                out.recon_text = self._decode_normalised(out.text["latent"], mask,
+                                                         train_decoder=self.config.losses.crossmodal_trains_decoder)
         if texts is not None and needs.pooled:
             out.pooled = self.text_backbone.encode_pooled(list(texts)).to(self.device, torch.float32)
         if needs.image:
