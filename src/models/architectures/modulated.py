@@ -87,13 +87,14 @@ class ModulatedMotionDecoder(nn.Module):
     def __init__(self, output_dim: int, latent_dim: int, ff_size: int, num_layers: int, num_heads: int,
                  dropout: float, activation: str, final_kind: str, ffn_kind: str, kan_kwargs: Optional[dict],
                  duration_encoding: bool, num_memory_tokens: int, long_skips: bool, fourier_frequencies: int = 0,
-                 fps: float = 20.0):
+                 fps: Optional[float] = None):
         super().__init__()
         self.output_dim = output_dim
         self.latent_dim = latent_dim
         self.num_memory_tokens = max(1, num_memory_tokens)
         self.duration_proj = nn.Linear(latent_dim, latent_dim) if duration_encoding else None
         self.query_proj = nn.Linear(latent_dim, latent_dim)
+        assert not fourier_frequencies or fps, "the Fourier queries need the frame rate"
         self.fourier = FourierQueries(latent_dim, fourier_frequencies, fps) if fourier_frequencies else None
         self.memory_proj = nn.Linear(latent_dim, self.num_memory_tokens * latent_dim)
         self.layers = nn.ModuleList(

@@ -1,0 +1,145 @@
+"""Does the autoencoder learn a gait's phase? A small study of the two decoder options of issue 12.
+
+Trains the hml autoencoder recipe (``tests/test_autoencoder_learning.RECIPE``: hml features, the
+modulated decoder with long skips, joint, tie and foot-contact terms) at width 128 on 48 generated
+walks, jogs and runs (16 each; each clip's caption is its action's name, read by the tests'
+deterministic stand-in text backbone, ``tests.test_model.FakeBackbone``: the study is about the
+decoder, and needs no MiniLM), and reconstructs 12 other generated clips of the same actions (80
+frames each). Each configuration is one process-free run of ``--steps`` steps, batch 16,
+lr 1e-3, one thread (the recipe is imported from the test, so the two cannot drift apart):
+
+    recon        text terms off (reconstruction only)
+    crossmodal   text terms on (contrastive 0.1, latent 1, cross-modal reconstruction 1), the
+                 cross-modal reconstruction training the decoder (the recipe before 2026-12-07)
+    textside     text terms on, --no-crossmodal_trains_decoder
+
+each without and with ``--decoder_fourier 20``. Printed every quarter of the run: the training
+rc, and the held-out reconstructions' root-relative MPJPE (mm), foot skating (share of contact
+frame pairs) and ankle lift (cm, the smaller ankle's height range).
+
+    python bench/phase_study.py --steps 800 --seed 0      # about 5 min per configuration here
+"""
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import markdown_table, set_threads  # noqa: E402
+
+ACTIONS = ("walk_forward", "jog", "run")  # each clip's caption is its action's name (read by the test stand-in backbone)
+CONFIGS = {
+    "recon": dict(lambda_crossmodal=0.0, lambda_latent=0.0, lambda_contrastive=0.0),
+    "crossmodal": dict(lambda_crossmodal=1.0, lambda_latent=1.0, lambda_contrastive=0.1),
+    "textside": dict(lambda_crossmodal=1.0, lambda_latent=1.0, lambda_contrastive=0.1,
+                     crossmodal_trains_decoder=False),
+}
+
+
+def gait_db(first_seed: int, per_action: int, fps: float) -> dict:
+    """A smog-db-v1 dict of generated walks, jogs and runs (one caption per action)."""
+    import torch
+    from src.datasets.procedural import generate_sequence
+
+    poses, trans, offsets, texts, actions = [], [], [0], [], []
+    for a, action in enumerate(ACTIONS):
+        for i in range(per_action):
+            clip = generate_sequence([action], np.random.default_rng(first_seed + 100 * a + i), fps)
+            poses.append(torch.from_numpy(clip["rotvec"]).float())
+            trans.append(torch.from_numpy(clip["trans"]).float())
+            offsets.append(offsets[-1] + len(clip["rotvec"]))
+            texts.append(action)
+            actions.append(action)
+    n = len(texts)
+    lengths = torch.tensor(offsets[1:]) - torch.tensor(offsets[:-1])
+    return {"format": "smog-db-v1", "fps": fps, "dataset": "gaits", "names": [f"gait{i}" for i in range(n)],
+            "poses": torch.cat(poses), "trans": torch.cat(trans), "offsets": torch.tensor(offsets),
+            "betas": torch.zeros(n, 16), "gender": ["neutral"] * n, "source_fps": torch.full((n,), fps),
+            "seg_seq": torch.arange(n), "seg_start": torch.zeros(n, dtype=torch.long), "seg_end": lengths,
+            "seg_text": texts, "seg_kind": ["seq"] * n, "seg_act_cat": actions, "babel_sid": torch.arange(n)}
+
+
+def held_out_figures(model, batch, fps: float) -> dict:
+    """Root-relative MPJPE (mm), skating and ankle lift (cm) of the reconstructions of ``batch``."""
+    import torch
+    from src.metrics import physical
+
+    model.eval()
+    with torch.no_grad():
+        latent = model.encode_motion(batch["x"], batch["mask"])["latent"]
+        feats, mask = model.decode(latent, batch["lengths"])
+        recon, source = model.joints(feats, mask).numpy(), model.joints(batch["x"], batch["mask"]).numpy()
+    model.train()
+    rows = []
+    for i, n in enumerate(batch["lengths"].tolist()):
+        r, s = recon[i, :n] - recon[i, :n, :1], source[i, :n] - source[i, :n, :1]
+        rows.append((np.linalg.norm(r - s, axis=-1).mean() * 1000, physical.foot_skating(recon[i, :n], fps)["skating_ratio"],
+                     physical.ankle_lift(recon[i, :n]) * 100))
+    mpjpe, skating, lift = np.mean(rows, axis=0)
+    return {"mpjpe_mm": mpjpe, "skating": skating, "ankle_lift_cm": lift}
+
+
+def run(name: str, fourier: int, steps: int, seed: int, backbones) -> list:
+    import torch
+    from src import config
+    from src.datasets.dataset import MotionTextDataset, collate, compute_stats
+    from src.models.factory import build_model
+    from tests.test_autoencoder_learning import RECIPE
+
+    fps = config.METRIC_FPS
+    torch.manual_seed(seed)
+    random.seed(seed)
+    train = MotionTextDataset(gait_db(1000, 16, fps), train=True, pose_rep="hml", num_frames=-2, min_len=40, max_len=80)
+    held_out = MotionTextDataset(gait_db(5000, 4, fps), train=False, pose_rep="hml", num_frames=80)
+    held_out_batch = collate([held_out[i] for i in range(len(held_out))])
+    recipe = dict(RECIPE, latent_dim=128, ff_size=256, decoder_fourier=fourier, **CONFIGS[name])
+    model = build_model(recipe, compute_stats(train), backbones).train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    loader = torch.utils.data.DataLoader(train, batch_size=16, shuffle=True, collate_fn=collate)
+    batches, rows, start = iter(loader), [], time.time()
+    for step in range(1, steps + 1):
+        try:
+            batch = next(batches)
+        except StopIteration:
+            batches = iter(loader)
+            batch = next(batches)
+        loss, logs = model.compute_loss(batch)
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        if step % max(1, steps // 4) == 0:
+            figures = held_out_figures(model, held_out_batch, fps)
+            rows.append([name, fourier, step, f"{time.time() - start:.0f}", f"{logs['rc']:.3f}",
+                         f"{figures['mpjpe_mm']:.0f}", f"{figures['skating']:.2f}", f"{figures['ankle_lift_cm']:.1f}"])
+            print(" | ".join(map(str, rows[-1])), flush=True)
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--configs", default=",".join(CONFIGS), help=f"comma-separated subset of {list(CONFIGS)}")
+    parser.add_argument("--fourier", type=int, nargs="+", default=[0, 20], help="--decoder_fourier values to compare")
+    parser.add_argument("--steps", type=int, default=800)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    set_threads(1)
+    from src.models.backbones import Backbones
+    from tests.test_model import FakeBackbone
+
+    backbones = Backbones(FakeBackbone())
+    rows = []
+    for name in args.configs.split(","):
+        for fourier in args.fourier:
+            rows += run(name, fourier, args.steps, args.seed, backbones)
+    print(markdown_table(["text terms", "--decoder_fourier", "step", "s", "train rc", "MPJPE mm", "skating",
+                         "ankle lift cm"], rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
