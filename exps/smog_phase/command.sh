@@ -1,0 +1,23 @@
+# The phase recipe (session of 2026-12-07; exps/smog_phase/README.md). In progress, not shipped: no weights here.
+# Data: as exps/smog_hml/command.sh (seed 1, 10,000 sequences, 20 fps).
+# From scratch: exps/smog_hml's stage-1 options plus --decoder_fourier 20 --no-crossmodal_trains_decoder,
+# with stage 2's reworded captions (--caption_augment 0.7) from the start. Epochs 1-3 ran as a 6-epoch
+# schedule on one thread (OMP_NUM_THREADS=1, beside another run), epoch 4 on two threads; from epoch 5 it
+# was resumed from checkpoint_0004 with --num_epochs 20 (the cosine schedule is recomputed for 20 epochs,
+# so the rate went back up from 3.9e-4 to 9.4e-4). Continue it with the same command and
+# --resume FOLDER/checkpoint_XXXX.pth.tar.
+OMP_NUM_THREADS=2 python -m src.train.train --dataset builtin --datapath data/synthetic10k_db/babel_20fps_db.pt \
+  --folder exps/smog_phase_run --expname smog_phase_s1 --seed 10 \
+  --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 0.8 --caption_augment 0.7 \
+  --pose_rep hml --decoder modulated --decoder_skips --decoder_fourier 20 --no-crossmodal_trains_decoder \
+  --modelname motionclip_transformer_rc_rcxyz --vertstrans --jointstype smpl --lambda_tie 1 --lambda_fc 0.1 \
+  --arch kan --kan_layers embed,final --latent_dim 256 --num_layers 3 --ff_size 512 \
+  --num_memory_tokens 8 --dropout 0.0 --text_dropout 0.1 \
+  --text_num_layers 2 --text_ff_size 512 --batch_size 32 --lr 1e-3 --warmup_steps 200 --num_epochs 20 --snapshot 1 \
+  --num_workers 0 --device cpu
+# The fine-tuning runs that did not move (README "Fine-tuning the hml model"): exps/smog_hml/command.sh's
+# stage 3 with --init_from exps/smog_hml/checkpoint.pth.tar and
+#   --decoder_fourier 20                                     (lr 3e-4, 2 epochs)
+#   --decoder_fourier 20 --no-crossmodal_trains_decoder      (lr 5e-4, 3 epochs)
+# The small-set comparison of the README's table: /work/runs/probe/gait_exp.py was not committed; its
+# setting is in the README (48 generated walks/jogs/runs, width 128, 800 steps, seed 0).
