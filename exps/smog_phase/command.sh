@@ -21,3 +21,10 @@ OMP_NUM_THREADS=2 python -m src.train.train --dataset builtin --datapath data/sy
 #   --decoder_fourier 20 --no-crossmodal_trains_decoder      (lr 5e-4, 3 epochs)
 # The small-set comparison of the README's table: /work/runs/probe/gait_exp.py was not committed; its
 # setting is in the README (48 generated walks/jogs/runs, width 128, 800 steps, seed 0).
+# The diffusion prior in checkpoint.pth.tar (8 min on one thread: 4 min encoding 4 draws of every training
+# window whose caption covers >= 90% of it, then 6,000 steps), then
+# exps/smog_phase_prior/checkpoint.pth.tar -> exps/smog_phase/checkpoint.pth.tar, prior_losses.csv beside it:
+python -m src.train.train_prior exps/smog_phase/checkpoint.pth.tar --folder exps/smog_phase_prior \
+  --dataset builtin --datapath data/synthetic10k_db/babel_20fps_db.pt \
+  --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 0.8 --caption_augment 0.7 \
+  --latent_passes 4 --num_steps 6000 --log_every 1000 --seed 20 --half --device cpu --num_workers 0
