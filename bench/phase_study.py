@@ -40,27 +40,12 @@ CONFIGS = {
 }
 
 
-def gait_db(first_seed: int, per_action: int, fps: float) -> dict:
-    """A smog-db-v1 dict of generated walks, jogs and runs (one caption per action)."""
-    import torch
-    from src.datasets.procedural import generate_sequence
+def gait_db(first_seed: int, per_action: int) -> dict:
+    """A smog-db-v1 dict of generated walks, jogs and runs, each captioned with its action's name."""
+    from tests.test_autoencoder_learning import generated_db
 
-    poses, trans, offsets, texts, actions = [], [], [0], [], []
-    for a, action in enumerate(ACTIONS):
-        for i in range(per_action):
-            clip = generate_sequence([action], np.random.default_rng(first_seed + 100 * a + i), fps)
-            poses.append(torch.from_numpy(clip["rotvec"]).float())
-            trans.append(torch.from_numpy(clip["trans"]).float())
-            offsets.append(offsets[-1] + len(clip["rotvec"]))
-            texts.append(action)
-            actions.append(action)
-    n = len(texts)
-    lengths = torch.tensor(offsets[1:]) - torch.tensor(offsets[:-1])
-    return {"format": "smog-db-v1", "fps": fps, "dataset": "gaits", "names": [f"gait{i}" for i in range(n)],
-            "poses": torch.cat(poses), "trans": torch.cat(trans), "offsets": torch.tensor(offsets),
-            "betas": torch.zeros(n, 16), "gender": ["neutral"] * n, "source_fps": torch.full((n,), fps),
-            "seg_seq": torch.arange(n), "seg_start": torch.zeros(n, dtype=torch.long), "seg_end": lengths,
-            "seg_text": texts, "seg_kind": ["seq"] * n, "seg_act_cat": actions, "babel_sid": torch.arange(n)}
+    return generated_db([(action, first_seed + 100 * a + i, action, action)
+                         for a, action in enumerate(ACTIONS) for i in range(per_action)], "gaits")
 
 
 def held_out_figures(model, batch, fps: float) -> dict:
@@ -93,8 +78,8 @@ def run(name: str, fourier: int, steps: int, seed: int, backbones) -> list:
     fps = config.METRIC_FPS
     torch.manual_seed(seed)
     random.seed(seed)
-    train = MotionTextDataset(gait_db(1000, 16, fps), train=True, pose_rep="hml", num_frames=-2, min_len=40, max_len=80)
-    held_out = MotionTextDataset(gait_db(5000, 4, fps), train=False, pose_rep="hml", num_frames=80)
+    train = MotionTextDataset(gait_db(1000, 16), train=True, pose_rep="hml", num_frames=-2, min_len=40, max_len=80)
+    held_out = MotionTextDataset(gait_db(5000, 4), train=False, pose_rep="hml", num_frames=80)
     held_out_batch = collate([held_out[i] for i in range(len(held_out))])
     recipe = dict(RECIPE, latent_dim=128, ff_size=256, decoder_fourier=fourier, **CONFIGS[name])
     model = build_model(recipe, compute_stats(train), backbones).train()

@@ -37,21 +37,34 @@ RECIPE = dict(pose_rep="hml", decoder="modulated", decoder_skips=True, latent_di
               text_num_layers=1, text_ff_size=64)
 
 
+def generated_db(clips, dataset: str, fps: float = FPS) -> dict:
+    """A smog-db-v1 dict of generated single-action sequences, one segment each.
+
+    Args:
+        clips: (action, seed, caption, action category) per sequence; the sequence is
+            ``generate_sequence([action], default_rng(seed), fps)``, named "<category><index>".
+        dataset: the db's dataset name. fps: frame rate.
+    """
+    poses, trans, offsets = [], [], [0]
+    for action, seed, _, _ in clips:
+        motion = generate_sequence([action], np.random.default_rng(seed), fps)
+        poses.append(torch.from_numpy(motion["rotvec"]).float())
+        trans.append(torch.from_numpy(motion["trans"]).float())
+        offsets.append(offsets[-1] + len(motion["rotvec"]))
+    num = len(clips)
+    lengths = torch.tensor(offsets[1:]) - torch.tensor(offsets[:-1])
+    return {"format": "smog-db-v1", "fps": fps, "dataset": dataset,
+            "names": [f"{category}{i}" for i, (_, _, _, category) in enumerate(clips)],
+            "poses": torch.cat(poses), "trans": torch.cat(trans), "offsets": torch.tensor(offsets),
+            "betas": torch.zeros(num, 16), "gender": ["neutral"] * num, "source_fps": torch.full((num,), fps),
+            "seg_seq": torch.arange(num), "seg_start": torch.zeros(num, dtype=torch.long), "seg_end": lengths,
+            "seg_text": [caption for _, _, caption, _ in clips], "seg_kind": ["seq"] * num,
+            "seg_act_cat": [category for _, _, _, category in clips], "babel_sid": torch.arange(num)}
+
+
 def walks_db(num: int) -> dict:
     """A smog-db-v1 dict of ``num`` generated forward walks at 20 fps."""
-    poses, trans, offsets = [], [], [0]
-    for i in range(num):
-        walk = generate_sequence(["walk_forward"], np.random.default_rng(1000 + i), FPS)
-        poses.append(torch.from_numpy(walk["rotvec"]).float())
-        trans.append(torch.from_numpy(walk["trans"]).float())
-        offsets.append(offsets[-1] + len(walk["rotvec"]))
-    lengths = torch.tensor(offsets[1:]) - torch.tensor(offsets[:-1])
-    return {"format": "smog-db-v1", "fps": FPS, "dataset": "walks", "names": [f"walk{i}" for i in range(num)],
-            "poses": torch.cat(poses), "trans": torch.cat(trans), "offsets": torch.tensor(offsets),
-            "betas": torch.zeros(num, 16), "gender": ["neutral"] * num, "source_fps": torch.full((num,), FPS),
-            "seg_seq": torch.arange(num), "seg_start": torch.zeros(num, dtype=torch.long), "seg_end": lengths,
-            "seg_text": ["a person walks"] * num, "seg_kind": ["seq"] * num, "seg_act_cat": ["walk"] * num,
-            "babel_sid": torch.arange(num)}
+    return generated_db([("walk_forward", 1000 + i, "a person walks", "walk") for i in range(num)], "walks")
 
 
 def ankle_lift(joints: np.ndarray) -> float:
