@@ -63,7 +63,7 @@ def test_the_feature_layout_comes_from_the_dataset_options():
     opt = vars(parser.parse_args(["--pose_rep", "rotmat", "--no-translation", "--no-glob", "--glob_rot", "0", "1", "0"]))
     features = ModelConfig.from_options(opt, fps=20.0).features
     assert dataclasses.asdict(features) == {"pose_rep": "rotmat", "translation": False, "glob": False,
-                                            "glob_rot": [0.0, 1.0, 0.0], "fps": 20.0}
+                                            "glob_rot": [0.0, 1.0, 0.0], "fps": 20.0, "foot_lock": False}
     assert DERIVED["features"] - {"fps"} <= set(opt)  # every layout field has its dataset option
 
 

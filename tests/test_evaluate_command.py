@@ -72,7 +72,14 @@ def test_sample_size_draws_a_seeded_subset(trained, tmp_path, capsys):
         assert sample(data, 50, 0) is data
     argv = [str(checkpoint), "--sample_size", "3", "--n_runs", "1", "--output_dir", str(tmp_path)] + QUICK
     assert evaluate_model.main(argv) == 0
-    assert json.loads((tmp_path / "results.json").read_text())["num_items"] == 3
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["num_items"] == 3 and results["foot_lock"] is False
+    assert "Foot lock (reconstructed and generated motions): off." in (tmp_path / "results.md").read_text()
+    # a rotation model has no contact channels to lock feet with: refused, naming the option, nothing written
+    argv = [str(checkpoint), "--foot_lock", "--output_dir", str(tmp_path / "locked")] + QUICK
+    assert evaluate_model.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--foot_lock" in err and "Traceback" not in err and not (tmp_path / "locked" / "results.json").exists()
 
 
 def _no_model_loads(monkeypatch):

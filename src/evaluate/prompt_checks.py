@@ -26,10 +26,12 @@ def prompt_set(name: str, kit_annotations=None, kit_max_per_signature=None) -> t
 
 
 def run(checkpoint, num_samples: int, seed: int, duration: float, device, prompts: str = "heldout",
-        kit_annotations=None, kit_max_per_signature=None, sampling: Optional[dict] = None) -> list:
+        kit_annotations=None, kit_max_per_signature=None, sampling: Optional[dict] = None,
+        decoding: Optional[dict] = None) -> list:
     """Rows (prompt, signature, passed, total, measurements) for every prompt of ``prompt_set(prompts, ...)``;
     ModelFilesError when the checkpoint cannot be used; ValueError when ``sampling`` (the api's
-    sampler / guidance_scale / steps keywords) does not fit the model."""
+    sampler / guidance_scale / steps keywords) or ``decoding`` (``SMoGModel.set_decoding``'s) does
+    not fit the model."""
     pairs = prompt_set(prompts, kit_annotations, kit_max_per_signature)  # before the model: fail fast
     if not pairs:
         raise ValueError(f"prompt set {prompts!r} is empty")
@@ -42,6 +44,7 @@ def run(checkpoint, num_samples: int, seed: int, duration: float, device, prompt
     per_pass = max(1, config.MAX_FRAMES_PER_PASS // model.num_frames(duration))
     results = [[] for _ in pairs]
     model.model.resolve_sampler((sampling or {}).get("sampler"))  # a prior-less model refuses diffusion now
+    model.model.set_decoding(**(decoding or {}))
     for chunk in model.generate_clip_chunks([p for p, _ in pairs], duration, num_samples, seed=seed,
                                             max_sequences=per_pass, **(sampling or {})):
         for i, _, clip in chunk:

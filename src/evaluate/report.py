@@ -21,7 +21,7 @@ from src.evaluate import tmr
 from src.evaluate.evaluator import PHYSICAL_KEYS, evaluate
 from src.evaluate.wandb_log import log_results, require_wandb
 from src.parser.evaluation import output_folder_problem
-from src.parser.generation import sampling_options
+from src.parser.generation import decoding_options, sampling_options
 from src.runtime import resolve_device
 from src.utils.fileio import write_text_atomic
 
@@ -85,7 +85,8 @@ def markdown(results: dict) -> str:
     lines = [f"# {results['checkpoint']} on {results['dataset']} ({results['split']}, {results['num_items']} windows, "
              f"{results['fps']:g} fps)", "", f"Generation runs ({results.get('sampler', 'regression')} sampler): "
              f"{len(results['seeds'])}, seeds {results['seeds']}; "
-             "generated figures are the mean ± 95% interval over them.", "",
+             "generated figures are the mean ± 95% interval over them.",
+             f"Foot lock (reconstructed and generated motions): {'on' if results.get('foot_lock') else 'off'}.", "",
              f"Independent evaluator: {judge.get('path') or 'none'} ({judge.get('note', '')}).", ""]
     if "evaluator_space" in results:
         lines += ["## In the independent evaluator's space (FID; comparable across models)", "",
@@ -181,6 +182,10 @@ def evaluate_checkpoint(opt: argparse.Namespace) -> Tuple[dict, list]:
         model = load_model(checkpoint, device=device)
     except ModelLoadError as err:
         raise ModelFilesError(str(err)) from None
+    try:
+        model.set_decoding(**decoding_options(opt))
+    except ValueError as err:
+        raise BadInputError(f"{err} ({checkpoint})") from None
     # the features the model reads are fixed by its config, whatever the data options say
     features = {k: getattr(model.config.features, k) for k in ("pose_rep", "translation", "glob", "glob_rot")}
     data_opt = {**training_options(checkpoint), **features, "num_workers": 0}
@@ -212,6 +217,7 @@ def evaluate_checkpoint(opt: argparse.Namespace) -> Tuple[dict, list]:
     results = {"checkpoint": str(checkpoint), "dataset": data_opt["dataset"], "datapath": str(data_opt.get("datapath")),
                "split": opt.split, "seed": opt.seed, "sample_size": opt.sample_size, "max_items": opt.max_items,
                "project": opt.project, "run_name": opt.run_name, "workers": opt.workers, "evaluator": judge_info,
+               "foot_lock": model.foot_lock,
                **results}
     write_text_atomic(targets[0], json.dumps(results, indent=2) + "\n")
     write_text_atomic(targets[1], markdown(results))

@@ -93,13 +93,19 @@ def _check_choice(name: str, value, choices) -> None:
 
 @dataclass
 class FeatureConfig:
-    """Feature layout, set by the dataset options (``src.parser.dataset``); fps from the data."""
+    """Feature layout, set by the dataset options (``src.parser.dataset``); fps from the data; how
+    decoded features become motion (``foot_lock``)."""
 
     pose_rep: str = "rot6d"
     translation: bool = True
     glob: bool = True
     glob_rot: Optional[List[float]] = None
     fps: Optional[float] = None  # filled by the factory (src.config.SMOG_FPS) when the data gives none
+    foot_lock: bool = field(default=False, metadata=option(
+        "--foot_lock", "with --pose_rep hml: decode motions with a foot lock by default (the root moves so that "
+        "feet the contact channels call planted stay put: no gliding, stills stay where they are); saved with "
+        "the weights, the generation and evaluation commands override it with --foot_lock/--no-foot_lock; "
+        "training losses never use it", flag=True))
 
 
 @dataclass
@@ -302,6 +308,9 @@ class ModelConfig:
             raise BadInputError(f"--decoder_fourier must be 0 (off) or a number of frequencies, got {sizes.decoder_fourier}")
         if sizes.decoder_fourier and sizes.decoder != "modulated":
             raise BadInputError("--decoder_fourier needs --decoder modulated")
+        if self.features.foot_lock and self.features.pose_rep != "hml":
+            raise BadInputError(f"--foot_lock reads the foot-contact channels of --pose_rep hml "
+                                f"(got --pose_rep {self.features.pose_rep})")
         if self.losses.lambda_tie and self.features.pose_rep != "hml":
             raise BadInputError(f"--lambda_tie ties the joint and rotation channels of --pose_rep hml "
                                 f"(got --pose_rep {self.features.pose_rep})")

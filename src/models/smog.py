@@ -224,6 +224,25 @@ class SMoGModel(nn.Module):
                              "python -m src.train.train_prior); use --sampler regression")
         return sampler
 
+    @property
+    def foot_lock(self) -> bool:
+        """Whether ``decode`` plants the feet its contact channels call planted (``hml.lock_feet``):
+        ``config.features.foot_lock``, so a model saved after setting it keeps the setting."""
+        return bool(self.config.features.foot_lock)
+
+    @foot_lock.setter
+    def foot_lock(self, value: bool) -> None:
+        if value and self.pose_rep != "hml":
+            raise ValueError(f"--foot_lock reads foot-contact channels, which only --pose_rep hml models have "
+                             f"(this one: {self.pose_rep})")
+        self.config.features.foot_lock = bool(value)
+
+    def set_decoding(self, foot_lock: Optional[bool] = None) -> None:
+        """A command's decoding options; None keeps the checkpoint's setting. ValueError when the
+        model cannot honour one (``foot_lock`` on a model without contact channels)."""
+        if foot_lock is not None:
+            self.foot_lock = foot_lock
+
     def freeze_motion(self) -> None:
         """Fine-tune the text side only: the motion encoder and decoder keep their weights
         (no gradients) and stay in eval mode; the motion branch of ``forward`` then runs without
@@ -333,14 +352,19 @@ class SMoGModel(nn.Module):
             lengths: (B,) frames per motion (tensor, list, or one int for all).
             num_frames: T (default: the longest length).
         Returns:
-            features (B, T, J, C) raw, zero at padded frames; mask (B, T) bool.
+            features (B, T, J, C) raw, zero at padded frames (root steps foot-locked when
+            ``foot_lock``); mask (B, T) bool.
         """
         lengths = torch.as_tensor(lengths, device=latent.device).long().reshape(-1)
         if lengths.numel() == 1 and latent.shape[0] > 1:
             lengths = lengths.expand(latent.shape[0])
         assert lengths.shape == latent.shape[:1] and bool((lengths > 0).all()), (lengths, latent.shape)
         mask = lengths_to_mask(lengths, num_frames)
-        return self._raw(self._decode_normalised(latent, mask), mask), mask
+        features = self._raw(self._decode_normalised(latent, mask), mask)
+        if self.foot_lock:
+            locked = hml.lock_feet(features, self.joints(features, mask))
+            features = torch.where(mask[..., None, None], locked, features)
+        return features, mask
 
     # ------------------------------------------------------------------ forward / losses
     def forward(self, batch: dict) -> ModelOutputs:

@@ -40,6 +40,22 @@ def add_sampler_args(parser: argparse.ArgumentParser) -> None:
                        help=f"{config.TEMPERATURE_RANGE[0]:g}-{config.TEMPERATURE_RANGE[1]:g}; regression: scale of "
                             "a variational model's sampling noise (0 = the mean motion); diffusion: how far a sample "
                             "goes from the caption's text latent (0 = what regression draws, 1 = the prior's sample)")
+    add_decoding_args(parser)
+
+
+def add_decoding_args(parser: argparse.ArgumentParser) -> None:
+    """How decoded features become motion (every command that decodes; ``add_sampler_args`` adds it)."""
+    decoding = parser.add_argument_group("decoding")
+    decoding.add_argument("--foot_lock", action=argparse.BooleanOptionalAction, default=None,
+                          help="hml models: move the root so that feet the model calls planted stay put (no gliding, "
+                               "stills stay in place); --no-foot_lock shows the decoder's own root. Default: the "
+                               "checkpoint's setting (training's --foot_lock; train_prior saves the setting it is "
+                               "given with the checkpoint it writes)")
+
+
+def decoding_options(args: argparse.Namespace) -> dict:
+    """The decoding options of ``add_sampler_args`` (``foot_lock``: None keeps the checkpoint's)."""
+    return {"foot_lock": args.foot_lock}
 
 
 def sampling_options(args: argparse.Namespace) -> dict:
@@ -168,5 +184,6 @@ def app_parser() -> argparse.ArgumentParser:
                              "to the network, with no authentication)")
     parser.add_argument("--port", type=int_in(0, 65535), default=config.DEMO_PORT,
                         help="port (default %(default)s; 0 picks a free one)")
+    add_decoding_args(parser)
     add_device_args(parser)
     return parser

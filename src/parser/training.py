@@ -77,6 +77,7 @@ def prior_training_parser() -> argparse.ArgumentParser:
     """Options of ``python -m src.train.train_prior``: the frozen autoencoder, the data its latents
     come from, the prior's architecture (``PriorConfig``'s fields) and the optimisation."""
     from src.models.config import PriorConfig  # dataclasses only, no torch
+    from src.parser.generation import add_decoding_args
     from src.parser.model import add_config_fields
     from src.parser.types import fraction, int_at_least, positive_float
 
@@ -110,4 +111,5 @@ def prior_training_parser() -> argparse.ArgumentParser:
     add_seed_arg(parser)
     add_dataset_args(parser)
     add_config_fields(parser.add_argument_group("prior"), PriorConfig)
+    add_decoding_args(parser)  # saved with the written checkpoint
     return parser

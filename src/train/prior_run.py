@@ -79,6 +79,10 @@ def train_prior(opt) -> Path:
     device = resolve_device(opt.device, opt.force_device)
     seed_everything(opt.seed)
     model = SMoGModel.from_pretrained(opt.checkpoint, device=device)
+    try:  # saved with the written checkpoint: generation then decodes as asked by default
+        model.set_decoding(foot_lock=opt.foot_lock)
+    except ValueError as err:
+        raise BadInputError(f"{err} ({opt.checkpoint})") from None
     if model.prior is not None:
         log(f"{opt.checkpoint} already has a prior: it is replaced")
         model.attach_prior(None)

@@ -138,3 +138,39 @@ def hml_to_motion(feats: torch.Tensor):
     rotmats = torch.cat([root[..., None, :, :], local[..., 1:, :, :], hands], dim=-3)
     trans = ground + feats[..., ROOT_Y] * feats.new_tensor([0.0, 1.0, 0.0])
     return rotmats, trans
+
+
+def lock_feet(feats: torch.Tensor, joints: torch.Tensor) -> torch.Tensor:
+    """Move the root so that feet the features call planted stay where they are (a decode-time foot
+    lock): a decoder that gets a gait's limbs right but its root speed slightly wrong slides the
+    feet, and one that draws a still figure with a small root step drifts it.
+
+    For each frame t >= 1, a foot's horizontal slip is its step from t - 1 to t in ``joints``; the
+    root's step at t moves by minus the contact-weighted mean slip of the feet (weights: the contact
+    channels clamped to [0, 1], so a foot half in contact is half corrected; the mean divides by at
+    least 1). A shift of the root at t moves every later frame by the same amount, so the planted
+    foot's slip at t becomes (1 - weight) times what it was. Joint, rotation and contact channels
+    are unchanged (they are relative to the root); frame 0 keeps its position.
+
+    Args:
+        feats: (..., T, 1, C) raw features, one motion per T axis.
+        joints: (..., T, 22, 3) the positions those features decode to (root trajectory included).
+    Returns:
+        (..., T, 1, C) features with new root steps.
+    """
+    assert feats.shape[-2:] == (1, CHANNELS) and joints.shape[-2:] == (NUM_JOINTS, 3), (feats.shape, joints.shape)
+    assert feats.shape[:-2] == joints.shape[:-2], (feats.shape, joints.shape)
+    rows = feats[..., 0, :]
+    feet = joints[..., list(config.FOOT_JOINTS), :][..., [0, 2]]  # (..., T, 2 feet, xz)
+    slip = torch.zeros_like(feet)
+    slip[..., 1:, :, :] = feet[..., 1:, :, :] - feet[..., :-1, :, :]
+    weight = rows[..., CONTACTS].clamp(0.0, 1.0)  # (..., T, 2)
+    weight = torch.cat([torch.zeros_like(weight[..., :1, :]), weight[..., 1:, :]], dim=-2)  # frame 0 stays
+    shift = -(weight[..., None] * slip).sum(-2) / weight.sum(-1, keepdim=True).clamp(min=1.0)  # (..., T, xz)
+    yaw, _ = _heading_and_ground(rows)
+    shift3 = torch.zeros(*shift.shape[:-1], 3, dtype=feats.dtype, device=feats.device)
+    shift3[..., [0, 2]] = shift
+    local = _turn(-yaw, shift3[..., None, :])[..., 0, [0, 2]]  # the shift in each frame's heading frame
+    out = rows.clone()
+    out[..., ROOT_XZ] = rows[..., ROOT_XZ] + local
+    return out[..., None, :]

@@ -25,7 +25,7 @@ from pathlib import Path
 from src import cli
 from src.errors import BadInputError
 from src.runtime import DeviceError, resolve_device
-from src.parser.generation import check_prompts_parser, sampling_options
+from src.parser.generation import check_prompts_parser, decoding_options, sampling_options
 
 
 def main(argv=None) -> int:
@@ -41,7 +41,7 @@ def _check(opt) -> None:
     try:
         rows = prompt_checks.run(opt.checkpoint, opt.num_samples, opt.seed, opt.duration,
                                  resolve_device(opt.device, opt.force_device), opt.prompts, opt.kit_annotations,
-                                 opt.kit_max_per_signature, sampling_options(opt))
+                                 opt.kit_max_per_signature, sampling_options(opt), decoding_options(opt))
     except (DeviceError, ValueError, OSError, json.JSONDecodeError) as err:
         raise BadInputError(str(err)) from None
     print(prompt_checks.report(rows))

@@ -19,7 +19,7 @@ from src import api, config
 from src.errors import BadInputError, ModelFilesError
 from src.runtime import DeviceError, resolve_device
 from src.visualize import exporters
-from src.parser.generation import sampling_options
+from src.parser.generation import decoding_options, sampling_options
 from src.visualize.prompts import InputFileError, MotionFile, read_prompts, read_table, resolve_source
 
 EDIT_COLUMNS = ("motion_source", "base", "v_start", "v_end")
@@ -29,13 +29,15 @@ INTERPOLATION_COLUMNS = ("start", "end")
 
 # ------------------------------------------------------------------ shared
 def sampling_header(model: api.SMoG, args: argparse.Namespace) -> dict:
-    """What the manifest records of the sampling: the sampler, and its guidance and steps as used."""
+    """What the manifest records of the sampling: the sampler, and its guidance and steps as used
+    (and, for hml models, whether the foot lock was on)."""
     sampler = model.model.resolve_sampler(args.sampler)
+    decoding = {"foot_lock": model.model.foot_lock} if model.pose_rep == "hml" else {}
     if sampler == "regression":
-        return {"sampler": sampler}
+        return {"sampler": sampler, **decoding}
     config = model.model.prior.config
     return {"sampler": sampler, "guidance_scale": args.guidance_scale if args.guidance_scale is not None
-            else config.guidance_scale, "steps": args.steps if args.steps is not None else config.steps}
+            else config.guidance_scale, "steps": args.steps if args.steps is not None else config.steps, **decoding}
 
 
 def check_sampler(model: api.SMoG, args: argparse.Namespace) -> str:
@@ -62,6 +64,10 @@ def open_model(args: argparse.Namespace) -> api.SMoG:
         model = api.SMoG.from_pretrained(args.checkpoint, device=device)
     except api.ModelLoadError as err:
         raise ModelFilesError(str(err)) from None
+    try:
+        model.model.set_decoding(**decoding_options(args))
+    except ValueError as err:
+        raise BadInputError(f"{err} ({model.checkpoint})") from None
     print(f"model: {model.checkpoint} ({model.pose_rep}, {model.fps:g} fps, "
           f"{'variational' if model.variational else 'deterministic'}) on {device}")
     return model

@@ -1,0 +1,174 @@
+"""The decode-time foot lock (``hml.lock_feet``, ``SMoGModel.foot_lock``, ``--foot_lock``): a root
+that glides past planted feet, or drifts under a still figure, is moved back under the feet; nothing
+else changes."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from src import config
+from src.datasets.procedural import generate_sequence
+from src.errors import BadInputError
+from src.metrics import physical
+from src.models.backbones import Backbones
+from src.models.config import ModelConfig
+from src.models.factory import build_model
+from src.models.rotation2xyz import load_body_model
+from src.utils import hml, rotation
+from src.visualize import check_prompts, text2motion
+from tests.test_api import make_tiny_checkpoint
+from tests.test_model import TINY, FakeBackbone
+
+BODY = load_body_model("builtin")
+FPS = config.METRIC_FPS
+
+
+def generated(action: str, seed: int, start_yaw: float):
+    """A generated clip: rotations (T, 24, 3, 3), translation (T, 3), joints (T, 24, 3), feet on the floor."""
+    seq = generate_sequence([action], np.random.default_rng(seed), FPS, start_yaw=start_yaw)
+    rotmats = rotation.axis_angle_to_matrix(torch.from_numpy(seq["rotvec"]).float())
+    rotmats[:, 22:] = torch.eye(3)
+    trans = torch.from_numpy(seq["trans"]).float()
+    trans[:, 1] -= BODY(rotmats, trans)["joints"][:, list(config.FLOOR_JOINTS), 1].min()
+    return rotmats, trans, BODY(rotmats, trans)["joints"]
+
+
+def drifted(clip, velocity):
+    """The clip's features and joints with a constant horizontal root velocity (m/s, world x/z) added,
+    as a decoder whose root speed is off draws it, keeping the clip's own contact channels."""
+    rotmats, trans, joints = clip
+    offset = torch.arange(len(trans), dtype=torch.float32)[:, None] / FPS * torch.tensor([velocity[0], 0.0, velocity[1]])
+    feats = hml.motion_to_hml(rotmats, trans + offset, joints + offset[:, None], FPS)
+    feats[..., hml.CONTACTS] = hml.motion_to_hml(rotmats, trans, joints, FPS)[..., hml.CONTACTS]
+    return feats, (joints + offset[:, None])[:, :22], trans + offset
+
+
+def after_lock(feats, joints, trans):
+    """Locked features and the joints they decode to: only the root moves, so the joints move with it."""
+    locked = hml.lock_feet(feats, joints)
+    _, new_trans = hml.hml_to_motion(locked)
+    return locked, joints + (new_trans - trans)[:, None], new_trans
+
+
+@pytest.fixture(scope="module")
+def walk():
+    return generated("walk_forward", 3, 0.8)  # a turned start: the heading frame is not the world's
+
+
+def test_a_gliding_walk_is_put_back_on_its_feet(walk):
+    real = physical.foot_skating(walk[2][:, :22].numpy(), FPS)["skating_ratio"]
+    feats, joints, trans = drifted(walk, (0.5, -0.4))
+    assert physical.foot_skating(joints.numpy(), FPS)["skating_ratio"] > 0.5  # the drift glides the feet
+    _, locked_joints, locked_trans = after_lock(feats, joints, trans)
+    assert physical.foot_skating(locked_joints.numpy(), FPS)["skating_ratio"] <= real + 0.02
+    # a walk always has a foot down, so the lock recovers most of the clip's own trajectory (not all:
+    # where both feet count as planted, the one rolling off its toes moves the mean a little)
+    drift = float((trans - walk[1]).norm(dim=-1).max())  # 3.5 m
+    assert float((locked_trans - walk[1]).norm(dim=-1).max()) < 0.15 * drift
+
+
+def test_a_drifting_still_figure_stays_put():
+    still = generated("stand_still", 5, -2.0)
+    feats, joints, trans = drifted(still, (0.08, 0.06))
+    assert physical.pelvis_drift(joints.numpy()) > 0.1 * len(trans) / FPS - 0.01
+    _, locked_joints, _ = after_lock(feats, joints, trans)
+    assert physical.pelvis_drift(locked_joints.numpy()) < 0.01
+
+
+def test_the_contact_weight_scales_the_correction(walk):
+    feats, joints, trans = drifted(walk, (0.5, -0.4))
+    feats[..., hml.CONTACTS] = torch.tensor([0.5, 0.0])  # the left foot half in contact, the right never
+    _, locked_joints, _ = after_lock(feats, joints, trans)
+    left = config.FOOT_JOINTS[0]
+    slip_before = joints[1:, left, [0, 2]] - joints[:-1, left, [0, 2]]
+    slip_after = locked_joints[1:, left, [0, 2]] - locked_joints[:-1, left, [0, 2]]
+    assert torch.allclose(slip_after, 0.5 * slip_before, atol=1e-5)
+
+
+def test_without_contacts_nothing_moves_and_only_root_steps_ever_change(walk):
+    feats, joints, trans = drifted(walk, (0.5, -0.4))
+    locked, _, _ = after_lock(feats, joints, trans)
+    others = torch.ones(hml.CHANNELS, dtype=torch.bool)
+    others[hml.ROOT_XZ] = False
+    assert torch.equal(locked[..., others], feats[..., others]) and torch.equal(locked[0], feats[0])
+    feats[..., hml.CONTACTS] = 0.0
+    assert torch.equal(after_lock(feats, joints, trans)[0], feats)
+
+
+def _model(**options):
+    torch.manual_seed(0)
+    return build_model({**TINY, "arch": "linear", **options}, None, Backbones(FakeBackbone())).eval()
+
+
+def test_the_model_decodes_with_the_lock_only_when_asked():
+    model = _model(pose_rep="hml", decoder="modulated")
+    assert model.foot_lock is False  # checkpoints without the setting decode as before
+    latent = model.normalize_latent(torch.randn(2, model.latent_dim))
+    plain, mask = model.decode(latent, [30, 22])
+    model.foot_lock = True
+    locked, _ = model.decode(latent, [30, 22])
+    others = torch.ones(hml.CHANNELS, dtype=torch.bool)
+    others[hml.ROOT_XZ] = False
+    assert torch.equal(locked[..., others], plain[..., others])
+    assert not torch.equal(locked[..., hml.ROOT_XZ], plain[..., hml.ROOT_XZ])  # untrained contacts are not all 0
+    assert torch.equal(locked[~mask], torch.zeros_like(locked[~mask]))  # padding stays zero
+    model.set_decoding(foot_lock=None)  # None keeps the setting
+    assert model.foot_lock is True
+    model.set_decoding(foot_lock=False)
+    assert torch.equal(model.decode(latent, [30, 22])[0], plain)
+
+
+def test_the_setting_is_refused_without_contact_channels_and_saved_with_hml():
+    with pytest.raises(ValueError, match="--foot_lock"):
+        _model(pose_rep="rot6d").foot_lock = True
+    with pytest.raises(BadInputError, match="--foot_lock"):
+        ModelConfig.from_options({"pose_rep": "rot6d", "foot_lock": True})
+    saved = ModelConfig.from_options({"pose_rep": "hml", "decoder": "modulated", "foot_lock": True})
+    assert ModelConfig.from_dict(saved.to_dict()).features.foot_lock is True
+    assert _model(pose_rep="hml", decoder="modulated", foot_lock=True).foot_lock is True
+
+
+def test_text2motion_takes_the_checkpoints_setting_and_the_option_overrides_it(tmp_path, capsys):
+    ckpt = make_tiny_checkpoint(tmp_path / "hml.pth.tar", arch="linear", pose_rep="hml", decoder="modulated",
+                                foot_lock=True)
+    prompts = tmp_path / "p.txt"
+    prompts.write_text("a person walks forward\n", encoding="utf-8")
+    runs = {}
+    for name, extra in (("default", []), ("off", ["--no-foot_lock"])):
+        out = tmp_path / name
+        argv = [str(ckpt), "--input_file", str(prompts), "--output_dir", str(out), "--no_animation", "--seed", "3"]
+        assert text2motion.main(argv + extra) == 0
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        runs[name] = (manifest["foot_lock"], np.load(out / manifest["items"][0]["joints"]))
+    assert runs["default"][0] is True and runs["off"][0] is False
+    on, off = runs["default"][1], runs["off"][1]
+    relative = lambda j: j - j[:, :1] * np.array([1.0, 0.0, 1.0], dtype=np.float32)  # noqa: E731
+    assert np.abs(relative(on) - relative(off)).max() < 1e-4  # the same poses ...
+    assert np.abs(on[:, 0, [0, 2]] - off[:, 0, [0, 2]]).max() > 1e-3  # ... on another trajectory
+    rot6d = make_tiny_checkpoint(tmp_path / "rot6d.pth.tar", arch="linear")
+    assert text2motion.main([str(rot6d), "--input_file", str(prompts), "--output_dir", str(tmp_path / "r"),
+                             "--no_animation", "--foot_lock"]) == 2
+    err = capsys.readouterr().err
+    assert "--foot_lock" in err and "Traceback" not in err
+    assert check_prompts.main([str(rot6d), "--prompts", "training", "--num_samples", "1", "--foot_lock"]) == 2
+    err = capsys.readouterr().err
+    assert "--foot_lock" in err and "Traceback" not in err
+
+
+def test_train_prior_saves_the_setting_it_is_given(db_path, tmp_path, capsys):
+    from src.models.smog import SMoGModel
+    from src.train import train_prior
+
+    hml_ckpt = make_tiny_checkpoint(tmp_path / "hml.pth.tar", variational=False, arch="linear", pose_rep="hml",
+                                    decoder="modulated")
+    args = ["--dataset", "builtin", "--datapath", str(db_path), "--num_frames", "-2", "--min_len", "20",
+            "--max_len", "40", "--latent_passes", "1", "--num_steps", "2", "--batch_size", "16", "--log_every", "1",
+            "--prior_width", "32", "--prior_hidden", "64", "--prior_blocks", "1", "--num_workers", "0", "--device", "cpu"]
+    assert train_prior.main([str(hml_ckpt), "--folder", str(tmp_path / "p"), "--foot_lock"] + args) == 0
+    assert SMoGModel.from_pretrained(tmp_path / "p" / "checkpoint.pth.tar").foot_lock is True
+    assert SMoGModel.from_pretrained(hml_ckpt).foot_lock is False  # the input checkpoint is left as it was
+    rot6d = make_tiny_checkpoint(tmp_path / "rot6d.pth.tar", variational=False, arch="linear")
+    assert train_prior.main([str(rot6d), "--folder", str(tmp_path / "r"), "--foot_lock"] + args) == 2
+    assert "--foot_lock" in capsys.readouterr().err and not (tmp_path / "r" / "checkpoint.pth.tar").exists()
