@@ -15,9 +15,15 @@ lr 1e-3, one thread (the recipe is imported from the test, so the two cannot dri
 
 each without and with ``--decoder_fourier 20``. Printed every quarter of the run: the training
 rc, and the held-out reconstructions' root-relative MPJPE (mm), foot skating (share of contact
-frame pairs) and ankle lift (cm, the smaller ankle's height range).
+frame pairs), ankle lift (cm, the smaller ankle's height range) and how many keep their action's
+signature (SPEC §4; clips whose source shows it).
 
     python bench/phase_study.py --steps 800 --seed 0      # about 5 min per configuration here
+
+The same on arm actions, with the amplitude-spectrum term (README, ``--lambda_spectral``):
+
+    python bench/phase_study.py --steps 800 --seed 0 --configs textside --fourier 20 \
+        --actions clap,wave_right_hand,wave_left_hand,squat,walk_forward --per_action 12 --lambda_spectral 0 10 50
 """
 
 import argparse
@@ -40,18 +46,21 @@ CONFIGS = {
 }
 
 
-def gait_db(first_seed: int, per_action: int) -> dict:
-    """A smog-db-v1 dict of generated walks, jogs and runs, each captioned with its action's name."""
+def gait_db(first_seed: int, per_action: int, actions=ACTIONS) -> dict:
+    """A smog-db-v1 dict of generated clips of ``actions`` (default walks, jogs and runs), each
+    captioned with its action's name."""
     from tests.test_autoencoder_learning import generated_db
 
     return generated_db([(action, first_seed + 100 * a + i, action, action)
-                         for a, action in enumerate(ACTIONS) for i in range(per_action)], "gaits")
+                         for a, action in enumerate(actions) for i in range(per_action)], "gaits")
 
 
-def held_out_figures(model, batch, fps: float) -> dict:
-    """Root-relative MPJPE (mm), skating and ankle lift (cm) of the reconstructions of ``batch``."""
+def held_out_figures(model, batch, fps: float, actions) -> dict:
+    """Root-relative MPJPE (mm), skating and ankle lift (cm) of the reconstructions of ``batch``,
+    and how many of them keep their action's signature (``signatures.signature_preservation``;
+    ``actions``: each clip's action)."""
     import torch
-    from src.metrics import physical
+    from src.metrics import physical, signatures
 
     model.eval()
     with torch.no_grad():
@@ -65,10 +74,14 @@ def held_out_figures(model, batch, fps: float) -> dict:
         rows.append((np.linalg.norm(r - s, axis=-1).mean() * 1000, physical.foot_skating(recon[i, :n], fps)["skating_ratio"],
                      physical.ankle_lift(recon[i, :n]) * 100))
     mpjpe, skating, lift = np.mean(rows, axis=0)
-    return {"mpjpe_mm": mpjpe, "skating": skating, "ankle_lift_cm": lift}
+    kept = signatures.signature_preservation(
+        (action, source[i, :n], recon[i, :n]) for i, (action, n) in enumerate(zip(actions, batch["lengths"].tolist())))
+    return {"mpjpe_mm": mpjpe, "skating": skating, "ankle_lift_cm": lift,
+            "kept": f"{kept['preserved']}/{kept['eligible']}"}
 
 
-def run(name: str, fourier: int, steps: int, seed: int, backbones) -> list:
+def run(name: str, fourier: int, steps: int, seed: int, backbones, actions=ACTIONS, per_action: int = 16,
+        lambda_spectral: float = 0.0) -> list:
     import torch
     from src import config
     from src.datasets.dataset import MotionTextDataset, collate, compute_stats
@@ -78,10 +91,13 @@ def run(name: str, fourier: int, steps: int, seed: int, backbones) -> list:
     fps = config.METRIC_FPS
     torch.manual_seed(seed)
     random.seed(seed)
-    train = MotionTextDataset(gait_db(1000, 16), train=True, pose_rep="hml", num_frames=-2, min_len=40, max_len=80)
-    held_out = MotionTextDataset(gait_db(5000, 4), train=False, pose_rep="hml", num_frames=80)
+    train = MotionTextDataset(gait_db(1000, per_action, actions), train=True, pose_rep="hml", num_frames=-2,
+                              min_len=40, max_len=80)
+    held_out = MotionTextDataset(gait_db(5000, 4, actions), train=False, pose_rep="hml", num_frames=80)
     held_out_batch = collate([held_out[i] for i in range(len(held_out))])
-    recipe = dict(RECIPE, latent_dim=128, ff_size=256, decoder_fourier=fourier, **CONFIGS[name])
+    held_out_actions = [action for action in actions for _ in range(4)]
+    recipe = dict(RECIPE, latent_dim=128, ff_size=256, decoder_fourier=fourier, lambda_spectral=lambda_spectral,
+                  **CONFIGS[name])
     model = build_model(recipe, compute_stats(train), backbones).train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     loader = torch.utils.data.DataLoader(train, batch_size=16, shuffle=True, collate_fn=collate)
@@ -98,9 +114,10 @@ def run(name: str, fourier: int, steps: int, seed: int, backbones) -> list:
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         if step % max(1, steps // 4) == 0:
-            figures = held_out_figures(model, held_out_batch, fps)
-            rows.append([name, fourier, step, f"{time.time() - start:.0f}", f"{logs['rc']:.3f}",
-                         f"{figures['mpjpe_mm']:.0f}", f"{figures['skating']:.2f}", f"{figures['ankle_lift_cm']:.1f}"])
+            figures = held_out_figures(model, held_out_batch, fps, held_out_actions)
+            rows.append([name, fourier, lambda_spectral, step, f"{time.time() - start:.0f}", f"{logs['rc']:.3f}",
+                         f"{figures['mpjpe_mm']:.0f}", f"{figures['skating']:.2f}", f"{figures['ankle_lift_cm']:.1f}",
+                         figures["kept"]])
             print(" | ".join(map(str, rows[-1])), flush=True)
     return rows
 
@@ -111,7 +128,12 @@ def main(argv=None) -> int:
     parser.add_argument("--fourier", type=int, nargs="+", default=[0, 20], help="--decoder_fourier values to compare")
     parser.add_argument("--steps", type=int, default=800)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--actions", default=",".join(ACTIONS), help="comma-separated generator actions")
+    parser.add_argument("--per_action", type=int, default=16, help="training clips per action")
+    parser.add_argument("--lambda_spectral", type=float, nargs="+", default=[0.0],
+                        help="--lambda_spectral values to compare")
     args = parser.parse_args(argv)
+    actions = tuple(args.actions.split(","))
     set_threads(1)
     from src.models.backbones import Backbones
     from tests.test_model import FakeBackbone
@@ -120,9 +142,10 @@ def main(argv=None) -> int:
     rows = []
     for name in args.configs.split(","):
         for fourier in args.fourier:
-            rows += run(name, fourier, args.steps, args.seed, backbones)
-    print(markdown_table(["text terms", "--decoder_fourier", "step", "s", "train rc", "MPJPE mm", "skating",
-                         "ankle lift cm"], rows))
+            for spectral in args.lambda_spectral:
+                rows += run(name, fourier, args.steps, args.seed, backbones, actions, args.per_action, spectral)
+    print(markdown_table(["text terms", "--decoder_fourier", "--lambda_spectral", "step", "s", "train rc", "MPJPE mm",
+                          "skating", "ankle lift cm", "signatures kept"], rows))
     return 0
 
 

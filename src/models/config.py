@@ -235,6 +235,10 @@ class LossConfig:
         "--lambda_tie", "--pose_rep hml: squared distance (m^2) between the decoded joint channels and the "
         "forward kinematics of the decoded rotations, so that exports (rotations) show what the joint "
         "losses shaped"))
+    lambda_spectral: float = field(default=0.0, metadata=option(
+        "--lambda_spectral", "oscillation without phase: squared difference (m^2) between the temporal amplitude "
+        "spectra of the decoded and input points, relative to their centroid; a clap or wave whose timing the "
+        "latent does not pin down then still swings, where the position losses alone average it flat"))
     temperature: float = field(default=0.07, metadata=option(
         "--contrastive_temperature", "initial InfoNCE temperature (learnable, clamped at logit scale 100)"))
     crossmodal_trains_decoder: bool = field(default=True, metadata=option(

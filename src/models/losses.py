@@ -37,6 +37,10 @@ Text-encoder terms (TEMOS/TMR):
                   averages gait phases keeps the root moving and makes the feet glide; this term
                   asks planted feet to stay planted. (On the built-in data it made a deterministic
                   decoder step less rather than better: exps/smog_builtin/README.md.)
+    spec, spec_text   amplitude spectra (``amplitude_spectrum_error``): the points relative to their
+                  centroid, each coordinate's temporal Fourier amplitudes against the input's. Blind
+                  to phase, so it asks an oscillation (a clap, a wave) for its frequency and size even
+                  where the latent does not fix its timing; MSE alone then prefers the flat average.
 """
 
 import math
@@ -130,6 +134,34 @@ def foot_contact(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, f
     return (speed2 * still).sum() / still.sum().clamp_min(1)
 
 
+def amplitude_spectrum_error(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Squared difference of the temporal amplitude spectra of two point sequences, m^2.
+
+    Each sequence is taken relative to its per-frame centroid (the trajectory is not an
+    oscillation), its mean over the real frames is removed and padding zeroed; the one-sided
+    amplitude spectrum over T is scaled so that for a flat prediction the error is the target's
+    mean squared deviation (Parseval), the scale of ``masked_mse``. A shift in time changes no
+    amplitude, so the term does not care when a clap happens, only that it happens.
+
+    Args:
+        pred, target: (B, T, P, 3) points. mask: (B, T) bool, True = real frame.
+    Returns:
+        scalar.
+    """
+    assert pred.shape == target.shape and pred.shape[:2] == mask.shape, (pred.shape, target.shape, mask.shape)
+    valid = mask[..., None, None].to(pred.dtype)
+    frames = valid.sum(1, keepdim=True).clamp_min(1)  # (B, 1, 1, 1)
+
+    def amplitudes(x):
+        x = x - x.mean(dim=2, keepdim=True)
+        x = (x - (x * valid).sum(1, keepdim=True) / frames) * valid
+        return torch.fft.rfft(x.float(), dim=1).abs() / (frames * x.shape[1]).sqrt()  # (B, T // 2 + 1, P, 3)
+
+    # Parseval over the padded length T: sum_k |X_k|^2 = T * sum_t x_t^2, so with |X_k| / sqrt(T n)
+    # the bins sum to the mean of x^2 over the n real frames; every one-sided bin but DC stands for two
+    return (2 * (amplitudes(pred) - amplitudes(target)).pow(2)).sum(1).mean()
+
+
 def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """KL(N(mu, exp(logvar)) || N(0, I)), averaged over batch and latent dimensions."""
     return 0.5 * (logvar.exp() + mu.pow(2) - 1.0 - logvar).mean()
@@ -199,6 +231,7 @@ class SMoGLosses(nn.Module):
         self.lambda_kan_reg = config.lambda_kan_reg
         self.lambda_fc = config.lambda_fc
         self.lambda_tie = config.lambda_tie
+        self.lambda_spectral = config.lambda_spectral
         kind_lambdas = [(kind, getattr(config, f"clip_lambda_{kind}")) for kind in CLIP_LOSS_KINDS]
         self.clip_lambdas = {kind: lam for kind, lam in kind_lambdas
                              if kind in parse_clip_losses(config.clip_text_losses) and lam != 0}
@@ -224,7 +257,8 @@ class SMoGLosses(nn.Module):
             crossmodal=crossmodal,
             pooled=bool(self.clip_lambdas),                                                  # clip_text_*
             image=bool(self.clip_image_lambdas),                                             # clip_image_*
-            points=any(self.recon_lambdas[k] != 0 for k in ("rcxyz", "velxyz")),             # rcxyz, velxyz
+            points=(any(self.recon_lambdas[k] != 0 for k in ("rcxyz", "velxyz"))             # rcxyz, velxyz,
+                    or self.lambda_spectral != 0),                                           # spec
             feet=self.lambda_fc != 0,                                                        # fc, fc_text
             kan_reg=self.lambda_kan_reg != 0,                                                # kan_reg
             tie=self.lambda_tie != 0)                                                        # tie, tie_text
@@ -298,6 +332,13 @@ class SMoGLosses(nn.Module):
                 if gap is not None and scale:
                     terms["tie" + suffix] = masked_mse(gap, torch.zeros_like(gap), outputs.mask)
                     weighted.append(scale * self.lambda_tie * terms["tie" + suffix])
+
+        if self.lambda_spectral:
+            for suffix, points, scale in (("", outputs.points_recon, 1.0),
+                                          ("_text", outputs.points_recon_text, self.lambda_crossmodal)):
+                if points is not None and scale:
+                    terms["spec" + suffix] = amplitude_spectrum_error(points, outputs.points_target, outputs.mask)
+                    weighted.append(scale * self.lambda_spectral * terms["spec" + suffix])
 
         motion, text = outputs.motion, outputs.text
         if self.lambda_kl and motion["logvar"] is not None:
