@@ -58,11 +58,14 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--guidance_scale", type=float, default=None)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--foot_lock", action=argparse.BooleanOptionalAction, default=None,
+                        help="hml models: decode with / without the foot lock (default: the checkpoint's setting)")
     args = parser.parse_args(argv)
     set_threads(args.threads)
     from src.api import SMoG
 
     model = SMoG.from_pretrained(args.checkpoint)
+    model.model.set_decoding(foot_lock=args.foot_lock)
     samplers = ["regression"] + (["diffusion"] if model.model.prior is not None else [])
     rows, turn_lines = [], []
     for group, texts in GROUPS.items():
@@ -78,7 +81,8 @@ def main(argv=None) -> None:
                 turn_lines += [f"- {sampler}, {text!r}: " + ", ".join(f"{t:+.0f}°" for t in m["turns"])
                                for text, m in zip(texts, per_prompt)]
     print(f"{args.checkpoint}: {args.num_samples} samples x {args.duration:g} s per prompt, seed {args.seed}, "
-          f"guidance {args.guidance_scale if args.guidance_scale is not None else 'default'}\n")
+          f"guidance {args.guidance_scale if args.guidance_scale is not None else 'default'}, "
+          f"foot lock {'on' if model.model.foot_lock else 'off'}\n")
     print(markdown_table(["prompts", "sampler", "skating", "ankle lift cm", "drift m", "hovering", "peak turn °/s",
                           "spread m"], rows))
     print("\nheading change of each sample of the turn prompts:\n" + "\n".join(turn_lines))

@@ -362,7 +362,7 @@ class SMoGModel(nn.Module):
         mask = lengths_to_mask(lengths, num_frames)
         features = self._raw(self._decode_normalised(latent, mask), mask)
         if self.foot_lock:
-            locked = hml.lock_feet(features, self.joints(features, mask))
+            locked = hml.lock_feet(features, self.joints(features, mask), self.fps)
             features = torch.where(mask[..., None, None], locked, features)
         return features, mask
 

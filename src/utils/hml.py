@@ -140,21 +140,30 @@ def hml_to_motion(feats: torch.Tensor):
     return rotmats, trans
 
 
-def lock_feet(feats: torch.Tensor, joints: torch.Tensor) -> torch.Tensor:
+# The foot lock corrects slips up to SKATING_SPEED fully and releases them linearly up to this speed:
+# a foot the decoder slides at walking speed is a glide the lock would turn into standing still (a
+# decoder that averages a gait's phases draws flat feet moving with the root), so it is left alone.
+LOCK_RELEASE_SPEED = 1.0  # m/s
+
+
+def lock_feet(feats: torch.Tensor, joints: torch.Tensor, fps: float) -> torch.Tensor:
     """Move the root so that feet the features call planted stay where they are (a decode-time foot
     lock): a decoder that gets a gait's limbs right but its root speed slightly wrong slides the
     feet, and one that draws a still figure with a small root step drifts it.
 
-    For each frame t >= 1, a foot's horizontal slip is its step from t - 1 to t in ``joints``; the
-    root's step at t moves by minus the contact-weighted mean slip of the feet (weights: the contact
-    channels clamped to [0, 1], so a foot half in contact is half corrected; the mean divides by at
-    least 1). A shift of the root at t moves every later frame by the same amount, so the planted
-    foot's slip at t becomes (1 - weight) times what it was. Joint, rotation and contact channels
-    are unchanged (they are relative to the root); frame 0 keeps its position.
+    For each frame t >= 1, a foot's horizontal slip is its step from t - 1 to t in ``joints``. Its
+    weight is its contact channel clamped to [0, 1], times 1 while the slip is slower than
+    ``SKATING_SPEED``, falling linearly to 0 at ``LOCK_RELEASE_SPEED`` (a glide at walking speed is
+    not a planted foot's error). The root's step at t moves by minus the weighted mean slip of the
+    feet (the mean divides by at least 1). A shift of the root at t moves every later frame by the
+    same amount, so a lone planted foot's slip at t becomes (1 - weight) times what it was. Joint,
+    rotation and contact channels are unchanged (they are relative to the root); frame 0 keeps its
+    position.
 
     Args:
         feats: (..., T, 1, C) raw features, one motion per T axis.
         joints: (..., T, 22, 3) the positions those features decode to (root trajectory included).
+        fps: their frame rate (the speeds above are in m/s).
     Returns:
         (..., T, 1, C) features with new root steps.
     """
@@ -164,7 +173,8 @@ def lock_feet(feats: torch.Tensor, joints: torch.Tensor) -> torch.Tensor:
     feet = joints[..., list(config.FOOT_JOINTS), :][..., [0, 2]]  # (..., T, 2 feet, xz)
     slip = torch.zeros_like(feet)
     slip[..., 1:, :, :] = feet[..., 1:, :, :] - feet[..., :-1, :, :]
-    weight = rows[..., CONTACTS].clamp(0.0, 1.0)  # (..., T, 2)
+    release = ((LOCK_RELEASE_SPEED - slip.norm(dim=-1) * fps) / (LOCK_RELEASE_SPEED - SKATING_SPEED)).clamp(0.0, 1.0)
+    weight = rows[..., CONTACTS].clamp(0.0, 1.0) * release  # (..., T, 2)
     weight = torch.cat([torch.zeros_like(weight[..., :1, :]), weight[..., 1:, :]], dim=-2)  # frame 0 stays
     shift = -(weight[..., None] * slip).sum(-2) / weight.sum(-1, keepdim=True).clamp(min=1.0)  # (..., T, xz)
     yaw, _ = _heading_and_ground(rows)
