@@ -1,11 +1,12 @@
-# The phase recipe (session of 2026-12-07; exps/smog_phase/README.md). In progress, not shipped: no weights here.
+# The phase recipe (sessions of 2026-12-07; exps/smog_phase/README.md). Not shipped.
 # Data: as exps/smog_hml/command.sh (seed 1, 10,000 sequences, 20 fps).
 # From scratch: exps/smog_hml's stage-1 options plus --decoder_fourier 20 --no-crossmodal_trains_decoder,
 # with stage 2's reworded captions (--caption_augment 0.7) from the start. Epochs 1-3 ran as a 6-epoch
 # schedule on one thread (OMP_NUM_THREADS=1, beside another run), epoch 4 on two threads; from epoch 5 it
 # was resumed from checkpoint_0004 with --num_epochs 20 (the cosine schedule is recomputed for 20 epochs,
-# so the rate went back up from 3.9e-4 to 9.4e-4). Continue it with the same command and
-# --resume FOLDER/checkpoint_XXXX.pth.tar.
+# so the rate went back up from 3.9e-4 to 9.4e-4). Epochs 12-20 (the next session) resumed from
+# checkpoint_0011 with this same command plus --resume FOLDER/checkpoint_0011.pth.tar; the weights here are
+# epoch 20's. Continue it with the same command and --resume FOLDER/checkpoint_XXXX.pth.tar.
 OMP_NUM_THREADS=2 python -m src.train.train --dataset builtin --datapath data/synthetic10k_db/babel_20fps_db.pt \
   --folder exps/smog_phase_run --expname smog_phase_s1 --seed 10 \
   --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 0.8 --caption_augment 0.7 \
@@ -19,12 +20,13 @@ OMP_NUM_THREADS=2 python -m src.train.train --dataset builtin --datapath data/sy
 # stage 3 with --init_from exps/smog_hml/checkpoint.pth.tar and
 #   --decoder_fourier 20                                     (lr 3e-4, 2 epochs)
 #   --decoder_fourier 20 --no-crossmodal_trains_decoder      (lr 5e-4, 3 epochs)
-# The small-set comparison of the README's table: /work/runs/probe/gait_exp.py was not committed; its
-# setting is in the README (48 generated walks/jogs/runs, width 128, 800 steps, seed 0).
-# The diffusion prior in checkpoint.pth.tar (8 min on one thread: 4 min encoding 4 draws of every training
-# window whose caption covers >= 90% of it, then 6,000 steps), then
-# exps/smog_phase_prior/checkpoint.pth.tar -> exps/smog_phase/checkpoint.pth.tar, prior_losses.csv beside it:
-python -m src.train.train_prior exps/smog_phase/checkpoint.pth.tar --folder exps/smog_phase_prior \
+# The small-set comparisons of the README's tables: bench/phase_study.py (its docstring has both commands).
+# The diffusion prior in checkpoint.pth.tar (on one thread: encoding 4 draws of every training window whose
+# caption covers >= 90% of it, then 6,000 steps), trained over epoch 20's weights; --foot_lock saves the
+# decode-time foot lock as the checkpoint's default (every command's --no-foot_lock turns it off), --half
+# stores float16. Then exps/smog_phase_prior/checkpoint.pth.tar -> exps/smog_phase/checkpoint.pth.tar,
+# prior_losses.csv beside it:
+python -m src.train.train_prior exps/smog_phase_run/checkpoint_0020.pth.tar --folder exps/smog_phase_prior \
   --dataset builtin --datapath data/synthetic10k_db/babel_20fps_db.pt \
   --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 0.8 --caption_augment 0.7 \
-  --latent_passes 4 --num_steps 6000 --log_every 1000 --seed 20 --half --device cpu --num_workers 0
+  --latent_passes 4 --num_steps 6000 --log_every 1000 --seed 20 --half --foot_lock --device cpu --num_workers 0
