@@ -103,9 +103,9 @@ class FeatureConfig:
     fps: Optional[float] = None  # filled by the factory (src.config.SMOG_FPS) when the data gives none
     foot_lock: bool = field(default=False, metadata=option(
         "--foot_lock", "with --pose_rep hml: decode motions with a foot lock by default (the root moves so that "
-        "feet the contact channels call planted stay put: no gliding, stills stay where they are); saved with "
-        "the weights, the generation and evaluation commands override it with --foot_lock/--no-foot_lock; "
-        "training losses never use it", flag=True))
+        "feet the contact channels call planted stay put: slips up to 0.5 m/s fully, none from 1 m/s, where a "
+        "slip is a glide the decoder drew); saved with the weights, the generation and evaluation commands "
+        "override it with --foot_lock/--no-foot_lock; training losses never use it", flag=True))
 
 
 @dataclass

@@ -47,8 +47,9 @@ def add_decoding_args(parser: argparse.ArgumentParser) -> None:
     """How decoded features become motion (every command that decodes; ``add_sampler_args`` adds it)."""
     decoding = parser.add_argument_group("decoding")
     decoding.add_argument("--foot_lock", action=argparse.BooleanOptionalAction, default=None,
-                          help="hml models: move the root so that feet the model calls planted stay put (no gliding, "
-                               "stills stay in place); --no-foot_lock shows the decoder's own root. Default: the "
+                          help="hml models: move the root so that feet the model calls planted stay put (slips up "
+                               "to 0.5 m/s fully, none from 1 m/s: faster ones are glides the decoder drew); "
+                               "--no-foot_lock shows the decoder's own root. Default: the "
                                "checkpoint's setting (training's --foot_lock; train_prior saves the setting it is "
                                "given with the checkpoint it writes)")
 
