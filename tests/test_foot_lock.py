@@ -9,30 +9,18 @@ import pytest
 import torch
 
 from src import config
-from src.datasets.procedural import generate_sequence
 from src.errors import BadInputError
 from src.metrics import physical
 from src.models.backbones import Backbones
 from src.models.config import ModelConfig
 from src.models.factory import build_model
-from src.models.rotation2xyz import load_body_model
-from src.utils import hml, rotation
+from src.utils import hml
 from src.visualize import check_prompts, text2motion
 from tests.test_api import make_tiny_checkpoint
+from tests.test_hml_features import generated_clip
 from tests.test_model import TINY, FakeBackbone
 
-BODY = load_body_model("builtin")
 FPS = config.METRIC_FPS
-
-
-def generated(action: str, seed: int, start_yaw: float):
-    """A generated clip: rotations (T, 24, 3, 3), translation (T, 3), joints (T, 24, 3), feet on the floor."""
-    seq = generate_sequence([action], np.random.default_rng(seed), FPS, start_yaw=start_yaw)
-    rotmats = rotation.axis_angle_to_matrix(torch.from_numpy(seq["rotvec"]).float())
-    rotmats[:, 22:] = torch.eye(3)
-    trans = torch.from_numpy(seq["trans"]).float()
-    trans[:, 1] -= BODY(rotmats, trans)["joints"][:, list(config.FLOOR_JOINTS), 1].min()
-    return rotmats, trans, BODY(rotmats, trans)["joints"]
 
 
 def drifted(clip, velocity):
@@ -54,7 +42,7 @@ def after_lock(feats, joints, trans):
 
 @pytest.fixture(scope="module")
 def walk():
-    return generated("walk_forward", 3, 0.8)  # a turned start: the heading frame is not the world's
+    return generated_clip("walk_forward", 3, 0.8)  # a turned start: the heading frame is not the world's
 
 
 def test_a_gliding_walk_is_put_back_on_its_feet(walk):
@@ -71,7 +59,7 @@ def test_a_gliding_walk_is_put_back_on_its_feet(walk):
 
 
 def test_a_drifting_still_figure_stays_put():
-    still = generated("stand_still", 5, -2.0)
+    still = generated_clip("stand_still", 5, -2.0)
     feats, joints, trans = drifted(still, (0.08, 0.06))
     assert physical.pelvis_drift(joints.numpy()) > 0.1 * len(trans) / FPS - 0.01
     _, locked_joints, _ = after_lock(feats, joints, trans)
@@ -81,7 +69,7 @@ def test_a_drifting_still_figure_stays_put():
 def test_a_glide_at_walking_speed_is_left_alone():
     # a decoder that averages a gait draws flat feet moving with the root: locking them would stop
     # the walk, so slips past LOCK_RELEASE_SPEED are not corrected
-    still = generated("stand_still", 5, -2.0)
+    still = generated_clip("stand_still", 5, -2.0)
     feats, joints, trans = drifted(still, (1.2, 0.5))
     assert torch.equal(hml.lock_feet(feats, joints, FPS), feats)
 

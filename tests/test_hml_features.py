@@ -21,16 +21,22 @@ BODY = load_body_model("builtin")
 FPS = config.METRIC_FPS
 
 
-@pytest.fixture(scope="module")
-def walk():
-    """A generated forward walk: rotations (T, 24, 3, 3) with rest hands, translation, joints."""
-    seq = generate_sequence(["walk_forward"], np.random.default_rng(3), FPS, start_yaw=0.8)
+def generated_clip(action: str, seed: int, start_yaw: float):
+    """A generated clip on the built-in skeleton: rotations (T, 24, 3, 3) with rest hands,
+    translation (T, 3), joints (T, 24, 3)."""
+    seq = generate_sequence([action], np.random.default_rng(seed), FPS, start_yaw=start_yaw)
     rotmats = rotation.axis_angle_to_matrix(torch.from_numpy(seq["rotvec"]).float())
     rotmats[:, 22:] = torch.eye(3)
     trans = torch.from_numpy(seq["trans"]).float()
     # the generator's body has its own size: put the built-in skeleton's feet on the floor
     trans[:, 1] -= BODY(rotmats, trans)["joints"][:, list(config.FLOOR_JOINTS), 1].min()
     return rotmats, trans, BODY(rotmats, trans)["joints"]
+
+
+@pytest.fixture(scope="module")
+def walk():
+    """A generated forward walk: rotations (T, 24, 3, 3) with rest hands, translation, joints."""
+    return generated_clip("walk_forward", 3, 0.8)
 
 
 def test_round_trip_through_both_routes(walk):
