@@ -12,6 +12,8 @@ lr 1e-3, one thread (the recipe is imported from the test, so the two cannot dri
     crossmodal   text terms on (contrastive 0.1, latent 1, cross-modal reconstruction 1), the
                  cross-modal reconstruction training the decoder (the recipe before 2026-12-07)
     textside     text terms on, --no-crossmodal_trains_decoder
+    aligned      textside plus the motion latent's cosine alignment with the frozen pooled text
+                 embedding (``--clip_text_losses cosine``, weight 1), as in the recipes under exps/
 
 each without and with ``--decoder_fourier 20``. Printed every quarter of the run: the training
 rc, and the held-out reconstructions' root-relative MPJPE (mm), foot skating (share of contact
@@ -24,6 +26,12 @@ The same on arm actions, with the amplitude-spectrum term (README, ``--lambda_sp
 
     python bench/phase_study.py --steps 800 --seed 0 --configs textside --fourier 20 \
         --actions clap,wave_right_hand,wave_left_hand,squat,walk_forward --per_action 12 --lambda_spectral 0 10 50
+
+Can the decoder fit the claps it trains on, with and without the relative pose term (README,
+``--lambda_relpose``)? ``--evaluate train`` reconstructs the training clips themselves (80 frames):
+
+    python bench/phase_study.py --steps 1500 --seed 0 --configs recon --fourier 20 \
+        --actions clap,walk_forward --per_action 16 --evaluate train --lambda_relpose 0 3
 """
 
 import argparse
@@ -43,6 +51,10 @@ CONFIGS = {
     "crossmodal": dict(lambda_crossmodal=1.0, lambda_latent=1.0, lambda_contrastive=0.1),
     "textside": dict(lambda_crossmodal=1.0, lambda_latent=1.0, lambda_contrastive=0.1,
                      crossmodal_trains_decoder=False),
+    # textside plus the original alignment of the motion latent with the frozen pooled text
+    # embedding (cosine, weight 1): the text terms of the recipes under exps/
+    "aligned": dict(lambda_crossmodal=1.0, lambda_latent=1.0, lambda_contrastive=0.1,
+                    crossmodal_trains_decoder=False, clip_text_losses="cosine"),
 }
 
 
@@ -57,8 +69,8 @@ def gait_db(first_seed: int, per_action: int, actions=ACTIONS) -> dict:
 
 def held_out_figures(model, batch, fps: float, actions) -> dict:
     """Root-relative MPJPE (mm), skating and ankle lift (cm) of the reconstructions of ``batch``,
-    and how many of them keep their action's signature (``signatures.signature_preservation``;
-    ``actions``: each clip's action)."""
+    and how many of them keep their action's signature, in all and per action
+    (``signatures.signature_preservation``; ``actions``: each clip's action)."""
     import torch
     from src.metrics import physical, signatures
 
@@ -77,11 +89,12 @@ def held_out_figures(model, batch, fps: float, actions) -> dict:
     kept = signatures.signature_preservation(
         (action, source[i, :n], recon[i, :n]) for i, (action, n) in enumerate(zip(actions, batch["lengths"].tolist())))
     return {"mpjpe_mm": mpjpe, "skating": skating, "ankle_lift_cm": lift,
-            "kept": f"{kept['preserved']}/{kept['eligible']}"}
+            "kept": f"{kept['preserved']}/{kept['eligible']}",
+            "per_action": ", ".join(f"{a} {k}/{n}" for a, (k, n) in kept["per_action"].items())}
 
 
 def run(name: str, fourier: int, steps: int, seed: int, backbones, actions=ACTIONS, per_action: int = 16,
-        lambda_spectral: float = 0.0) -> list:
+        lambda_spectral: float = 0.0, lambda_relpose: float = 0.0, evaluate: str = "held_out") -> list:
     import torch
     from src import config
     from src.datasets.dataset import MotionTextDataset, collate, compute_stats
@@ -93,11 +106,13 @@ def run(name: str, fourier: int, steps: int, seed: int, backbones, actions=ACTIO
     random.seed(seed)
     train = MotionTextDataset(gait_db(1000, per_action, actions), train=True, pose_rep="hml", num_frames=-2,
                               min_len=40, max_len=80)
-    held_out = MotionTextDataset(gait_db(5000, 4, actions), train=False, pose_rep="hml", num_frames=80)
+    # the training clips' first 80 frames, or 4 other clips per action
+    first_seed, count = (1000, per_action) if evaluate == "train" else (5000, 4)
+    held_out = MotionTextDataset(gait_db(first_seed, count, actions), train=False, pose_rep="hml", num_frames=80)
     held_out_batch = collate([held_out[i] for i in range(len(held_out))])
-    held_out_actions = [action for action in actions for _ in range(4)]
+    held_out_actions = [action for action in actions for _ in range(count)]
     recipe = dict(RECIPE, latent_dim=128, ff_size=256, decoder_fourier=fourier, lambda_spectral=lambda_spectral,
-                  **CONFIGS[name])
+                  lambda_relpose=lambda_relpose, **CONFIGS[name])
     model = build_model(recipe, compute_stats(train), backbones).train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     loader = torch.utils.data.DataLoader(train, batch_size=16, shuffle=True, collate_fn=collate)
@@ -115,9 +130,9 @@ def run(name: str, fourier: int, steps: int, seed: int, backbones, actions=ACTIO
         optimizer.step()
         if step % max(1, steps // 4) == 0:
             figures = held_out_figures(model, held_out_batch, fps, held_out_actions)
-            rows.append([name, fourier, lambda_spectral, step, f"{time.time() - start:.0f}", f"{logs['rc']:.3f}",
-                         f"{figures['mpjpe_mm']:.0f}", f"{figures['skating']:.2f}", f"{figures['ankle_lift_cm']:.1f}",
-                         figures["kept"]])
+            rows.append([name, fourier, lambda_spectral, lambda_relpose, step, f"{time.time() - start:.0f}",
+                         f"{logs['rc']:.3f}", f"{figures['mpjpe_mm']:.0f}", f"{figures['skating']:.2f}",
+                         f"{figures['ankle_lift_cm']:.1f}", figures["kept"], figures["per_action"]])
             print(" | ".join(map(str, rows[-1])), flush=True)
     return rows
 
@@ -132,6 +147,10 @@ def main(argv=None) -> int:
     parser.add_argument("--per_action", type=int, default=16, help="training clips per action")
     parser.add_argument("--lambda_spectral", type=float, nargs="+", default=[0.0],
                         help="--lambda_spectral values to compare")
+    parser.add_argument("--lambda_relpose", type=float, nargs="+", default=[0.0],
+                        help="--lambda_relpose values to compare")
+    parser.add_argument("--evaluate", choices=("held_out", "train"), default="held_out",
+                        help="reconstruct 4 held-out clips per action, or the training clips themselves")
     args = parser.parse_args(argv)
     actions = tuple(args.actions.split(","))
     set_threads(1)
@@ -143,9 +162,11 @@ def main(argv=None) -> int:
     for name in args.configs.split(","):
         for fourier in args.fourier:
             for spectral in args.lambda_spectral:
-                rows += run(name, fourier, args.steps, args.seed, backbones, actions, args.per_action, spectral)
-    print(markdown_table(["text terms", "--decoder_fourier", "--lambda_spectral", "step", "s", "train rc", "MPJPE mm",
-                          "skating", "ankle lift cm", "signatures kept"], rows))
+                for relpose in args.lambda_relpose:
+                    rows += run(name, fourier, args.steps, args.seed, backbones, actions, args.per_action, spectral,
+                                relpose, args.evaluate)
+    print(markdown_table(["text terms", "--decoder_fourier", "--lambda_spectral", "--lambda_relpose", "step", "s",
+                          "train rc", "MPJPE mm", "skating", "ankle lift cm", "signatures kept", "per action"], rows))
     return 0
 
 

@@ -239,6 +239,11 @@ class LossConfig:
         "--lambda_spectral", "oscillation without phase: squared difference (m^2) between the temporal amplitude "
         "spectra of the decoded and input points, relative to their centroid; a clap or wave whose timing the "
         "latent does not pin down then still swings, where the position losses alone average it flat"))
+    lambda_relpose: float = field(default=0.0, metadata=option(
+        "--lambda_relpose", "each window's own motion sets its scale: squared error of the decoded points relative "
+        "to the root, over the input's motion energy (its points' squared deviation from their mean pose, floored "
+        "at RELPOSE_FLOOR_M); a clap's wrists then weigh as much as a walk's legs, where the position and feature "
+        "losses let a small limb's swing average flat"))
     temperature: float = field(default=0.07, metadata=option(
         "--contrastive_temperature", "initial InfoNCE temperature (learnable, clamped at logit scale 100)"))
     crossmodal_trains_decoder: bool = field(default=True, metadata=option(

@@ -41,6 +41,10 @@ Text-encoder terms (TEMOS/TMR):
                   centroid, each coordinate's temporal Fourier amplitudes against the input's. Blind
                   to phase, so it asks an oscillation (a clap, a wave) for its frequency and size even
                   where the latent does not fix its timing; MSE alone then prefers the flat average.
+    relpose, relpose_text   squared error of the points relative to their per-frame centroid, over
+                  the input window's own motion energy (``relative_pose_error``): about 1 for a
+                  flat average of any window's movement, so the swing of a limb that is small in
+                  metres and in feature channels (a clap's wrists) weighs as much as a walk's legs.
 """
 
 import math
@@ -55,6 +59,7 @@ from src.models.config import CLIP_LOSS_KINDS, RECONSTRUCTION_TERMS, LossConfig 
 from src.models.config import parse_clip_losses  # noqa: F401  (re-exported)
 
 CLIP_LOGIT_SCALE = 100.0  # CLIP's trained logit scale, used by the original "ce" alignment
+RELPOSE_FLOOR_M = 0.03  # m: a still window's motion energy counts as at least this RMS deviation (relpose)
 FOOT_CONTACT_SPEED = 0.2  # m/s: a foot of the training motion slower than this stands on the ground
 
 
@@ -162,6 +167,33 @@ def amplitude_spectrum_error(pred: torch.Tensor, target: torch.Tensor, mask: tor
     return (2 * (amplitudes(pred) - amplitudes(target)).pow(2)).sum(1).mean()
 
 
+def relative_pose_error(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor,
+                        floor: float = RELPOSE_FLOOR_M) -> torch.Tensor:
+    """Each window's squared pose error over its own motion energy, averaged over windows.
+
+    Points are taken relative to their per-frame centroid (the trajectory has its own terms). A
+    window's energy is the mean squared deviation of its input points from their mean pose, plus
+    ``floor`` squared so that a still window's millimetres do not explode: a prediction that holds
+    the mean pose costs ``energy / (energy + floor^2)``, close to 1 for any clearly moving window,
+    whatever its size.
+
+    Args:
+        pred, target: (B, T, P, 3) points, metres. mask: (B, T) bool, True = real frame.
+        floor: metres.
+    Returns:
+        scalar.
+    """
+    assert pred.shape == target.shape and pred.shape[:2] == mask.shape, (pred.shape, target.shape, mask.shape)
+    valid = mask[..., None, None].to(pred.dtype)
+    count = valid.sum(dim=(1, 2, 3)).clamp_min(1) * pred.shape[2]  # (B,) real frames x points
+    pred = pred - pred.mean(dim=2, keepdim=True)
+    target = target - target.mean(dim=2, keepdim=True)
+    mean_pose = (target * valid).sum(1, keepdim=True) / valid.sum(1, keepdim=True).clamp_min(1)
+    energy = ((target - mean_pose).pow(2) * valid).sum(dim=(1, 2, 3)) / count  # (B,) m^2
+    error = ((pred - target).pow(2) * valid).sum(dim=(1, 2, 3)) / count  # (B,) m^2
+    return (error / (energy + floor ** 2)).mean()
+
+
 def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """KL(N(mu, exp(logvar)) || N(0, I)), averaged over batch and latent dimensions."""
     return 0.5 * (logvar.exp() + mu.pow(2) - 1.0 - logvar).mean()
@@ -232,6 +264,7 @@ class SMoGLosses(nn.Module):
         self.lambda_fc = config.lambda_fc
         self.lambda_tie = config.lambda_tie
         self.lambda_spectral = config.lambda_spectral
+        self.lambda_relpose = config.lambda_relpose
         kind_lambdas = [(kind, getattr(config, f"clip_lambda_{kind}")) for kind in CLIP_LOSS_KINDS]
         self.clip_lambdas = {kind: lam for kind, lam in kind_lambdas
                              if kind in parse_clip_losses(config.clip_text_losses) and lam != 0}
@@ -258,7 +291,7 @@ class SMoGLosses(nn.Module):
             pooled=bool(self.clip_lambdas),                                                  # clip_text_*
             image=bool(self.clip_image_lambdas),                                             # clip_image_*
             points=(any(self.recon_lambdas[k] != 0 for k in ("rcxyz", "velxyz"))             # rcxyz, velxyz,
-                    or self.lambda_spectral != 0),                                           # spec
+                    or self.lambda_spectral != 0 or self.lambda_relpose != 0),               # spec, relpose
             feet=self.lambda_fc != 0,                                                        # fc, fc_text
             kan_reg=self.lambda_kan_reg != 0,                                                # kan_reg
             tie=self.lambda_tie != 0)                                                        # tie, tie_text
@@ -333,12 +366,15 @@ class SMoGLosses(nn.Module):
                     terms["tie" + suffix] = masked_mse(gap, torch.zeros_like(gap), outputs.mask)
                     weighted.append(scale * self.lambda_tie * terms["tie" + suffix])
 
-        if self.lambda_spectral:
+        for name, error, lam in (("spec", amplitude_spectrum_error, self.lambda_spectral),
+                                 ("relpose", relative_pose_error, self.lambda_relpose)):
+            if not lam:
+                continue
             for suffix, points, scale in (("", outputs.points_recon, 1.0),
                                           ("_text", outputs.points_recon_text, self.lambda_crossmodal)):
                 if points is not None and scale:
-                    terms["spec" + suffix] = amplitude_spectrum_error(points, outputs.points_target, outputs.mask)
-                    weighted.append(scale * self.lambda_spectral * terms["spec" + suffix])
+                    terms[name + suffix] = error(points, outputs.points_target, outputs.mask)
+                    weighted.append(scale * lam * terms[name + suffix])
 
         motion, text = outputs.motion, outputs.text
         if self.lambda_kl and motion["logvar"] is not None:
