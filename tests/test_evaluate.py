@@ -129,6 +129,9 @@ def test_soundness_and_preservation_figures_on_hand_made_clips():
     # walk (travel kept by the glide), clap kept; the drifting still lost; the two-action window not eligible
     assert (kept["signature_preserved"], kept["signature_eligible"]) == (2, 3)
     assert kept["signature_preservation"] == pytest.approx(2 / 3)
+    assert {k: v for k, v in kept.items() if k.startswith("signature_preservation_")} == {
+        "signature_preservation_walk_forward": 1.0, "signature_preservation_stand_still": 0.0,
+        "signature_preservation_clap": 1.0}
     assert "locomotion_skating_ratio" not in soundness_metrics(["clap"], [clap], 20.0)
 
 

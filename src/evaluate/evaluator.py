@@ -105,11 +105,14 @@ def soundness_metrics(actions: List[str], clips: List[np.ndarray], fps: float) -
 def preservation_metrics(actions: List[str], real: List[np.ndarray], recon: List[np.ndarray]) -> Dict[str, float]:
     """Signature preservation of the reconstructions (SPEC §4, ``signatures.signature_preservation``)
     over single-action clips: {"signature_preserved", "signature_eligible", "signature_preservation"
-    (left out when no clip is eligible)}."""
+    (left out when no clip is eligible), and "signature_preservation_<action>" for each action with an
+    eligible clip (a share, so a model that loses every clap says so in one row)}."""
     result = signatures.signature_preservation(zip(actions, real, recon))
     out = {"signature_preserved": float(result["preserved"]), "signature_eligible": float(result["eligible"])}
     if result["share"] is not None:
         out["signature_preservation"] = result["share"]
+    for action, (kept, eligible) in sorted(result["per_action"].items()):
+        out[f"signature_preservation_{action}"] = kept / eligible
     return out
 
 
