@@ -30,3 +30,6 @@ python -m src.train.train_prior exps/smog_phase_run/checkpoint_0020.pth.tar --fo
   --dataset builtin --datapath data/synthetic10k_db/babel_20fps_db.pt \
   --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 0.8 --caption_augment 0.7 \
   --latent_passes 4 --num_steps 6000 --log_every 1000 --seed 20 --half --foot_lock --device cpu --num_workers 0
+# The --lambda_relpose fine-tunes of the README's table (session of 2026-12-07, third; one or two of
+# four scheduled epochs each, not kept): the training command at the top with --init_from FOLDER/checkpoint_0020.pth.tar
+# instead of --resume, --seed 11 --lr 3e-4 --warmup_steps 100 --num_epochs 4, and --lambda_relpose 0, 1 or 3.
