@@ -39,6 +39,7 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
@@ -94,7 +95,8 @@ def held_out_figures(model, batch, fps: float, actions) -> dict:
 
 
 def run(name: str, fourier: int, steps: int, seed: int, backbones, actions=ACTIONS, per_action: int = 16,
-        lambda_spectral: float = 0.0, lambda_relpose: float = 0.0, evaluate: str = "held_out") -> list:
+        lambda_spectral: float = 0.0, lambda_relpose: float = 0.0, evaluate: str = "held_out",
+        settings: Optional[dict] = None) -> list:
     import torch
     from src import config
     from src.datasets.dataset import MotionTextDataset, collate, compute_stats
@@ -113,6 +115,7 @@ def run(name: str, fourier: int, steps: int, seed: int, backbones, actions=ACTIO
     held_out_actions = [action for action in actions for _ in range(count)]
     recipe = dict(RECIPE, latent_dim=128, ff_size=256, decoder_fourier=fourier, lambda_spectral=lambda_spectral,
                   lambda_relpose=lambda_relpose, **CONFIGS[name])
+    recipe.update(settings or {})
     model = build_model(recipe, compute_stats(train), backbones).train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     loader = torch.utils.data.DataLoader(train, batch_size=16, shuffle=True, collate_fn=collate)
@@ -137,6 +140,17 @@ def run(name: str, fourier: int, steps: int, seed: int, backbones, actions=ACTIO
     return rows
 
 
+def _setting(text: str):
+    """'name=number' -> (name, float) for --set."""
+    name, sep, value = text.partition("=")
+    try:
+        if not (sep and name):
+            raise ValueError(text)
+        return name, float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected NAME=NUMBER, got {text!r}") from None
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--configs", default=",".join(CONFIGS), help=f"comma-separated subset of {list(CONFIGS)}")
@@ -149,6 +163,8 @@ def main(argv=None) -> int:
                         help="--lambda_spectral values to compare")
     parser.add_argument("--lambda_relpose", type=float, nargs="+", default=[0.0],
                         help="--lambda_relpose values to compare")
+    parser.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE", type=_setting,
+                        help="other numeric model options for every run, e.g. lambda_rcxyz=300")
     parser.add_argument("--evaluate", choices=("held_out", "train"), default="held_out",
                         help="reconstruct 4 held-out clips per action, or the training clips themselves")
     args = parser.parse_args(argv)
@@ -164,7 +180,7 @@ def main(argv=None) -> int:
             for spectral in args.lambda_spectral:
                 for relpose in args.lambda_relpose:
                     rows += run(name, fourier, args.steps, args.seed, backbones, actions, args.per_action, spectral,
-                                relpose, args.evaluate)
+                                relpose, args.evaluate, dict(args.set))
     print(markdown_table(["text terms", "--decoder_fourier", "--lambda_spectral", "--lambda_relpose", "step", "s",
                           "train rc", "MPJPE mm", "skating", "ankle lift cm", "signatures kept", "per action"], rows))
     return 0
