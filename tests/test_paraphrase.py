@@ -1,5 +1,6 @@
 """Caption paraphrasing (src/datasets/text/paraphrase.py) and its use in the training dataset."""
 
+import dataclasses
 import random
 import re
 
@@ -29,7 +30,11 @@ CAPTIONS = [
     "a person lifts one leg and waves with two hands",
     "a person punches with a single fist, then throws a left punch",
 ] + [c for cs in ACTION_CAPTIONS.values() for c in cs[:3]]
-ALL_ON = para.AugmentProbs(subject=1.0, synonym=1.0, insert=1.0, delete=0.5)
+ALL_ON = para.AugmentProbs(subject=1.0, synonym=1.0, insert=1.0, delete=0.5, turn=0.0)
+TURNS_ONLY = para.AugmentProbs(0.0, 0.0, 0.0, 0.0, turn=1.0)
+# This test's own reading of a rotation word: seen from above, counterclockwise is a left turn.
+ROTATION_SIDE = {"counterclockwise": "left", "counter-clockwise": "left", "anticlockwise": "left",
+                 "anti-clockwise": "left", "clockwise": "right"}
 
 
 def protected(text):
@@ -38,7 +43,8 @@ def protected(text):
 
 
 def sides(text):
-    return [w for w in protected(text) if para.is_side_word(w)]
+    """The sides a caption names, in order, rotation words read as the side they turn to."""
+    return [ROTATION_SIDE.get(w, w) for w in protected(text) if para.is_side_word(w)]
 
 
 def draws(text, n=100, seed=0, probs=para.DEFAULT_PROBS):
@@ -46,12 +52,53 @@ def draws(text, n=100, seed=0, probs=para.DEFAULT_PROBS):
     return [para.augment_caption(text, rng, probs) for _ in range(n)]
 
 
-@pytest.mark.parametrize("probs", [para.DEFAULT_PROBS, ALL_ON], ids=["default", "all_on"])
+@pytest.mark.parametrize("probs", [dataclasses.replace(para.DEFAULT_PROBS, turn=0.0), ALL_ON],
+                         ids=["default_without_turns", "all_on"])
 def test_sides_quantities_and_numbers_are_kept_in_order(probs):
     for text in CAPTIONS:
         for out in draws(text, 60, probs=probs):
             assert sides(out) == sides(text), (text, out)
             assert protected(out) == protected(text), (text, out)
+
+
+def test_turn_wording_keeps_each_turns_side():
+    """Every caption, reworded with the turn wording always on and then by the default operations,
+    names the same sides in the same order (rotation words read as their side), and mirroring it
+    names the mirrored sides."""
+    every_on = dataclasses.replace(para.DEFAULT_PROBS, turn=1.0)
+    for text in CAPTIONS:
+        for out in draws(text, 30, probs=every_on):
+            assert sides(out) == sides(text), (text, out)
+            assert sides(swap_left_right(out)) == sides(swap_left_right(text)), (text, out)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a person turns to the left", {"a person turns counterclockwise", "a person turns counter-clockwise",
+                                    "a person turns anticlockwise"}),
+    ("a human makes a right turn on the spot", {"a human makes a clockwise turn on the spot"}),
+    ("someone turns right in place", {"someone turns clockwise in place"}),
+    ("a person does a half turn", {"a person does a 180 degree turn", "a person does a 180 degrees turn"}),
+    ("a human turns a hundred and eighty degrees", {"a human turns 180 degrees", "a human turns 180 degree"}),
+    ("a person turns around", {"a person turns 180 degrees", "a person makes a 180 degree turn",
+                               "a person does a 180 degree turn"}),
+    # body sides and head turns are not whole-body turns: left alone
+    ("a person turns toward their left side", {"a person turns toward their left side"}),
+    ("someone turns the head left and right", {"someone turns the head left and right"}),
+    ("a person walks forward", {"a person walks forward"}),
+])
+def test_turn_wording(text, expected):
+    assert set(draws(text, 60, probs=TURNS_ONLY)) == expected
+
+
+def test_turn_wording_draws_nothing_for_captions_without_a_turn():
+    """Captions without a turn phrase get the same rewordings with and without the operation, so
+    adding it changed no other caption's training draws."""
+    without = dataclasses.replace(para.DEFAULT_PROBS, turn=0.0)
+    for text in ["a person walks forward, then sits down", "someone waves with the right hand",
+                 "a figure hops on one foot"]:
+        assert draws(text, 50, seed=3) == draws(text, 50, seed=3, probs=without)
+    assert draws("a person turns to the left", 50, seed=3) != draws("a person turns to the left", 50, seed=3,
+                                                                     probs=without)
 
 
 def test_output_is_clean():

@@ -12,11 +12,17 @@ probability (``AugmentProbs``):
     * insertion: one neutral modifier ("casually", "for a moment", "a few times") at the end
       of a clause, or an -ly adverb just before the verb; not when the caption already has one
       of its kind ("slowly" is not added to "walks quickly");
-    * deletion: a filler ("the", "then" after "," / "and", "just", a few adverbs).
+    * deletion: a filler ("the", "then" after "," / "and", "just", a few adverbs);
+    * turn wording: a turn's side written as its rotation ("turns to the left" -> "turns
+      counterclockwise", "a right turn" -> "a clockwise turn"; seen from above a left turn is
+      counterclockwise, SPEC §1) and its amount in digits ("a hundred and eighty degrees" ->
+      "180 degrees", "a half turn" -> "a 180 degree turn", "turns around" -> "turns 180
+      degrees"), as real captions (KIT-ML) write them and the built-in ones never do.
 
 Invariants: side words (``is_side_word``: left, right, leftward, left-hand(ed), clockwise,
 counterclockwise, anticlockwise, ...), quantity words (both, one, two, single, ...) and
-numbers are never replaced, deleted or moved: every lexicon group names the same protected
+numbers are never replaced, deleted or moved, except by the turn wording, which writes the same
+side and amount in other words: every lexicon group names the same protected
 words in the same order in all of its phrases, so a phrase swap carries them along (the output
 names the same sides in the same order). Clause order never changes; output is non-empty,
 single-spaced, lowercase where the input is (a leading capital is kept), and equal to the input
@@ -184,15 +190,53 @@ class AugmentProbs:
         synonym: replacing each lexicon phrase found.
         insert: inserting one modifier.
         delete: deleting each filler word.
+        turn: rewording each turn's side or amount found (``reword_turns``).
     """
     subject: float = 0.5
     synonym: float = 0.35
     insert: float = 0.25
     delete: float = 0.1
+    turn: float = 0.3
 
 
 DEFAULT_PROBS = AugmentProbs()
-NO_AUGMENT = AugmentProbs(0.0, 0.0, 0.0, 0.0)
+NO_AUGMENT = AugmentProbs(0.0, 0.0, 0.0, 0.0, 0.0)
+
+# ------------------------------------------------------------------ turn wording
+ROTATION_WORDS = {"left": ("counterclockwise", "counter-clockwise", "anticlockwise"), "right": ("clockwise",)}
+_TURN_SIDE = re.compile(r"\b(turn|turns|turning|pivot|pivots|pivoting|rotate|rotates|rotating)"
+                        r"((?: the whole body| their body)?(?: in place| on the spot)?) "
+                        r"(?:(?:to|toward|towards) (?:the|their) )?(left|right)\b"
+                        r"(?![- ](?:side|hand|arm|foot|leg|shoulder|knee|elbow))")  # "turns toward their left side": a body side
+_SIDE_TURN = re.compile(r"\b(an?) (left|right) turn\b")
+_AMOUNTS = {"a hundred and eighty degrees": ("180 degrees", "180 degree"),
+            "ninety degrees": ("90 degrees", "90 degree"),
+            "a half turn": ("a 180 degree turn", "a 180 degrees turn"),
+            "a quarter turn": ("a 90 degree turn", "a 90 degrees turn"),
+            "turns around": ("turns 180 degrees", "makes a 180 degree turn", "does a 180 degree turn")}
+_AMOUNT = re.compile(r"\b(" + "|".join(_AMOUNTS) + r")\b")
+
+
+def reword_turns(text: str, p: float, rng) -> str:
+    """Each turn phrase of ``text`` reworded with probability ``p`` (module docstring: turn wording).
+
+    Draws from ``rng`` only for the phrases it finds, so captions without a turn consume nothing.
+    """
+    def side(m):
+        if rng.random() >= p:
+            return m.group(0)
+        return f"{m.group(1)}{m.group(2)} {rng.choice(ROTATION_WORDS[m.group(3)])}"
+
+    def article(m):
+        if rng.random() >= p:
+            return m.group(0)
+        word = rng.choice(ROTATION_WORDS[m.group(2)])
+        return f"{'an' if word[0] in 'aeiou' else 'a'} {word} turn"
+
+    def amount(m):
+        return rng.choice(_AMOUNTS[m.group(1)]) if rng.random() < p else m.group(0)
+
+    return _AMOUNT.sub(amount, _SIDE_TURN.sub(article, _TURN_SIDE.sub(side, text)))
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['\u2019-][A-Za-z0-9]+)*|\S")
 
@@ -323,6 +367,8 @@ def augment_caption(text: str, rng: Optional[random.Random] = None, probs: Augme
         The paraphrased caption, or ``text`` itself when nothing fired.
     """
     rng = random if rng is None else rng
+    if probs.turn > 0:
+        text = reword_turns(text, probs.turn, rng)
     tokens = _tokenize(text)
     if not tokens:
         return text
