@@ -35,7 +35,7 @@ def add_dataset_args(parser: argparse.ArgumentParser) -> None:
                    help="probability of mirroring a training window (left/right swapped in motion and caption)")
     g.add_argument("--caption_augment", type=float, default=0.0,
                    help="probability of paraphrasing a training caption (EDA-style: another subject, synonyms, "
-                        "a neutral modifier, dropped filler words; sides and counts kept; "
+                        "a neutral modifier, dropped filler words, turns as rotations and degrees; sides and counts kept; "
                         "src/datasets/text/paraphrase.py); never in evaluation")
     g.add_argument("--use_action_cat_as_text_labels", action="store_true",
                    help="captions from BABEL action categories instead of texts")
