@@ -1,4 +1,5 @@
 # The phase recipe (sessions of 2026-12-07; exps/smog_phase/README.md). Not shipped.
+# Stage 1 below, then stage 2 (the text side), then the diffusion prior.
 # Data: as exps/smog_hml/command.sh (seed 1, 10,000 sequences, 20 fps).
 # From scratch: exps/smog_hml's stage-1 options plus --decoder_fourier 20 --no-crossmodal_trains_decoder,
 # with stage 2's reworded captions (--caption_augment 0.7) from the start. Epochs 1-3 ran as a 6-epoch
@@ -21,15 +22,29 @@ OMP_NUM_THREADS=2 python -m src.train.train --dataset builtin --datapath data/sy
 #   --decoder_fourier 20                                     (lr 3e-4, 2 epochs)
 #   --decoder_fourier 20 --no-crossmodal_trains_decoder      (lr 5e-4, 3 epochs)
 # The small-set comparisons of the README's tables: bench/phase_study.py (its docstring has both commands).
+# Stage 2 (session of 2026-12-07, fourth; README "Stage 2"): the text side only, on reworded captions
+# (turn wording included), from epoch 20; 55 min on two threads. Its losses.csv is stage2_losses.csv.
+OMP_NUM_THREADS=2 python -m src.train.train --dataset builtin --datapath data/synthetic10k_db/babel_20fps_db.pt \
+  --folder exps/smog_phase_s2 --expname smog_phase_s2 --seed 11 \
+  --init_from exps/smog_phase_run/checkpoint_0020.pth.tar --freeze motion \
+  --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 0.8 --caption_augment 0.7 \
+  --pose_rep hml --decoder modulated --decoder_skips --decoder_fourier 20 --no-crossmodal_trains_decoder \
+  --modelname motionclip_transformer_rc_rcxyz --vertstrans --jointstype smpl --lambda_tie 1 --lambda_fc 0.1 \
+  --dropout 0.0 --text_dropout 0.1 --batch_size 32 --lr 3e-4 --warmup_steps 100 --num_epochs 20 --snapshot 2 \
+  --num_workers 0 --device cpu
+python -m prepare.export_model exps/smog_phase_s2/checkpoint_0020.pth.tar exps/smog_phase_s2_final.pth.tar
+# (The run itself read --init_from exps/smog_phase/checkpoint.pth.tar, epoch 20's weights as committed then,
+# float16: the same weights rounded.)
 # The diffusion prior in checkpoint.pth.tar (on one thread: encoding 4 draws of every training window whose
-# caption covers >= 90% of it, then 6,000 steps), trained over epoch 20's weights; --foot_lock saves the
+# caption covers >= 90% of it, then 12,000 steps, 16 min), trained over stage 2's weights; --foot_lock saves the
 # decode-time foot lock as the checkpoint's default (every command's --no-foot_lock turns it off), --half
 # stores float16. Then exps/smog_phase_prior/checkpoint.pth.tar -> exps/smog_phase/checkpoint.pth.tar,
-# prior_losses.csv beside it:
-python -m src.train.train_prior exps/smog_phase_run/checkpoint_0020.pth.tar --folder exps/smog_phase_prior \
+# prior_losses.csv beside it. (Before stage 2 the same command with --num_steps 6000 ran on
+# exps/smog_phase_run/checkpoint_0020.pth.tar; on stage 2's weights 6,000 steps gave the README's middle column.)
+python -m src.train.train_prior exps/smog_phase_s2_final.pth.tar --folder exps/smog_phase_prior \
   --dataset builtin --datapath data/synthetic10k_db/babel_20fps_db.pt \
   --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 0.8 --caption_augment 0.7 \
-  --latent_passes 4 --num_steps 6000 --log_every 1000 --seed 20 --half --foot_lock --device cpu --num_workers 0
+  --latent_passes 4 --num_steps 12000 --log_every 2000 --seed 20 --half --foot_lock --device cpu --num_workers 0
 # The --lambda_relpose fine-tunes of the README's table (session of 2026-12-07, third; one or two of
 # four scheduled epochs each, not kept): the training command at the top with --init_from FOLDER/checkpoint_0020.pth.tar
 # instead of --resume, --seed 11 --lr 3e-4 --warmup_steps 100 --num_epochs 4, and --lambda_relpose 0, 1 or 3.
