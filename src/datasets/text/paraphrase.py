@@ -204,10 +204,11 @@ NO_AUGMENT = AugmentProbs(0.0, 0.0, 0.0, 0.0, 0.0)
 
 # ------------------------------------------------------------------ turn wording
 ROTATION_WORDS = {"left": ("counterclockwise", "counter-clockwise", "anticlockwise"), "right": ("clockwise",)}
+# A whole-body turn to a side; "turns toward their left side" names a body side, not a rotation.
 _TURN_SIDE = re.compile(r"\b(turn|turns|turning|pivot|pivots|pivoting|rotate|rotates|rotating)"
                         r"((?: the whole body| their body)?(?: in place| on the spot)?) "
                         r"(?:(?:to|toward|towards) (?:the|their) )?(left|right)\b"
-                        r"(?![- ](?:side|hand|arm|foot|leg|shoulder|knee|elbow))")  # "turns toward their left side": a body side
+                        r"(?![- ](?:side|hand|arm|foot|leg|shoulder|knee|elbow))")
 _SIDE_TURN = re.compile(r"\b(an?) (left|right) turn\b")
 _AMOUNTS = {"a hundred and eighty degrees": ("180 degrees", "180 degree"),
             "ninety degrees": ("90 degrees", "90 degree"),
