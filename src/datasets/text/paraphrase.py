@@ -39,7 +39,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 from src.datasets.text.paraphrase_lexicon import (
     NEUTRAL_SUBJECTS, MALE_SUBJECTS, FEMALE_SUBJECTS, MALE_PRONOUNS, FEMALE_PRONOUNS, VERB_GROUPS,
     SIDED_VERB_GROUPS, OTHER_GROUPS, SIDED_OTHER_GROUPS, CLOCKWISE_GROUPS, CLOCKWISE_WORDS, INSERT_MODIFIERS,
-    INSERT_WEIGHTS, INSERT_BLOCKERS, FILLER_WORDS, KEEP_THE_AFTER)
+    INSERT_WEIGHTS, INSERT_BLOCKERS, FILLER_WORDS, KEEP_THE_AFTER, ROTATION_WORDS, TURN_AMOUNTS)
 
 # ------------------------------------------------------------------ protected words
 _SIDE = re.compile(r"(?<![a-z])(?:left|right)|clockwise", re.IGNORECASE)
@@ -203,19 +203,13 @@ DEFAULT_PROBS = AugmentProbs()
 NO_AUGMENT = AugmentProbs(0.0, 0.0, 0.0, 0.0, 0.0)
 
 # ------------------------------------------------------------------ turn wording
-ROTATION_WORDS = {"left": ("counterclockwise", "counter-clockwise", "anticlockwise"), "right": ("clockwise",)}
 # A whole-body turn to a side; "turns toward their left side" names a body side, not a rotation.
 _TURN_SIDE = re.compile(r"\b(turn|turns|turning|pivot|pivots|pivoting|rotate|rotates|rotating)"
                         r"((?: the whole body| their body)?(?: in place| on the spot)?) "
                         r"(?:(?:to|toward|towards) (?:the|their) )?(left|right)\b"
                         r"(?![- ](?:side|hand|arm|foot|leg|shoulder|knee|elbow))")
 _SIDE_TURN = re.compile(r"\b(an?) (left|right) turn\b")
-_AMOUNTS = {"a hundred and eighty degrees": ("180 degrees", "180 degree"),
-            "ninety degrees": ("90 degrees", "90 degree"),
-            "a half turn": ("a 180 degree turn", "a 180 degrees turn"),
-            "a quarter turn": ("a 90 degree turn", "a 90 degrees turn"),
-            "turns around": ("turns 180 degrees", "makes a 180 degree turn", "does a 180 degree turn")}
-_AMOUNT = re.compile(r"\b(" + "|".join(_AMOUNTS) + r")\b")
+_AMOUNT = re.compile(r"\b(" + "|".join(TURN_AMOUNTS) + r")\b")
 
 
 def reword_turns(text: str, p: float, rng) -> str:
@@ -235,7 +229,7 @@ def reword_turns(text: str, p: float, rng) -> str:
         return f"{'an' if word[0] in 'aeiou' else 'a'} {word} turn"
 
     def amount(m):
-        return rng.choice(_AMOUNTS[m.group(1)]) if rng.random() < p else m.group(0)
+        return rng.choice(TURN_AMOUNTS[m.group(1)]) if rng.random() < p else m.group(0)
 
     return _AMOUNT.sub(amount, _SIDE_TURN.sub(article, _TURN_SIDE.sub(side, text)))
 

@@ -462,6 +462,18 @@ SIDED_OTHER_GROUPS: List[List[str]] = [
 ]
 CLOCKWISE_GROUPS: List[List[str]] = [["{c}", "in a {c} direction", "in a {c} motion"]]
 
+# Turn wording (paraphrase.reword_turns): the rotation words written for a turn to each side (seen from
+# above a left turn is counterclockwise), and digit forms of the turn amounts the built-in captions write.
+ROTATION_WORDS: Dict[str, Tuple[str, ...]] = {"left": ("counterclockwise", "counter-clockwise", "anticlockwise"),
+                                              "right": ("clockwise",)}
+TURN_AMOUNTS: Dict[str, Tuple[str, ...]] = {
+    "a hundred and eighty degrees": ("180 degrees", "180 degree"),
+    "ninety degrees": ("90 degrees", "90 degree"),
+    "a half turn": ("a 180 degree turn", "a 180 degrees turn"),
+    "a quarter turn": ("a 90 degree turn", "a 90 degrees turn"),
+    "turns around": ("turns 180 degrees", "makes a 180 degree turn", "does a 180 degree turn"),
+}
+
 # ------------------------------------------------------------------ insertion and deletion
 # Modifiers that leave the action as it is; a kind is skipped when the caption already holds
 # one of its blocking words.
