@@ -27,6 +27,8 @@ GAITS = {
     "walk_forward": ((1.2, 1.5), (1.75, 2.05), False),
     "walk_backward": ((0.4, 0.9), (1.3, 1.8), False),
     "walk_circle": ((0.5, 1.2), (1.6, 2.05), False),
+    "walk_curve_left": ((0.5, 1.2), (1.6, 2.05), False),
+    "walk_curve_right": ((0.5, 1.2), (1.6, 2.05), False),
     "side_step_left": ((0.25, 0.6), (1.5, 2.2), False),
     "side_step_right": ((0.25, 0.6), (1.5, 2.2), False),
     "jog": ((2.0, 3.0), (2.4, 2.8), True),
@@ -83,7 +85,8 @@ def clips():
 
 
 def test_every_stepping_action_is_covered():
-    stepping = {"walk_forward", "walk_backward", "walk_circle", "side_step_left", "side_step_right", "jog", "run",
+    stepping = {"walk_forward", "walk_backward", "walk_circle", "walk_curve_left", "walk_curve_right", "side_step_left",
+                "side_step_right", "jog", "run",
                 "march_in_place", "turn_left", "turn_right", "turn_around"}
     assert stepping <= set(GAITS) | set(IN_PLACE)
     assert stepping <= set(ACTIONS)
@@ -145,7 +148,8 @@ def test_stride_follows_speed(clips):
     assert 0.6 <= stride["walk_forward"] < stride["jog"] < stride["run"] <= 1.7, stride
 
 
-WALKING = ["walk_forward", "walk_backward", "walk_circle", "side_step_left", "side_step_right", "march_in_place",
+WALKING = ["walk_forward", "walk_backward", "walk_circle", "walk_curve_left", "walk_curve_right", "side_step_left",
+           "side_step_right", "march_in_place",
            "turn_left", "turn_right", "turn_around"]
 JOG_WORDS = re.compile(r"\b(jog|jogs|jogging|trot|trots|trotting)\b")
 RUN_WORDS = re.compile(r"\b(run|runs|running|sprint|sprints|sprinting)\b")

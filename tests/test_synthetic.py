@@ -21,7 +21,7 @@ REQUIRED = [
     "lunge", "bow", "touch_toes", "wave_right_hand", "wave_left_hand", "wave_both_hands", "raise_arms",
     "arm_circles", "clap", "punch_right", "punch_left", "kick_right", "kick_left", "throw_overhand",
     "jumping_jacks", "march_in_place", "reach_up_stretch", "flap_arms", "dance", "stand_still", "look_around",
-    "crouch", "balance_one_leg",
+    "crouch", "balance_one_leg", "walk_curve_left", "walk_curve_right", "kneel",
 ]
 AIRBORNE = {"jump_in_place", "jump_forward", "hop_one_foot", "jumping_jacks", "jog", "run"}
 L_WRIST, R_WRIST = config.JOINT_INDEX["left_wrist"], config.JOINT_INDEX["right_wrist"]
@@ -150,6 +150,29 @@ def test_sided_actions():
         m = _gen([action], seed=0)
         lift = m["joints"][:, list(config.FOOT_JOINTS), 1].max(axis=0)
         assert lift[foot] > 0.4 and lift[1 - foot] < 0.05, (action, lift)
+
+
+def test_curve_walks_turn_a_quarter_circle_on_the_named_side():
+    for action, sign in (("walk_curve_left", 1.0), ("walk_curve_right", -1.0)):
+        for seed in range(3):
+            m = _gen([action], seed=seed)
+            yaw = geometry.heading_from_joints(torch.from_numpy(m["joints"][[0, -1]]))
+            turned = np.degrees(np.angle(np.exp(1j * (yaw[1] - yaw[0]).item())))
+            travelled = np.linalg.norm(m["joints"][-1, 0, [0, 2]] - m["joints"][0, 0, [0, 2]])
+            assert 50 < sign * turned < 130 and travelled > 0.8, (action, seed, turned, travelled)
+
+
+def test_kneel_puts_one_knee_on_the_floor_and_stands_up_again():
+    knees = [config.JOINT_INDEX["left_knee"], config.JOINT_INDEX["right_knee"]]
+    for seed in range(3):
+        m = _gen(["kneel"], seed=seed)
+        j = m["joints"]
+        low = j[:, knees, 1].min(axis=0)                       # lowest height of each knee
+        kneeling = knees.index(config.JOINT_INDEX[f"{m['params'][0]['leg']}_knee"])
+        assert 0.0 < low[kneeling] < 0.10 and low[1 - kneeling] > 0.3, (seed, low)
+        assert j[:, 0, 1].min() < j[0, 0, 1] - 0.35                 # the pelvis goes down...
+        assert abs(j[-1, 0, 1] - j[0, 0, 1]) < 0.03                 # ...and comes back up
+        assert j[:, list(config.FOOT_JOINTS), 1].min() > -0.01      # no foot through the floor
 
 
 def test_jump_leaves_ground_and_sit_is_seated():

@@ -169,6 +169,7 @@ PRESERVED_SIGNATURES = {
     "walk_forward": ("forward",), "walk_backward": ("backward",), "jog": ("forward",), "run": ("forward",),
     "side_step_left": ("left",), "side_step_right": ("right",),
     "turn_left": ("turn_left",), "turn_right": ("turn_right",), "turn_around": ("turn_around",),
+    "walk_curve_left": ("turn_left",), "walk_curve_right": ("turn_right",), "kneel": ("pelvis_drop",),
     "wave_right_hand": ("right_hand_wave",), "wave_left_hand": ("left_hand_wave",),
     "raise_arms": ("both_hands_above_head",), "clap": ("clap",), "squat": ("squat",), "sit_down": ("pelvis_drop",),
     "jump_in_place": ("airborne",), "kick_right": ("right_foot_up",), "kick_left": ("left_foot_up",),

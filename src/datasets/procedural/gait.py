@@ -374,17 +374,19 @@ def turn_around(ctx: Context) -> Clip:
     return _turn(ctx, float(ctx.rng.choice([-1.0, 1.0])) * np.radians(ctx.uniform(165, 195)))
 
 
-@register("walk_circle")
-def walk_circle(ctx: Context) -> Clip:
+def _walk_arc(ctx: Context, sign, turns, radius_range) -> Clip:
+    """Walk along a circular arc of ``turns`` (lo, hi) full circles curving left (sign=+1), right (-1)
+    or either (None: drawn); the radius is drawn from ``radius_range`` (m, times the body scale)."""
     s = ctx.body.scale
     speed = ctx.uniform(0.7, 1.1) * s
     cadence = 1.55 + 0.3 * speed / s + ctx.uniform(-0.08, 0.08)
-    sign = float(ctx.rng.choice([-1.0, 1.0]))
+    if sign is None:
+        sign = float(ctx.rng.choice([-1.0, 1.0]))
     lead, tail = ctx.still_time(), ctx.still_time()
     period, swing = _timing(ctx, cadence, 0.4)
     ramp_time = 1.5 * period
-    arc = 2 * np.pi * ctx.uniform(0.9, 1.02)
-    radius = min(ctx.uniform(0.7, 1.4) * s, (7.3 - lead - tail - 2 * ramp_time) * speed / arc)
+    arc = 2 * np.pi * ctx.uniform(*turns)
+    radius = min(ctx.uniform(*radius_range) * s, (7.3 - lead - tail - 2 * ramp_time) * speed / arc)
     move = arc * radius / speed + ramp_time
     t0, t1 = lead, lead + move
     path = circle_path(ctx.state.pelvis_xz, ctx.state.yaw, radius, sign, t0, t1, speed, ramp_time)
@@ -394,6 +396,22 @@ def walk_circle(ctx: Context) -> Clip:
     return gait_clip(ctx, t, path, steps, clearance=ctx.uniform(0.09, 0.11) * s, heel_raise=np.radians(20),
                      bob=0.018 * s, lean=np.radians(3), arm_swing=np.radians(16) * speed / s, elbow=np.radians(20),
                      travel_sign=1, sway=0.022 * s, pelvis_turn=np.radians(4), params=p, lead=lead)
+
+
+@register("walk_circle")
+def walk_circle(ctx: Context) -> Clip:
+    return _walk_arc(ctx, None, (0.9, 1.02), (0.7, 1.4))
+
+
+# A curve is a sixth to a third of a circle (60-120 degrees: "a quarter circle") on a wider radius.
+@register("walk_curve_left")
+def walk_curve_left(ctx: Context) -> Clip:
+    return _walk_arc(ctx, 1.0, (1 / 6, 1 / 3), (1.0, 2.2))
+
+
+@register("walk_curve_right")
+def walk_curve_right(ctx: Context) -> Clip:
+    return _walk_arc(ctx, -1.0, (1 / 6, 1 / 3), (1.0, 2.2))
 
 
 @register("march_in_place")

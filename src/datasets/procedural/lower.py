@@ -10,7 +10,7 @@ import numpy as np
 
 from src import config
 from src.datasets.procedural.arms import arm_pose, chest_point, rest_arms, set_arm, world_to_wrist_target
-from src.datasets.procedural.body import LEFT, RIGHT, SIDE_SIGN, Body, heading_axes, normalize
+from src.datasets.procedural.body import LEFT, RIGHT, SIDE_SIGN, Body, foot_frame, heading_axes, normalize
 from src.datasets.procedural.common import SEATED, Clip, Context, State, register
 from src.datasets.procedural.curves import envelope, keyframes, minjerk, ramp, smooth_keys
 from src.datasets.procedural.gait import swing_profile
@@ -490,6 +490,60 @@ def lunge(ctx: Context) -> Clip:
             _hands_on_hips(ctx, tg, t, side, w)
     return Clip(tg, dict(reps=reps, legs=legs, step_length=step, depth=bottom), lead_still=lead, tail_still=tail,
                 support=support)
+
+
+def _kneeling_pelvis(body: Body, pelvis, yaw, toe, foot_yaw, side: int, knee_height: float, heel: float):
+    """Where the pelvis goes down to so that the ``side`` leg kneels without moving its toe.
+
+    The knee rests ``knee_height`` above the floor under the hip (thigh vertical), the shin runs back
+    along the floor and the toes are tucked under (heel raised by ``heel`` rad), the toe staying at
+    ``toe`` (3,). ``pelvis`` (3,) is the standing pelvis; returns the (3,) pelvis at the bottom."""
+    fwd, _ = heading_axes(np.asarray(foot_yaw))
+    tuck = foot_frame(np.asarray(foot_yaw), np.asarray(heel)) @ body.foot_off   # ankle -> toe
+    rise = np.arcsin((-tuck[1] - knee_height) / body.shin)        # the toe is on the floor
+    knee_to_toe = body.shin * (-np.cos(rise) * fwd + np.array([0.0, np.sin(rise), 0.0])) + tuck
+    along = float(np.dot(toe - knee_to_toe - pelvis, heading_axes(np.asarray(yaw))[0]))
+    bottom = pelvis + along * heading_axes(np.asarray(yaw))[0]
+    bottom[1] = knee_height + body.thigh - body.hip_off[side, 1]
+    return bottom
+
+
+@register("kneel")
+def kneel(ctx: Context) -> Clip:
+    """Step one foot forward, go down on the other knee, hold, rise and step back (a deep lunge held)."""
+    body, s = ctx.body, ctx.body.scale
+    side = int(ctx.rng.integers(2))                      # the leg that kneels
+    front = 1 - side
+    lead, tail = ctx.still_time(), ctx.still_time()
+    down, hold, up = ctx.uniform(0.8, 1.3), ctx.uniform(1.0, 3.0), ctx.uniform(0.8, 1.3)
+    step_t = 0.6
+    t = ctx.frames(lead + step_t + down + hold + up + step_t + tail)
+    tg = ctx.neutral(t)
+    fwd, _ = heading_axes(np.asarray(ctx.state.yaw))
+    knee_height = 0.06 * s
+    heel = np.radians(ctx.uniform(55, 70))
+    bottom = _kneeling_pelvis(body, tg.root_pos[0], ctx.state.yaw, tg.toe[0, side], tg.foot_yaw[0, side], side,
+                              knee_height, heel)
+    shift = float(np.dot(bottom - tg.root_pos[0], fwd))
+    home = tg.toe[0, front].copy()
+    out = home + (shift + ctx.uniform(0.3, 0.4) * s) * fwd   # the front shin about vertical at the bottom
+    support = np.ones((len(t), 2), bool)
+    a = lead + step_t + down + hold + up
+    for lift, land, p0, p1 in ((lead, lead + step_t, home, out), (a, a + step_t, out, home)):
+        m = t >= lift
+        h, v = swing_profile((t[m] - lift) / (land - lift))
+        tg.toe[m, front] = p0 + (p1 - p0) * h[:, None]
+        tg.toe[m, front, 1] = 0.08 * s * v
+        support[(t > lift) & (t < land), front] = False
+    depth = envelope(t, lead + step_t, lead + step_t + down, lead + step_t + down + hold, a)
+    # The pelvis travels with the step (the feet end up about 0.9 m apart) and then goes down.
+    shift_w = envelope(t, lead, lead + step_t + 0.3 * down, lead + step_t + down + hold + 0.7 * up, a + step_t)
+    tg.root_pos[:, 1] += depth * (bottom[1] - body.h_stand)
+    tg.root_pos[:, [0, 2]] += (shift_w * shift)[:, None] * fwd[[0, 2]]
+    tg.foot_pitch[:, side] += depth * heel
+    tg.head[:, 0] = depth * np.radians(ctx.uniform(0, 15))  # looks down a little
+    return Clip(tg, dict(leg="left" if side == LEFT else "right", hold=hold, depth=float(bottom[1])),
+                lead_still=lead, tail_still=tail, support=support)
 
 
 # ----------------------------------------------------------------------- kicks / balance
