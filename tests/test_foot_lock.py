@@ -1,6 +1,6 @@
-"""The decode-time foot lock (``hml.lock_feet``, ``SMoGModel.foot_lock``, ``--foot_lock``): a root
-that glides past planted feet, or drifts under a still figure, is moved back under the feet; nothing
-else changes."""
+"""The decode-time foot lock (``hml.lock_feet``, ``hml.ground_feet``, ``SMoGModel.foot_lock``,
+``--foot_lock``): a root that glides past planted feet, or drifts under a still figure, is moved back
+under the feet; a figure floating above the floor is put back on it; nothing else changes."""
 
 import json
 
@@ -11,6 +11,7 @@ import torch
 from src import config
 from src.errors import BadInputError
 from src.metrics import physical
+from src.metrics.signatures import airborne_fraction
 from src.models.backbones import Backbones
 from src.models.config import ModelConfig
 from src.models.factory import build_model
@@ -98,6 +99,74 @@ def test_without_contacts_nothing_moves_and_only_root_steps_ever_change(walk):
     assert torch.equal(after_lock(feats, joints, trans)[0], feats)
 
 
+def raised(clip, lift):
+    """The clip's features and joints with the body raised by ``lift`` (T,) metres at each frame, as a
+    decoder that floats a figure draws it, keeping the clip's own contact channels."""
+    rotmats, trans, joints = clip
+    offset = torch.zeros_like(trans)
+    offset[:, 1] = lift
+    feats = hml.motion_to_hml(rotmats, trans + offset, joints + offset[:, None], FPS)
+    feats[..., hml.CONTACTS] = hml.motion_to_hml(rotmats, trans, joints, FPS)[..., hml.CONTACTS]
+    return feats, (joints + offset[:, None])[:, :22]
+
+
+def grounded_joints(feats, joints):
+    """The joints after ``ground_feet``: the root height and the joint channels move by the same amount."""
+    out = hml.ground_feet(feats, joints, FPS)
+    moved = out[:, 0, hml.ROOT_Y] - feats[:, 0, hml.ROOT_Y]
+    heights = out[:, 0, hml.POSITIONS][:, 1::3] - feats[:, 0, hml.POSITIONS][:, 1::3]
+    assert torch.allclose(heights, moved.expand(-1, 22), atol=1e-5)
+    return out, joints + moved[:, None, :] * torch.tensor([0.0, 1.0, 0.0])
+
+
+def test_a_floating_still_figure_is_put_back_on_the_floor():
+    still = generated_clip("stand_still", 5, -2.0)
+    lift = torch.full((len(still[1]),), 0.08)
+    lift[30:34] = 0.0                                       # touching down now and then, as decoders do
+    feats, joints = raised(still, lift)
+    assert physical.hovering(joints.numpy()) > 0.8
+    out, after = grounded_joints(feats, joints)
+    assert physical.hovering(after.numpy()) == 0.0
+    # down to at most GROUND_SLACK over where it stood (planted feet wander that much in a decoder's motion)
+    diff = after - still[2][:, :22]
+    assert diff[..., [0, 2]].abs().max() < 1e-5
+    assert -2e-3 < diff[..., 1].min() and diff[..., 1].max() < hml.GROUND_SLACK + 2e-3
+    others = torch.ones(hml.CHANNELS, dtype=torch.bool)
+    others[hml.ROOT_Y], others[hml.POSITIONS] = False, False
+    assert torch.equal(out[..., others], feats[..., others])
+
+
+def test_lifted_feet_and_feet_not_called_planted_are_left_alone():
+    jump = generated_clip("jump_in_place", 0, 0.3)            # in the air without contacts
+    feats, joints = raised(jump, torch.zeros(len(jump[1])))
+    assert airborne_fraction(joints.numpy()) > 0.05
+    assert torch.equal(hml.ground_feet(feats, joints, FPS), feats)
+    # even where the contact channels never fade: the take-off and the landing pass the low heights
+    # too quickly to count (GROUND_MIN_SECONDS), higher up the feet count as lifted
+    feats[..., hml.CONTACTS] = 1.0
+    assert torch.equal(hml.ground_feet(feats, joints, FPS), feats)
+    still = generated_clip("stand_still", 5, -2.0)
+    later = torch.arange(len(still[1])) >= 20
+    feats, joints = raised(still, torch.where(later, 0.3, 0.0))  # 30 cm up: lifted, not planted
+    assert torch.equal(hml.ground_feet(feats, joints, FPS)[later], feats[later])
+    feats, joints = raised(still, torch.where(torch.arange(len(still[1])) < 20, 0.0, 0.08))
+    feats[..., hml.CONTACTS] = 0.0
+    assert torch.equal(hml.ground_feet(feats, joints, FPS), feats)
+
+
+def test_the_floor_is_taken_over_valid_frames_only():
+    still = generated_clip("stand_still", 5, -2.0)
+    feats, joints = raised(still, torch.full((len(still[1]),), 0.08))
+    pad_feats = torch.cat([feats, torch.zeros_like(feats[:10])])[None]
+    pad_joints = torch.cat([joints, torch.zeros_like(joints[:10])])[None]   # padded frames decode to zeros
+    mask = torch.arange(len(pad_feats[0]))[None] < len(feats)
+    out = hml.ground_feet(pad_feats, pad_joints, FPS, mask)
+    assert torch.equal(out[0, len(feats):], pad_feats[0, len(feats):])
+    moved = lambda o: (o[0, :len(feats), 0, hml.ROOT_Y] - feats[:, 0, hml.ROOT_Y]).abs()  # noqa: E731
+    assert moved(out).max() == 0.0     # a constant offset is the clip's floor: nothing hovers
+    assert moved(hml.ground_feet(pad_feats, pad_joints, FPS)).median() > 0.04  # the zeros: the floor
+
+
 def _walking_scale_statistics() -> dict:
     """Feature statistics that keep an untrained decoder's steps at walking scale (a few cm a frame)
     with contact channels around 0.5: slips the lock corrects."""
@@ -119,9 +188,14 @@ def test_the_model_decodes_with_the_lock_only_when_asked():
     model.foot_lock = True
     locked, _ = model.decode(latent, [30, 22])
     others = torch.ones(hml.CHANNELS, dtype=torch.bool)
-    others[hml.ROOT_XZ] = False
+    others[hml.ROOT_XZ], others[hml.ROOT_Y] = False, False
+    others[hml.POSITIONS.start + 1:hml.POSITIONS.stop:3] = False  # heights: the lock's vertical half
     assert torch.equal(locked[..., others], plain[..., others])
     assert not torch.equal(locked[..., hml.ROOT_XZ], plain[..., hml.ROOT_XZ])  # untrained contacts are not all 0
+    moved = locked[..., hml.ROOT_Y] - plain[..., hml.ROOT_Y]
+    ys = slice(hml.POSITIONS.start + 1, hml.POSITIONS.stop, 3)
+    heights = locked[..., ys] - plain[..., ys]
+    assert torch.allclose(heights, moved.expand_as(heights), atol=1e-5)  # the body moves as a whole
     assert torch.equal(locked[~mask], torch.zeros_like(locked[~mask]))  # padding stays zero
     model.set_decoding(foot_lock=None)  # None keeps the setting
     assert model.foot_lock is True
@@ -159,7 +233,7 @@ def test_text2motion_takes_the_checkpoints_setting_and_the_option_overrides_it(t
         runs[name] = (manifest["foot_lock"], np.load(out / manifest["items"][0]["joints"]))
     assert runs["default"][0] is True and runs["off"][0] is False
     on, off = runs["default"][1], runs["off"][1]
-    relative = lambda j: j - j[:, :1] * np.array([1.0, 0.0, 1.0], dtype=np.float32)  # noqa: E731
+    relative = lambda j: j - j[:, :1]  # noqa: E731
     assert np.abs(relative(on) - relative(off)).max() < 1e-4  # the same poses ...
     assert np.abs(on[:, 0, [0, 2]] - off[:, 0, [0, 2]]).max() > 1e-3  # ... on another trajectory
     rot6d = make_tiny_checkpoint(tmp_path / "rot6d.pth.tar", arch="linear")

@@ -226,8 +226,9 @@ class SMoGModel(nn.Module):
 
     @property
     def foot_lock(self) -> bool:
-        """Whether ``decode`` plants the feet its contact channels call planted (``hml.lock_feet``):
-        ``config.features.foot_lock``, so a model saved after setting it keeps the setting."""
+        """Whether ``decode`` plants the feet its contact channels call planted (``hml.lock_feet``
+        horizontally, ``hml.ground_feet`` on the floor): ``config.features.foot_lock``, so a model saved
+        after setting it keeps the setting."""
         return bool(self.config.features.foot_lock)
 
     @foot_lock.setter
@@ -352,8 +353,8 @@ class SMoGModel(nn.Module):
             lengths: (B,) frames per motion (tensor, list, or one int for all).
             num_frames: T (default: the longest length).
         Returns:
-            features (B, T, J, C) raw, zero at padded frames (root steps foot-locked when
-            ``foot_lock``); mask (B, T) bool.
+            features (B, T, J, C) raw, zero at padded frames (root steps and heights foot-locked
+            when ``foot_lock``); mask (B, T) bool.
         """
         lengths = torch.as_tensor(lengths, device=latent.device).long().reshape(-1)
         if lengths.numel() == 1 and latent.shape[0] > 1:
@@ -362,7 +363,9 @@ class SMoGModel(nn.Module):
         mask = lengths_to_mask(lengths, num_frames)
         features = self._raw(self._decode_normalised(latent, mask), mask)
         if self.foot_lock:
-            locked = hml.lock_feet(features, self.joints(features, mask), self.fps)
+            joints = self.joints(features, mask)
+            locked = hml.lock_feet(features, joints, self.fps)
+            locked = hml.ground_feet(locked, joints, self.fps, mask)  # heights: lock_feet moved the root only horizontally
             features = torch.where(mask[..., None, None], locked, features)
         return features, mask
 

@@ -26,6 +26,7 @@ decode as identity (HumanML3D drops them too).
 from typing import Optional
 
 import torch
+import torch.nn.functional as F
 
 from src import config
 from src.metrics.physical import CONTACT_HEIGHT, SKATING_SPEED
@@ -183,4 +184,64 @@ def lock_feet(feats: torch.Tensor, joints: torch.Tensor, fps: float) -> torch.Te
     local = _turn(-yaw, shift3[..., None, :])[..., 0, [0, 2]]  # the shift in each frame's heading frame
     out = rows.clone()
     out[..., ROOT_XZ] = rows[..., ROOT_XZ] + local
+    return out[..., None, :]
+
+
+# The lock's vertical half lowers a planted foot that is more than GROUND_SLACK above the clip's floor
+# to that height (a decoder's planted feet wander by a centimetre or two; leaving those alone keeps the
+# correction off most motions), fully up to GROUND_HOLD above the floor, released linearly up to
+# GROUND_RELEASE: a foot that high is lifted, not planted, whatever its contact channel says. Corrections shorter than GROUND_MIN_SECONDS are dropped (a morphological
+# opening over time): a jump's take-off and landing, where the contact channel is still fading while
+# the feet leave the floor, are not pulled down; a figure floating for longer is.
+GROUND_SLACK, GROUND_HOLD, GROUND_RELEASE = 0.03, 0.10, 0.20  # m
+GROUND_MIN_SECONDS = 0.4
+
+
+def _opening(values: torch.Tensor, valid: torch.Tensor, width: int) -> torch.Tensor:
+    """(..., T) -> (..., T): the largest values that hold for ``width`` frames in a row (running
+    minimum, then running maximum, over valid frames; zero at the others)."""
+    flat, keep = values.reshape(-1, 1, values.shape[-1]), valid.reshape(-1, 1, values.shape[-1])
+    big = torch.finfo(values.dtype).max
+    eroded = -F.max_pool1d(torch.where(keep, -flat, -big), width, 1, width // 2)
+    opened = F.max_pool1d(torch.where(keep, eroded, -big), width, 1, width // 2)
+    return torch.where(keep, opened, torch.zeros((), dtype=values.dtype)).reshape(values.shape)
+
+
+def ground_feet(feats: torch.Tensor, joints: torch.Tensor, fps: float,
+                mask: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """Move the body down so that feet the features call planted stand on the clip's floor (the foot
+    lock's vertical half): a decoder can draw a still figure floating a few centimetres up for most of
+    a clip and touching down now and then, which the horizontal lock (``lock_feet``) leaves.
+
+    A foot's height is the lower of its ankle and toe joints; the clip's floor is the lowest foot
+    height over its frames (as ``metrics.physical.hovering`` measures it). Each foot's weight is its
+    contact channel clamped to [0, 1], times 1 while it is within ``GROUND_HOLD`` of the floor, falling
+    linearly to 0 at ``GROUND_RELEASE``; the weighted mean of the feet's heights above ``GROUND_SLACK``
+    over the floor (the mean divides by at least 1) is kept where it lasts ``GROUND_MIN_SECONDS``
+    (``_opening``) and the body moves down by it: the root height and the joint position channels together; steps, rotations,
+    contacts and velocity channels (not used to draw the motion) are unchanged.
+
+    Args:
+        feats: (..., T, 1, C) raw features, one motion per T axis.
+        joints: (..., T, 22, 3) the positions those features decode to.
+        fps: their frame rate.
+        mask: (..., T) bool, valid frames (default: all); the floor is taken over valid frames only.
+    Returns:
+        (..., T, 1, C) features with new heights.
+    """
+    assert feats.shape[-2:] == (1, CHANNELS) and joints.shape[-2:] == (NUM_JOINTS, 3), (feats.shape, joints.shape)
+    assert feats.shape[:-2] == joints.shape[:-2], (feats.shape, joints.shape)
+    rows = feats[..., 0, :]
+    sides = [(config.ANKLE_JOINTS[k], config.FOOT_JOINTS[k]) for k in range(2)]
+    height = torch.stack([joints[..., list(side), 1].amin(-1) for side in sides], -1)  # (..., T, 2 feet)
+    valid = torch.ones_like(height[..., 0], dtype=torch.bool) if mask is None else mask
+    floor = torch.where(valid[..., None], height, torch.full_like(height, float("inf"))).amin((-2, -1))
+    above = height - floor[..., None, None]
+    release = ((GROUND_RELEASE - above) / (GROUND_RELEASE - GROUND_HOLD)).clamp(0.0, 1.0)
+    weight = rows[..., CONTACTS].clamp(0.0, 1.0) * release
+    drop = (weight * (above - GROUND_SLACK).clamp(min=0.0)).sum(-1) / weight.sum(-1).clamp(min=1.0)  # (..., T)
+    drop = _opening(drop, valid, 2 * int(round(GROUND_MIN_SECONDS * fps / 2)) + 1)
+    out = rows.clone()
+    out[..., ROOT_Y] = rows[..., ROOT_Y] - drop[..., None]
+    out[..., POSITIONS.start + 1:POSITIONS.stop:3] -= drop[..., None]  # every joint's y
     return out[..., None, :]
