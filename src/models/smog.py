@@ -365,7 +365,8 @@ class SMoGModel(nn.Module):
         if self.foot_lock:
             joints = self.joints(features, mask)
             locked = hml.lock_feet(features, joints, self.fps)
-            locked = hml.ground_feet(locked, joints, self.fps, mask)  # heights: lock_feet moved the root only horizontally
+            # lock_feet moved the root only horizontally, so the joints' heights are still these
+            locked = hml.ground_feet(locked, joints, self.fps, mask)
             features = torch.where(mask[..., None, None], locked, features)
         return features, mask
 

@@ -190,9 +190,10 @@ def lock_feet(feats: torch.Tensor, joints: torch.Tensor, fps: float) -> torch.Te
 # The lock's vertical half lowers a planted foot that is more than GROUND_SLACK above the clip's floor
 # to that height (a decoder's planted feet wander by a centimetre or two; leaving those alone keeps the
 # correction off most motions), fully up to GROUND_HOLD above the floor, released linearly up to
-# GROUND_RELEASE: a foot that high is lifted, not planted, whatever its contact channel says. Corrections shorter than GROUND_MIN_SECONDS are dropped (a morphological
-# opening over time): a jump's take-off and landing, where the contact channel is still fading while
-# the feet leave the floor, are not pulled down; a figure floating for longer is.
+# GROUND_RELEASE: a foot that high is lifted, not planted, whatever its contact channel says.
+# Corrections shorter than GROUND_MIN_SECONDS are dropped (a morphological opening over time): a
+# jump's take-off and landing, where the contact channel is still fading while the feet leave the
+# floor, are not pulled down; a figure floating for longer is.
 GROUND_SLACK, GROUND_HOLD, GROUND_RELEASE = 0.03, 0.10, 0.20  # m
 GROUND_MIN_SECONDS = 0.4
 
@@ -218,8 +219,9 @@ def ground_feet(feats: torch.Tensor, joints: torch.Tensor, fps: float,
     contact channel clamped to [0, 1], times 1 while it is within ``GROUND_HOLD`` of the floor, falling
     linearly to 0 at ``GROUND_RELEASE``; the weighted mean of the feet's heights above ``GROUND_SLACK``
     over the floor (the mean divides by at least 1) is kept where it lasts ``GROUND_MIN_SECONDS``
-    (``_opening``) and the body moves down by it: the root height and the joint position channels together; steps, rotations,
-    contacts and velocity channels (not used to draw the motion) are unchanged.
+    (``_opening``) and the body moves down by it: the root height and the joint position channels
+    together; steps, rotations, contacts and velocity channels (not used to draw the motion) are
+    unchanged.
 
     Args:
         feats: (..., T, 1, C) raw features, one motion per T axis.
