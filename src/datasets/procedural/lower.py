@@ -496,14 +496,21 @@ def _kneeling_pelvis(body: Body, pelvis, yaw, toe, foot_yaw, side: int, knee_hei
     """Where the pelvis goes down to so that the ``side`` leg kneels without moving its toe.
 
     The knee rests ``knee_height`` above the floor under the hip (thigh vertical), the shin runs back
-    along the floor and the toes are tucked under (heel raised by ``heel`` rad), the toe staying at
-    ``toe`` (3,). ``pelvis`` (3,) is the standing pelvis; returns the (3,) pelvis at the bottom."""
-    fwd, _ = heading_axes(np.asarray(foot_yaw))
+    along the floor and the toes are tucked under (heel raised by ``heel`` rad), the toe staying where
+    it is.
+
+    Args:
+        pelvis: (3,) the standing pelvis; yaw: the body's heading; toe: (3,) the kneeling leg's toe on
+            the floor; foot_yaw: that foot's yaw.
+    Returns:
+        (3,) the pelvis at the bottom, moved along the heading only.
+    """
+    foot_fwd, _ = heading_axes(np.asarray(foot_yaw))
+    body_fwd, _ = heading_axes(np.asarray(yaw))
     tuck = foot_frame(np.asarray(foot_yaw), np.asarray(heel)) @ body.foot_off   # ankle -> toe
     rise = np.arcsin((-tuck[1] - knee_height) / body.shin)        # the toe is on the floor
-    knee_to_toe = body.shin * (-np.cos(rise) * fwd + np.array([0.0, np.sin(rise), 0.0])) + tuck
-    along = float(np.dot(toe - knee_to_toe - pelvis, heading_axes(np.asarray(yaw))[0]))
-    bottom = pelvis + along * heading_axes(np.asarray(yaw))[0]
+    knee_to_toe = body.shin * (-np.cos(rise) * foot_fwd + np.array([0.0, np.sin(rise), 0.0])) + tuck
+    bottom = pelvis + float(np.dot(toe - knee_to_toe - pelvis, body_fwd)) * body_fwd
     bottom[1] = knee_height + body.thigh - body.hip_off[side, 1]
     return bottom
 
