@@ -1,5 +1,5 @@
 # The phase recipe (sessions of 2026-12-07; exps/smog_phase/README.md). Not shipped.
-# Stage 1 below, then stage 2 (the text side), then the diffusion prior.
+# Stage 1 below, then stage 2 (the text side) and its prior, then stage 3 (new actions) and its prior: the weights here.
 # Data: as exps/smog_hml/command.sh (seed 1, 10,000 sequences, 20 fps).
 # From scratch: exps/smog_hml's stage-1 options plus --decoder_fourier 20 --no-crossmodal_trains_decoder,
 # with stage 2's reworded captions (--caption_augment 0.7) from the start. Epochs 1-3 ran as a 6-epoch
@@ -48,3 +48,26 @@ python -m src.train.train_prior exps/smog_phase_s2_final.pth.tar --folder exps/s
 # The --lambda_relpose fine-tunes of the README's table (session of 2026-12-07, third; one or two of
 # four scheduled epochs each, not kept): the training command at the top with --init_from FOLDER/checkpoint_0020.pth.tar
 # instead of --resume, --seed 11 --lr 3e-4 --warmup_steps 100 --num_epochs 4, and --lambda_relpose 0, 1 or 3.
+# Stage 3 (session of 2026-12-07, fifth; README "Stage 3"): the whole model, 6 more epochs on data with the
+# three new actions (walk_curve_left/right, kneel), 37 min on two threads. The data: the data command of
+# exps/smog_hml/command.sh (seed 1, 10,000 sequences, 20 fps) with the generator of commit 2062b21 (one kneel
+# caption was corrected after it, in ab5ed3d), written to data/synthetic10k_v2 and data/synthetic10k_v2_db.
+# Its losses.csv is stage3_losses.csv.
+OMP_NUM_THREADS=2 python -m src.train.train --dataset builtin --datapath data/synthetic10k_v2_db/babel_20fps_db.pt \
+  --folder exps/smog_phase_v2run --expname smog_phase_v2 --seed 12 \
+  --init_from exps/smog_phase/checkpoint.pth.tar \
+  --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 0.8 --caption_augment 0.7 \
+  --pose_rep hml --decoder modulated --decoder_skips --decoder_fourier 20 --no-crossmodal_trains_decoder \
+  --modelname motionclip_transformer_rc_rcxyz --vertstrans --jointstype smpl --lambda_tie 1 --lambda_fc 0.1 \
+  --dropout 0.0 --text_dropout 0.1 --batch_size 32 --lr 3e-4 --warmup_steps 100 --num_epochs 6 --snapshot 1 \
+  --num_workers 0 --device cpu
+# (--init_from read stage 2's file, exps/smog_phase/checkpoint.pth.tar as committed in 5cbff7b.)
+python -m prepare.export_model exps/smog_phase_v2run/checkpoint_0006.pth.tar exps/smog_phase_v2_final.pth.tar
+# Its prior (13 min on two threads plus 4 min of encoding), on latents of windows that all start where their
+# action starts (--action_start_prob 1.0; README "Stage 3" has the 12,000- and 24,000-step priors trained before
+# it with 0.8, otherwise this command); then exps/smog_phase_v2_prior_start/checkpoint.pth.tar ->
+# exps/smog_phase/checkpoint.pth.tar, prior_losses.csv beside it.
+OMP_NUM_THREADS=2 python -m src.train.train_prior exps/smog_phase_v2_final.pth.tar --folder exps/smog_phase_v2_prior_start \
+  --dataset builtin --datapath data/synthetic10k_v2_db/babel_20fps_db.pt \
+  --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 1.0 --caption_augment 0.7 \
+  --latent_passes 4 --num_steps 16000 --log_every 2000 --seed 20 --half --foot_lock --device cpu --num_workers 0
