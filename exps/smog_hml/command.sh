@@ -1,5 +1,7 @@
 # The hml autoencoder run of session 2026-12-06 (exps/smog_hml/README.md). Not shipped.
 # Data (seed 1, the generator with real gait speeds; 10,000 sequences, 20 fps, 356 s + parse):
+# (39 actions: at commits from 2062b21 on, the generator has 42 and these commands make other data; run them
+# in a checkout of bd2ac19 for this model's data.)
 python -m src.datasets.synthetic --output_dir data/synthetic10k --num_sequences 10000 --seed 1 --num_workers 2
 python -m src.datasets.amass_parser --dataset_name babel --input_dir data/synthetic10k/amass --babel_dir data/synthetic10k/babel --output_dir data/synthetic10k_db --target_fps 20
 # Stage 1 (4 epochs, 42 min on the shared 2-core machine): the whole model.
