@@ -49,7 +49,8 @@ def add_decoding_args(parser: argparse.ArgumentParser) -> None:
     decoding.add_argument("--foot_lock", action=argparse.BooleanOptionalAction, default=None,
                           help="hml models: move the root so that feet the model calls planted stay put (slips up "
                                "to 0.5 m/s fully, none from 1 m/s: faster ones are glides the decoder drew) and "
-                               "stand on the clip's floor (up to 10 cm off fully, none from 20 cm); "
+                               "come down to within 3 cm of the clip's floor where they float for 0.4 s or more "
+                               "(fully up to 10 cm, none from 20 cm); "
                                "--no-foot_lock shows the decoder's own root. Default: the "
                                "checkpoint's setting (training's --foot_lock; train_prior saves the setting it is "
                                "given with the checkpoint it writes)")
