@@ -448,6 +448,16 @@ def crouch(ctx: Context) -> Clip:
     return Clip(tg, dict(depth=bottom, hold=hold), lead_still=lead, tail_still=tail)
 
 
+def _step_foot(tg, support, t, foot: int, lift: float, land: float, start, end, clearance: float) -> None:
+    """Swing ``foot``'s toe (in place) from ``start`` to ``end`` (3,) between times ``lift`` and ``land``,
+    ``clearance`` m at its highest; it stays at ``end`` after landing and bears no weight in the air."""
+    m = t >= lift
+    h, v = swing_profile((t[m] - lift) / (land - lift))
+    tg.toe[m, foot] = start + (end - start) * h[:, None]
+    tg.toe[m, foot, 1] = clearance * v
+    support[(t > lift) & (t < land), foot] = False
+
+
 @register("lunge")
 def lunge(ctx: Context) -> Clip:
     body, s = ctx.body, ctx.body.scale
@@ -470,13 +480,8 @@ def lunge(ctx: Context) -> Clip:
         out_lift, out_land = a, a + 0.4
         back_lift, back_land = a + rep_t - 0.55, a + rep_t - 0.1
         home = tg.toe[0, foot].copy()
-        for lift, land, p0, p1 in ((out_lift, out_land, home, home + step * fwd),
-                                   (back_lift, back_land, home + step * fwd, home)):
-            m = t >= lift
-            h, v = swing_profile((t[m] - lift) / (land - lift))
-            tg.toe[m, foot] = p0 + (p1 - p0) * h[:, None]
-            tg.toe[m, foot, 1] = 0.09 * s * v
-            support[(t > lift) & (t < land), foot] = False
+        _step_foot(tg, support, t, foot, out_lift, out_land, home, home + step * fwd, 0.09 * s)
+        _step_foot(tg, support, t, foot, back_lift, back_land, home + step * fwd, home, 0.09 * s)
         depth = envelope(t, out_land - 0.15, out_land + 0.45, back_lift - 0.45, back_lift + 0.1)
         shift = envelope(t, out_lift + 0.1, out_land + 0.2, back_lift - 0.2, back_land)
         tg.root_pos[:, [0, 2]] += (shift * 0.45 * step)[:, None] * fwd[[0, 2]]
@@ -503,16 +508,14 @@ def _kneeling_pelvis(body: Body, pelvis, yaw, toe, foot_yaw, side: int, knee_hei
         pelvis: (3,) the standing pelvis; yaw: the body's heading; toe: (3,) the kneeling leg's toe on
             the floor; foot_yaw: that foot's yaw.
     Returns:
-        (3,) the pelvis at the bottom, moved along the heading only.
+        (shift, height): how far the pelvis moves along the heading, and its height at the bottom.
     """
     foot_fwd, _ = heading_axes(np.asarray(foot_yaw))
     body_fwd, _ = heading_axes(np.asarray(yaw))
     tuck = foot_frame(np.asarray(foot_yaw), np.asarray(heel)) @ body.foot_off   # ankle -> toe
     rise = np.arcsin((-tuck[1] - knee_height) / body.shin)        # the toe is on the floor
     knee_to_toe = body.shin * (-np.cos(rise) * foot_fwd + np.array([0.0, np.sin(rise), 0.0])) + tuck
-    bottom = pelvis + float(np.dot(toe - knee_to_toe - pelvis, body_fwd)) * body_fwd
-    bottom[1] = knee_height + body.thigh - body.hip_off[side, 1]
-    return bottom
+    return float(np.dot(toe - knee_to_toe - pelvis, body_fwd)), knee_height + body.thigh - body.hip_off[side, 1]
 
 
 @register("kneel")
@@ -529,27 +532,22 @@ def kneel(ctx: Context) -> Clip:
     fwd, _ = heading_axes(np.asarray(ctx.state.yaw))
     knee_height = 0.06 * s
     heel = np.radians(ctx.uniform(55, 70))
-    bottom = _kneeling_pelvis(body, tg.root_pos[0], ctx.state.yaw, tg.toe[0, side], tg.foot_yaw[0, side], side,
-                              knee_height, heel)
-    shift = float(np.dot(bottom - tg.root_pos[0], fwd))
+    shift, bottom = _kneeling_pelvis(body, tg.root_pos[0], ctx.state.yaw, tg.toe[0, side], tg.foot_yaw[0, side],
+                                     side, knee_height, heel)
     home = tg.toe[0, front].copy()
     out = home + (shift + ctx.uniform(0.3, 0.4) * s) * fwd   # the front shin about vertical at the bottom
     support = np.ones((len(t), 2), bool)
     a = lead + step_t + down + hold + up
-    for lift, land, p0, p1 in ((lead, lead + step_t, home, out), (a, a + step_t, out, home)):
-        m = t >= lift
-        h, v = swing_profile((t[m] - lift) / (land - lift))
-        tg.toe[m, front] = p0 + (p1 - p0) * h[:, None]
-        tg.toe[m, front, 1] = 0.08 * s * v
-        support[(t > lift) & (t < land), front] = False
+    _step_foot(tg, support, t, front, lead, lead + step_t, home, out, 0.08 * s)
+    _step_foot(tg, support, t, front, a, a + step_t, out, home, 0.08 * s)
     depth = envelope(t, lead + step_t, lead + step_t + down, lead + step_t + down + hold, a)
     # The pelvis travels with the step (the feet end up about 0.9 m apart) and then goes down.
     shift_w = envelope(t, lead, lead + step_t + 0.3 * down, lead + step_t + down + hold + 0.7 * up, a + step_t)
-    tg.root_pos[:, 1] += depth * (bottom[1] - body.h_stand)
+    tg.root_pos[:, 1] += depth * (bottom - body.h_stand)
     tg.root_pos[:, [0, 2]] += (shift_w * shift)[:, None] * fwd[[0, 2]]
     tg.foot_pitch[:, side] += depth * heel
     tg.head[:, 0] = depth * np.radians(ctx.uniform(0, 15))  # looks down a little
-    return Clip(tg, dict(leg="left" if side == LEFT else "right", hold=hold, depth=float(bottom[1])),
+    return Clip(tg, dict(leg="left" if side == LEFT else "right", hold=hold, depth=float(bottom)),
                 lead_still=lead, tail_still=tail, support=support)
 
 
