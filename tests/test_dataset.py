@@ -276,6 +276,32 @@ def test_action_start_windows_begin_where_a_labelled_action_begins():
         MotionTextDataset(db, train=True, num_frames=40, action_start_prob=1.5)
 
 
+def test_action_emphasis_weights_sequences_and_their_action_starts():
+    db = labelled_db()  # sequence 0: walk from 0, wave (categories wave|hand movements) from 70; 1: run
+    plain = MotionTextDataset(db, train=True, num_frames=40, action_start_prob=1.0)
+    assert plain.sampling_weights(by_length=False) is None  # uniform shuffling, as before
+    waves = MotionTextDataset(db, train=True, num_frames=40, action_start_prob=1.0, action_emphasis={"wave": 9.0})
+    assert waves.sampling_weights(by_length=False).tolist() == [9.0, 1.0]
+    by_length = waves.sampling_weights(by_length=True)
+    assert torch.allclose(by_length, waves.sequence_weights() * torch.tensor([9.0, 1.0], dtype=torch.double))
+    starts = [int(waves._window_frames(150, 0)[0]) for _ in range(400)]
+    assert set(starts) == {0, 70} and 0.8 < starts.count(70) / len(starts) < 0.97  # 9 of 10 expected
+    runs = MotionTextDataset(db, train=True, num_frames=40, action_emphasis={"run": 3.0, "walk": 2.0})
+    assert runs.sampling_weights(by_length=False).tolist() == [2.0, 3.0]  # whole-sequence categories count
+    with pytest.raises(ValueError, match="action_emphasis"):
+        MotionTextDataset(db, train=True, num_frames=40, action_emphasis={"wave": 0.0})
+
+
+def test_emphasize_actions_option_parses_and_rejects_bad_entries():
+    import argparse
+    from src.parser.dataset import action_weights
+    assert action_weights("clap=8, wave_left_hand=4.5") == {"clap": 8.0, "wave_left_hand": 4.5}
+    assert action_weights("") == {}
+    for bad in ("clap", "clap=", "clap=-1", "=3", "clap=x"):
+        with pytest.raises(argparse.ArgumentTypeError, match="ACTION=WEIGHT"):
+            action_weights(bad)
+
+
 # --------------------------------------------------------------- mirroring
 def test_mirror_is_an_involution_and_mirrors_joints():
     poses, trans = walk(30, yaw=0.8, start=(0.4, 1.1, 0.2), noise=0.3)

@@ -368,8 +368,9 @@ def test_original_command_trains_with_the_image_alignment(db_path, tmp_path, tin
 class Lengths(torch.utils.data.Dataset):
     """Stands in for a motion dataset: only its length and window counts matter to the sampler."""
 
-    def __init__(self, weights):
+    def __init__(self, weights, emphasised: bool = False):
         self.weights = torch.tensor(weights, dtype=torch.double)
+        self.emphasised = emphasised  # as a dataset given --emphasize_actions: weighted even without length
 
     def __len__(self):
         return len(self.weights)
@@ -377,8 +378,8 @@ class Lengths(torch.utils.data.Dataset):
     def __getitem__(self, i):
         return i
 
-    def sequence_weights(self):
-        return self.weights
+    def sampling_weights(self, by_length: bool):
+        return self.weights if by_length or self.emphasised else None
 
 
 def test_length_weighting_in_one_process():
@@ -394,6 +395,9 @@ def test_length_weighting_in_one_process():
     assert isinstance(unweighted.sampler, torch.utils.data.RandomSampler)
     evaluation = make_loader(dataset, opt, shuffle=False, info=DistInfo())
     assert isinstance(evaluation.sampler, torch.utils.data.SequentialSampler)
+    emphasised = make_loader(Lengths([1.0, 9.0], emphasised=True), parse_training_args(["--num_workers", "0"]),
+                             shuffle=True, info=DistInfo())
+    assert isinstance(emphasised.sampler, torch.utils.data.WeightedRandomSampler)
 
 
 def test_length_weighting_under_ddp():

@@ -31,6 +31,12 @@ Windows (original SMoG / ACTOR option meanings):
       describe a motion that begins with the window, as in HumanML3D's clips; otherwise a brief
       action (a squat, a kick, a turn) appears at a random phase and a decoder trained to
       regress it learns the blur of all phases.
+    * ``action_emphasis`` ({action category: weight > 0}): a sequence holding an emphasised
+      action is drawn that many times as often (the largest weight of its actions;
+      ``sampling_weights``), and a window that starts at an action's start picks the emphasised
+      action's start in proportion to the same weights. Why: a rare, small movement (a clap is 2%
+      of the built-in windows, its wrists a few centimetres of two joints) needs far more exposure
+      than an epoch gives it before a decoder stops drawing its average (README, Training).
     * evaluation (``train=False``): deterministic, conseq with ``sampling_step``, centred in
       the sequence, the longest allowed length for -2, no mirroring, first caption.
 
@@ -154,13 +160,14 @@ class WindowedTextDataset(Dataset):
         name: a label for logs.
         action_start_prob: probability that a training window starts at an action's start.
         caption_augment: probability of paraphrasing a training caption (``paraphrase.augment_caption``).
+        action_emphasis: {action category: weight} for drawing sequences and action starts (module docstring).
     """
 
     def __init__(self, seq_begin: torch.Tensor, seq_len: torch.Tensor, names: Sequence[str], betas: torch.Tensor,
                  labels: Sequence[_Labels], fps: float, *, train: bool, pose_rep: str, translation: bool, glob: bool,
                  glob_rot: Optional[Sequence[float]], num_frames: int, min_len: int, max_len: int, sampling: str,
                  sampling_step: int, mirror_prob: float, name: str, action_start_prob: float = 0.0,
-                 caption_augment: float = 0.0):
+                 caption_augment: float = 0.0, action_emphasis: Optional[Dict[str, float]] = None):
         super().__init__()
         if pose_rep not in rotation.POSE_REPS:
             raise ValueError(f"pose_rep {pose_rep!r}: choose one of {rotation.POSE_REPS}")
@@ -183,6 +190,9 @@ class WindowedTextDataset(Dataset):
         self.mirror_prob = mirror_prob
         self.action_start_prob = action_start_prob
         self.caption_augment = caption_augment
+        self.action_emphasis = dict(action_emphasis or {})
+        if any(not w > 0 for w in self.action_emphasis.values()):
+            raise ValueError(f"action_emphasis {self.action_emphasis}: weights must be > 0")
         self.fps = float(fps)
         self.name = name
         self.stats: Optional[Dict[str, torch.Tensor]] = None
@@ -229,6 +239,22 @@ class WindowedTextDataset(Dataset):
         window = self.num_frames if self.num_frames > 0 else max(self.max_len, self.min_len, 1)
         return (self.seq_len.double() / window).clamp_min(1.0)
 
+    def _emphasis(self, categories: str) -> float:
+        """Largest emphasis weight of the "|"-joined categories (1 for none emphasised)."""
+        return max([self.action_emphasis.get(c, 1.0) for c in cap.split_categories(categories)] or [1.0])
+
+    def sampling_weights(self, by_length: bool) -> Optional[torch.Tensor]:
+        """(N,) weights of a training sampler: the number of windows (``by_length``) times each
+        sequence's action emphasis; None when both are off (uniform shuffling)."""
+        if not by_length and not self.action_emphasis:
+            return None
+        weights = self.sequence_weights() if by_length else torch.ones(len(self), dtype=torch.double)
+        if self.action_emphasis:
+            emphasis = [max([self._emphasis(c) for _, c in lab.seq] + [self._emphasis(c) for c in lab.cats])
+                        for lab in self.labels]
+            weights = weights * torch.tensor(emphasis, dtype=torch.double)
+        return weights
+
     # --------------------------------------------------------------- windows
     def _window_length(self, n: int) -> int:
         cap_len = n if self.max_len <= 0 else min(n, self.max_len)
@@ -255,8 +281,14 @@ class WindowedTextDataset(Dataset):
         span = step * (length - 1) + 1
         start = random.randint(0, n - span) if self.train else (n - span) // 2
         if self.train and self.action_start_prob > 0 and random.random() < self.action_start_prob:
-            starts = self.labels[k].starts
-            start = min(starts[random.randrange(len(starts))] if starts else 0, n - span)
+            lab = self.labels[k]
+            if not lab.starts:
+                chosen = 0
+            elif self.action_emphasis:
+                chosen = lab.starts[random.choices(range(len(lab.starts)), [self._emphasis(c) for c in lab.cats])[0]]
+            else:
+                chosen = lab.starts[random.randrange(len(lab.starts))]
+            start = min(chosen, n - span)
         return start + torch.arange(length) * step
 
     # -------------------------------------------------------------- captions
@@ -375,7 +407,8 @@ class MotionTextDataset(WindowedTextDataset):
                  glob_rot: Optional[Sequence[float]] = None, num_frames: int = 60, min_len: int = -1, max_len: int = -1,
                  sampling: str = "conseq", sampling_step: int = 1, mirror_prob: float = 0.0,
                  use_action_cat_as_text_labels: bool = False, body_model=None, name: str = "",
-                 action_start_prob: float = 0.0, caption_augment: float = 0.0):
+                 action_start_prob: float = 0.0, caption_augment: float = 0.0,
+                 action_emphasis: Optional[Dict[str, float]] = None):
         if db.get("format") != db_schema.DB_FORMAT:
             raise ValueError(f"{name or 'db'}: format {db.get('format')!r}, expected {db_schema.DB_FORMAT!r}")
         offsets = db["offsets"].long()
@@ -384,7 +417,8 @@ class MotionTextDataset(WindowedTextDataset):
                          train=train, pose_rep=pose_rep, translation=translation, glob=glob, glob_rot=glob_rot,
                          num_frames=num_frames, min_len=min_len, max_len=max_len, sampling=sampling,
                          sampling_step=sampling_step, mirror_prob=mirror_prob, name=name or db.get("dataset", ""),
-                         action_start_prob=action_start_prob, caption_augment=caption_augment)
+                         action_start_prob=action_start_prob, caption_augment=caption_augment,
+                         action_emphasis=action_emphasis)
         self.body_model = load_body_model("builtin") if body_model is None else body_model
         self.trans = self._compact(db["trans"]).float()  # (F, 3) world frame
         self.rotmats, self.heading, self.foot_height = self._frame_geometry(self._compact(db["poses"]))
@@ -476,7 +510,7 @@ class JointsTextDataset(WindowedTextDataset):
                  glob: bool = True, glob_rot: Optional[Sequence[float]] = None, num_frames: int = 60,
                  min_len: int = -1, max_len: int = -1, sampling: str = "conseq", sampling_step: int = 1,
                  mirror_prob: float = 0.0, name: str = "", action_start_prob: float = 0.0,
-                 caption_augment: float = 0.0):
+                 caption_augment: float = 0.0, action_emphasis: Optional[Dict[str, float]] = None):
         if pose_rep != "xyz":
             raise ValueError(f"{name}: joint-position datasets give pose_rep 'xyz' only (got {pose_rep!r})")
         if not glob:
@@ -517,7 +551,8 @@ class JointsTextDataset(WindowedTextDataset):
                          pose_rep=pose_rep, translation=translation, glob=glob, glob_rot=glob_rot,
                          num_frames=num_frames, min_len=min_len, max_len=max_len, sampling=sampling,
                          sampling_step=sampling_step, mirror_prob=mirror_prob, name=name,
-                         action_start_prob=action_start_prob, caption_augment=caption_augment)
+                         action_start_prob=action_start_prob, caption_augment=caption_augment,
+                         action_emphasis=action_emphasis)
         self.joints = self._compact(torch.cat(chunks))  # (F, 22, 3)
         self.foot_height = self.joints[:, list(config.FLOOR_JOINTS), 1].amin(-1)  # (F,)
 

@@ -73,7 +73,8 @@ def _window_kwargs(opt, train: bool) -> dict:
                 num_frames=opt.num_frames, min_len=opt.min_len, max_len=opt.max_len, sampling=opt.sampling,
                 sampling_step=opt.sampling_step, mirror_prob=opt.mirror_prob if train else 0.0,
                 action_start_prob=opt.action_start_prob if train else 0.0,
-                caption_augment=getattr(opt, "caption_augment", 0.0) if train else 0.0)
+                caption_augment=getattr(opt, "caption_augment", 0.0) if train else 0.0,
+                action_emphasis=getattr(opt, "emphasize_actions", None) if train else None)
 
 
 def get_datasets(opt, splits: Sequence[str] = db.SPLITS, body_model=None,

@@ -6,6 +6,21 @@ import argparse
 from src.config import DATASETS, POSE_REPS, SAMPLINGS
 
 
+def action_weights(text: str) -> dict:
+    """'clap=8,wave_left_hand=4' -> {'clap': 8.0, 'wave_left_hand': 4.0} (an argparse type)."""
+    weights = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, value = item.partition("=")
+        try:
+            weight = float(value)
+        except ValueError:
+            weight = float("nan")
+        if not sep or not name.strip() or not weight > 0:
+            raise argparse.ArgumentTypeError(f"{item!r}: write ACTION=WEIGHT with a weight > 0, e.g. clap=8")
+        weights[name.strip()] = weight
+    return weights
+
+
 def add_dataset_args(parser: argparse.ArgumentParser) -> None:
     """Add the dataset options to ``parser``."""
     g = parser.add_argument_group("dataset")
@@ -43,4 +58,8 @@ def add_dataset_args(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--use_only_15_classes", action="store_true", help="BABEL 15-category subset (not supported)")
     g.add_argument("--sequence_weighting", default="none", choices=("none", "length"),
                    help="draw training sequences uniformly, or in proportion to how many windows they hold")
+    g.add_argument("--emphasize_actions", type=action_weights, default={}, metavar="ACTION=W,...",
+                   help="draw training sequences that hold these action categories W times as often, and start "
+                        "their windows at that action (with --action_start_prob); e.g. clap=8,wave_left_hand=4 "
+                        "(src/datasets/dataset.py)")
     g.add_argument("--num_workers", type=int, default=2, help="DataLoader worker processes")

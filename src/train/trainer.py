@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 import yaml
 from torch import nn
-from torch.utils.data import DataLoader, DistributedSampler
+from torch.utils.data import DataLoader, DistributedSampler, WeightedRandomSampler
 from tqdm import tqdm
 
 from src.datasets.get_dataset import get_datasets, make_dataloader
@@ -63,21 +63,23 @@ def make_scheduler(optimizer, opt, steps_per_epoch: int):
 
 
 def make_loader(dataset, opt, shuffle: bool, info, generator=None) -> DataLoader:
-    """The training (``shuffle``) or evaluation loader; ``--sequence_weighting length`` draws
-    training sequences with replacement in proportion to ``dataset.sequence_weights()``,
-    split over the processes under DDP.
+    """The training (``shuffle``) or evaluation loader; ``--sequence_weighting length`` and
+    ``--emphasize_actions`` draw training sequences with replacement in proportion to
+    ``dataset.sampling_weights``, split over the processes under DDP.
 
     ``generator`` (training) draws the shuffling order and each epoch's worker seeds; workers are
     started afresh each epoch, so that the state saved in a checkpoint fixes the next epoch's
     draws (persistent workers would carry their generators over from epoch to epoch).
     """
-    weighting = getattr(opt, "sequence_weighting", "none")
+    weights = dataset.sampling_weights(getattr(opt, "sequence_weighting", "none") == "length") if shuffle else None
     sampler = None
-    if info.enabled:
-        sampler = (distributed.DistributedWeightedSampler(dataset.sequence_weights(), info, seed=opt.seed)
-                   if shuffle and weighting == "length" else DistributedSampler(dataset, shuffle=shuffle, seed=opt.seed))
+    if weights is not None:
+        sampler = (distributed.DistributedWeightedSampler(weights, info, seed=opt.seed) if info.enabled else
+                   WeightedRandomSampler(weights, num_samples=len(dataset), replacement=True, generator=generator))
+    elif info.enabled:
+        sampler = DistributedSampler(dataset, shuffle=shuffle, seed=opt.seed)
     return make_dataloader(dataset, opt.batch_size, train=shuffle, num_workers=opt.num_workers,
-                           sequence_weighting=weighting, sampler=sampler, drop_last=shuffle, generator=generator,
+                           sampler=sampler, drop_last=shuffle, generator=generator,
                            persistent_workers=None if generator is None else False)
 
 
