@@ -162,6 +162,27 @@ def test_a_checkpoint_with_a_prior_round_trips_and_one_without_keeps_regression(
         old.resolve_sampler("diffusion")
 
 
+def test_export_sets_the_priors_sampling_defaults_and_refuses_them_without_a_prior(tiny_with_prior, tmp_path):
+    from prepare.export_model import export
+    from src.errors import BadInputError
+
+    plain, path, model = tiny_with_prior
+    out = export(path, tmp_path / "ten.pth.tar", default_steps=4, default_guidance_scale=1.5)
+    assert read_model_files(out).prior_config.steps == 4 and read_model_files(out).prior_config.guidance_scale == 1.5
+    loaded = SMoGModel.from_pretrained(out)
+    lengths, texts = torch.tensor([20]), ["a jump"]
+    z = loaded.generation_latents(texts, 2, [0], lengths=lengths)  # the new defaults...
+    assert torch.allclose(z, model.generation_latents(texts, 2, [0], lengths=lengths, guidance_scale=1.5, steps=4),
+                          atol=1e-6)  # ...are what the original samples with when asked for them
+    assert not torch.allclose(z, model.generation_latents(texts, 2, [0], lengths=lengths), atol=1e-4)
+    assert read_model_files(export(path, tmp_path / "same.pth.tar")).prior_config == model.prior.config
+    with pytest.raises(BadInputError, match="no diffusion prior"):
+        export(plain, tmp_path / "x.pth.tar", default_steps=10)
+    with pytest.raises(BadInputError, match="--default_steps"):
+        export(path, tmp_path / "y.pth.tar", default_steps=0)
+    assert not (tmp_path / "x.pth.tar").exists() and not (tmp_path / "y.pth.tar").exists()
+
+
 def test_editing_and_interpolation_sample_their_text_operands(tiny_with_prior):
     _, path, _ = tiny_with_prior
     m = api.SMoG.from_pretrained(path)
