@@ -211,6 +211,7 @@ def breakdown_child(checkpoint: Path, out_dir: Path, threads: int) -> None:
     from src.models import checkpoint as model_files
     from src.models.architectures.blocks import skip_kan_init
     from src.models.architectures.kan import KANLayer
+    from src.models.prior import LatentPrior
     from src.models.smog import SMoGModel
 
     files = model_files.read_model_files(Path(checkpoint), "cpu")
@@ -227,6 +228,8 @@ def breakdown_child(checkpoint: Path, out_dir: Path, threads: int) -> None:
     KANLayer.reset_parameters = timed_reset
     with skip_kan_init():  # the load path (KAN initialisation skipped)
         model = SMoGModel(files.config, None, Backbones())
+        if files.prior_config is not None:  # as SMoGModel.from_files
+            model.attach_prior(LatentPrior(files.prior_config))
     KANLayer.reset_parameters = original_reset
     stages.mark("build model (modules, body model)")
     stages.marks["  of which KAN initialisation (reset_parameters)"] = list(kan_init)
@@ -244,7 +247,7 @@ def breakdown_child(checkpoint: Path, out_dir: Path, threads: int) -> None:
     writer = generation.OutputWriter(wrapper, generation.plan_outputs(args, "text2motion", [items[0].stem]), args,
                                      "text2motion", wrapper.fps)
     writer.write(items)
-    writer.finish(items)
+    writer.finish()
     stages.mark("write files (npy, npz, bvh, manifest)")
     stages.total("in-process total")
     # What the KAN initialisation costs when it is not skipped (the load path before the fix).

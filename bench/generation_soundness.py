@@ -11,7 +11,10 @@ generated ``--num_samples`` times for ``--duration`` seconds with every sampler 
     peak turn   the hip line's fastest heading change, deg/s (<= 400 unless a spin is asked for)
     spread      MultiModality-like: mean joint distance between two samples of a prompt, m
 
-Turn prompts also list each sample's total heading change (+ = left, counterclockwise from above).
+Turn prompts also list each sample's total heading change (+ = left, counterclockwise from above), and
+the action prompts of ``SIGNATURE_PROMPTS`` how many samples show their physical signature
+(``src.metrics.signatures``: a wave's wrist swings, a clap's wrists meeting twice, a squat coming
+back up; the checks of signature preservation, SPEC §4).
 
     python bench/generation_soundness.py exps/smog_prior/checkpoint.pth.tar --num_samples 5
 """
@@ -32,6 +35,13 @@ GROUPS = {
     "turns": ["a person turns around", "a person turns to the left", "a person turns to the right",
               "a person makes a quarter turn counterclockwise"],
     "other grounded": ["a person waves with the right hand", "a person claps", "a person squats down and stands up"],
+}
+
+# Action prompts and the signature (``src.metrics.signatures.CHECKS``) each sample should show.
+SIGNATURE_PROMPTS = {
+    "a person waves with the right hand": "right_hand_wave", "a person waves with the left hand": "left_hand_wave",
+    "a person claps": "clap", "a person claps their hands": "clap",
+    "a person squats down and stands up": "squat", "a person kneels down": "pelvis_drop",
 }
 
 
@@ -86,6 +96,17 @@ def main(argv=None) -> None:
     print(markdown_table(["prompts", "sampler", "skating", "ankle lift cm", "drift m", "hovering", "peak turn °/s",
                           "spread m"], rows))
     print("\nheading change of each sample of the turn prompts:\n" + "\n".join(turn_lines))
+    print("\nsamples showing their action's signature:")
+    from src.metrics.signatures import check
+
+    texts = list(SIGNATURE_PROMPTS)
+    for sampler in samplers:
+        clips = model.generate_clips(texts, args.duration, args.num_samples, seed=args.seed, sampler=sampler,
+                                     guidance_scale=args.guidance_scale)
+        for text, row in zip(texts, clips):
+            results = [check(c.joints, SIGNATURE_PROMPTS[text]) for c in row]
+            print(f"- {sampler}, {text!r} ({SIGNATURE_PROMPTS[text]}): {sum(ok for ok, _ in results)}/{len(results)}; "
+                  + "; ".join(measured for _, measured in results))
 
 
 if __name__ == "__main__":
