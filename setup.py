@@ -16,7 +16,6 @@ setup(
     package_data={
         "src._shipped.exps": ["README.md", "smog_builtin/*.tar", "smog_builtin/*.md", "smog_builtin/*.yaml",
                               "smog_builtin/*.csv", "smog_builtin/*.png", "smog_builtin/*.sh",
-                              "smog_builtin/*.log", "smog_builtin/stage1/*",
                               "evaluator_builtin/*.pt", "evaluator_builtin/*.md", "evaluator_builtin/*.log"],
         "src._shipped.assets": ["*.txt", "*.csv", "*.json"],
         "src.app": ["static/*"],  # the web demo's page, script and style

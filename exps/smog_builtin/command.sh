@@ -1,19 +1,29 @@
-# The shipped model in two stages (exps/smog_builtin/README.md). Data: see that README (seed 1).
-# Stage 1 (66 min on 2 CPU threads): the whole model on the built-in captions.
-OMP_NUM_THREADS=2 python -m src.train.train --dataset builtin --datapath data/synthetic10k_db/babel_20fps_db.pt \
-  --folder exps/smog_builtin_run --expname smog_builtin --seed 10 \
-  --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 0.8 \
-  --arch kan --kan_layers embed,final --variational --latent_dim 256 --num_layers 2 --ff_size 512 \
-  --num_memory_tokens 8 --dropout 0.0 --text_dropout 0.1 \
-  --text_num_layers 2 --text_ff_size 512 --batch_size 32 --lr 1e-3 --num_epochs 17 --snapshot 2 --vertstrans \
-  --num_workers 0 --device cpu
-python -m prepare.export_model exps/smog_builtin_run/checkpoint_0017.pth.tar exps/smog_stage1.pth.tar
-# Stage 2 (37 min): the text side only, on paraphrased captions; the motion autoencoder stays as stage 1 left it.
-# (The run itself read the stage-1 export from exps/smog_builtin/checkpoint.pth.tar, where it was shipped then.)
-OMP_NUM_THREADS=2 python -m src.train.train --dataset builtin --datapath data/synthetic10k_db/babel_20fps_db.pt \
-  --folder exps/smog_ft2 --expname smog_ft2 --seed 11 \
-  --init_from exps/smog_stage1.pth.tar --freeze motion \
+# The shipped model (exps/smog_builtin/README.md): stage 3 of the phase recipe with its prior, exported to
+# sample 10 DDIM steps by default. All on this project's 2-core CPU.
+# Stages 1 and 2 (about 150 + 55 min) and their data (39 actions, made in a checkout of bd2ac19): exps/smog_phase/command.sh.
+# Stage 3 started from stage 2's file as committed (float16, with its prior, which a training run leaves out):
+git show 5cbff7b:exps/smog_phase/checkpoint.pth.tar > exps/smog_phase_s2.pth.tar
+# Data of stage 3 and the prior (42 actions; the generator of commit 2062b21, seed 1):
+python -m src.datasets.synthetic --output_dir data/synthetic10k_v2 --num_sequences 10000 --seed 1
+python -m src.datasets.amass_parser --dataset_name babel --input_dir data/synthetic10k_v2/amass \
+  --babel_dir data/synthetic10k_v2/babel --output_dir data/synthetic10k_v2_db --target_fps 20
+# Stage 3: the whole model, 6 epochs (37 min on two threads); losses.csv, opt.yaml.
+OMP_NUM_THREADS=2 python -m src.train.train --dataset builtin --datapath data/synthetic10k_v2_db/babel_20fps_db.pt \
+  --folder exps/smog_phase_v2run --expname smog_phase_v2 --seed 12 \
+  --init_from exps/smog_phase_s2.pth.tar \
   --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 0.8 --caption_augment 0.7 \
-  --dropout 0.0 --text_dropout 0.1 --batch_size 32 --lr 3e-4 --warmup_steps 100 --num_epochs 20 --snapshot 2 \
+  --pose_rep hml --decoder modulated --decoder_skips --decoder_fourier 20 --no-crossmodal_trains_decoder \
+  --modelname motionclip_transformer_rc_rcxyz --vertstrans --jointstype smpl --lambda_tie 1 --lambda_fc 0.1 \
+  --dropout 0.0 --text_dropout 0.1 --batch_size 32 --lr 3e-4 --warmup_steps 100 --num_epochs 6 --snapshot 1 \
   --num_workers 0 --device cpu
-python -m prepare.export_model exps/smog_ft2/checkpoint_0020.pth.tar exps/smog_builtin/checkpoint.pth.tar
+python -m prepare.export_model exps/smog_phase_v2run/checkpoint_0006.pth.tar exps/smog_phase_v2_final.pth.tar
+# The prior: 16,000 steps on latents of windows that start where their action starts (13 min plus 4 min of
+# encoding on two threads); prior_losses.csv, prior_opt.yaml. --foot_lock makes the lock the file's default.
+OMP_NUM_THREADS=2 python -m src.train.train_prior exps/smog_phase_v2_final.pth.tar --folder exps/smog_phase_v2_prior_start \
+  --dataset builtin --datapath data/synthetic10k_v2_db/babel_20fps_db.pt \
+  --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 1.0 --caption_augment 0.7 \
+  --latent_passes 4 --num_steps 16000 --log_every 2000 --seed 20 --half --foot_lock --device cpu --num_workers 0
+# (That prior's file was committed as exps/smog_phase/checkpoint.pth.tar in cf997f1, sampling 50 steps by default.)
+# Shipped: the same weights, 10 DDIM steps by default.
+python -m prepare.export_model exps/smog_phase_v2_prior_start/checkpoint.pth.tar exps/smog_builtin/checkpoint.pth.tar \
+  --half --default_steps 10
