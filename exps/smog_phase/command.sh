@@ -1,5 +1,6 @@
-# The phase recipe (sessions of 2026-12-07; exps/smog_phase/README.md). Not shipped.
-# Stage 1 below, then stage 2 (the text side) and its prior, then stage 3 (new actions) and its prior: the weights here.
+# The phase recipe (sessions of 2026-12-07; exps/smog_phase/README.md). Stage 3 is the shipped model (exps/smog_builtin).
+# Stage 1 below, then stage 2 (the text side) and its prior, stage 3 (new actions) and its prior, stage 4 (claps and
+# waves) and its prior: the weights here.
 # Data: as exps/smog_hml/command.sh (seed 1, 10,000 sequences, 20 fps).
 # From scratch: exps/smog_hml's stage-1 options plus --decoder_fourier 20 --no-crossmodal_trains_decoder,
 # with stage 2's reworded captions (--caption_augment 0.7) from the start. Epochs 1-3 ran as a 6-epoch
@@ -71,3 +72,23 @@ OMP_NUM_THREADS=2 python -m src.train.train_prior exps/smog_phase_v2_final.pth.t
   --dataset builtin --datapath data/synthetic10k_v2_db/babel_20fps_db.pt \
   --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 1.0 --caption_augment 0.7 \
   --latent_passes 4 --num_steps 16000 --log_every 2000 --seed 20 --half --foot_lock --device cpu --num_workers 0
+# Stage 4 (session of 2026-12-07, sixth; README "--emphasize_actions"): stage 3's whole model 3 more epochs with
+# rare actions drawn more often and the relative-pose term, on one thread (27 min, beside other work).
+OMP_NUM_THREADS=1 python -m src.train.train --dataset builtin --datapath data/synthetic10k_v2_db/babel_20fps_db.pt \
+  --folder exps/smog_phase_ft4 --expname smog_phase_ft4 --seed 13 \
+  --init_from exps/smog_phase_v2run/checkpoint_0006.pth.tar \
+  --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 0.8 --caption_augment 0.7 \
+  --emphasize_actions clap=16,wave_left_hand=8,wave_right_hand=4,kneel=3,squat=3 --lambda_relpose 3 \
+  --pose_rep hml --decoder modulated --decoder_skips --decoder_fourier 20 --no-crossmodal_trains_decoder \
+  --modelname motionclip_transformer_rc_rcxyz --vertstrans --jointstype smpl --lambda_tie 1 --lambda_fc 0.1 \
+  --dropout 0.0 --text_dropout 0.1 --batch_size 32 --lr 3e-4 --warmup_steps 100 --num_epochs 3 --snapshot 1 \
+  --num_workers 0 --device cpu
+python -m prepare.export_model exps/smog_phase_ft4/checkpoint_0003.pth.tar exps/smog_phase_ft4_final.pth.tar
+# Its prior (15 min on two threads; a second one with --seed 21 and --folder exps/smog_phase_ft4_prior21 was compared,
+# README "Stage 4"), then checkpoint.pth.tar here, sampling 10 DDIM steps by default; stage4_prior_losses.csv.
+OMP_NUM_THREADS=2 python -m src.train.train_prior exps/smog_phase_ft4_final.pth.tar --folder exps/smog_phase_ft4_prior \
+  --dataset builtin --datapath data/synthetic10k_v2_db/babel_20fps_db.pt \
+  --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 1.0 --caption_augment 0.7 \
+  --latent_passes 4 --num_steps 16000 --log_every 2000 --seed 20 --half --foot_lock --device cpu --num_workers 0
+python -m prepare.export_model exps/smog_phase_ft4_prior/checkpoint.pth.tar exps/smog_phase/checkpoint.pth.tar \
+  --half --default_steps 10
