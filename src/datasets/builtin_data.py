@@ -2,9 +2,12 @@
 
     python -m src.datasets.builtin_data [--splits test] [--datapath data/synthetic10k_db/babel_20fps_db.pt]
 
-The shipped models (exps/smog_builtin, exps/smog_hml) and the shipped evaluator were trained on the
-built-in procedural data of one recipe (``RECIPE``: 10,000 sequences, seed 1, made at 30 fps and
-parsed at 20 fps, as the two data commands of exps/smog_builtin/README.md). Every
+The committed models (exps/smog_builtin, exps/smog_phase, exps/smog_hml) and the shipped evaluator
+were trained on the built-in procedural data of one recipe (``RECIPE``: 10,000 sequences, seed 1,
+made at 30 fps and parsed at 20 fps, as the data commands of exps/smog_builtin/command.sh). The
+generator gained three actions at commit 2062b21: the shipped model's last stage saw that 42-action
+data, which this module makes at later commits; exps/smog_hml and the evaluator saw the 39-action
+data of before (made in a checkout of bd2ac19). Every
 sequence depends only on (seed, index), so one split can be made without the others and is the
 same as that split of the whole dataset. An evaluation needs only the test split: 1,000
 sequences, about a tenth of the time and disk of the whole set. ``evaluate_model.py`` calls
@@ -27,7 +30,7 @@ from src import cli, config
 from src.datasets.formats import db
 from src.parser.types import int_at_least
 
-# The recipe of the shipped models' data (exps/smog_builtin/README.md: its two data commands).
+# The recipe of the shipped models' data (exps/smog_builtin/command.sh: its two data commands).
 # Generated at 30 fps (the generator's default) and resampled to 20 fps by the parser.
 RECIPE = {"num_sequences": 10_000, "seed": 1, "fps": 30.0, "chain_fraction": 0.25, "target_fps": 20.0}
 DATAPATH = config.DATA_DIR / "synthetic10k_db" / "babel_20fps_db.pt"
