@@ -290,6 +290,8 @@ def test_action_emphasis_weights_sequences_and_their_action_starts():
     assert runs.sampling_weights(by_length=False).tolist() == [2.0, 3.0]  # whole-sequence categories count
     with pytest.raises(ValueError, match="action_emphasis"):
         MotionTextDataset(db, train=True, num_frames=40, action_emphasis={"wave": 0.0})
+    with pytest.raises(ValueError, match="emphasize_actions: clapp not among .*run, .*wave"):
+        MotionTextDataset(db, train=True, num_frames=40, action_emphasis={"clapp": 4.0, "wave": 2.0})
 
 
 def test_emphasize_actions_option_parses_and_rejects_bad_entries():

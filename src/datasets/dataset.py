@@ -220,6 +220,13 @@ class WindowedTextDataset(Dataset):
         self.betas = betas[keep_t].float()
         self.labels = [labels[i] for i in keep]
         self.num_dropped = {"uncaptioned": uncaptioned, "short": short}
+        if self.action_emphasis:  # a misspelt action would emphasise nothing, silently, for a whole run
+            known = {c for lab in self.labels for joined in [c for _, c in lab.seq] + lab.cats
+                     for c in cap.split_categories(joined)}
+            unknown = sorted(set(self.action_emphasis) - known)
+            if unknown:
+                raise ValueError(f"--emphasize_actions: {', '.join(unknown)} not among the action categories of "
+                                 f"{name or 'the data'} ({', '.join(sorted(known)) or 'none'})")
 
     def _compact(self, per_frame: torch.Tensor) -> torch.Tensor:
         """(F, ...) array over all frames -> the frames of the kept sequences."""
