@@ -92,3 +92,7 @@ OMP_NUM_THREADS=2 python -m src.train.train_prior exps/smog_phase_ft4_final.pth.
   --latent_passes 4 --num_steps 16000 --log_every 2000 --seed 20 --half --foot_lock --device cpu --num_workers 0
 python -m prepare.export_model exps/smog_phase_ft4_prior/checkpoint.pth.tar exps/smog_phase/checkpoint.pth.tar \
   --half --default_steps 10
+# The epoch after stage 4 that lost the waves' swing (README "Left to do"; not kept): stage 4's training command with
+# OMP_NUM_THREADS=2, --folder exps/smog_phase_ft5 --expname smog_phase_ft5 --seed 14
+# --init_from exps/smog_phase_ft4/checkpoint_0003.pth.tar --lr 1e-4 --warmup_steps 50 --num_epochs 1
+# --emphasize_actions clap=16,wave_left_hand=8,wave_right_hand=8,kneel=3,squat=3,turn_around=3
