@@ -142,6 +142,10 @@ class _Labels:
     def __bool__(self):
         return bool(self.seq or self.texts)
 
+    def categories(self) -> List[str]:
+        """The "|"-joined action categories of every caption, whole-sequence and frame labels."""
+        return [cats for _, cats in self.seq] + self.cats
+
 
 class WindowedTextDataset(Dataset):
     """Windows and captions over a table of sequences; subclasses supply the features.
@@ -221,8 +225,7 @@ class WindowedTextDataset(Dataset):
         self.labels = [labels[i] for i in keep]
         self.num_dropped = {"uncaptioned": uncaptioned, "short": short}
         if self.action_emphasis:  # a misspelt action would emphasise nothing, silently, for a whole run
-            known = {c for lab in self.labels for joined in [c for _, c in lab.seq] + lab.cats
-                     for c in cap.split_categories(joined)}
+            known = {c for lab in self.labels for joined in lab.categories() for c in cap.split_categories(joined)}
             unknown = sorted(set(self.action_emphasis) - known)
             if unknown:
                 raise ValueError(f"--emphasize_actions: {', '.join(unknown)} not among the action categories of "
@@ -257,8 +260,7 @@ class WindowedTextDataset(Dataset):
             return None
         weights = self.sequence_weights() if by_length else torch.ones(len(self), dtype=torch.double)
         if self.action_emphasis:
-            emphasis = [max([self._emphasis(c) for _, c in lab.seq] + [self._emphasis(c) for c in lab.cats])
-                        for lab in self.labels]
+            emphasis = [max(self._emphasis(c) for c in lab.categories()) for lab in self.labels]
             weights = weights * torch.tensor(emphasis, dtype=torch.double)
         return weights
 
@@ -292,7 +294,7 @@ class WindowedTextDataset(Dataset):
             if not lab.starts:
                 chosen = 0
             elif self.action_emphasis:
-                chosen = lab.starts[random.choices(range(len(lab.starts)), [self._emphasis(c) for c in lab.cats])[0]]
+                chosen = random.choices(lab.starts, [self._emphasis(c) for c in lab.cats])[0]
             else:
                 chosen = lab.starts[random.randrange(len(lab.starts))]
             start = min(chosen, n - span)

@@ -176,8 +176,9 @@ def make_dataloader(dataset: WindowedTextDataset, batch_size: int, train: bool, 
                     sequence_weighting: str = "none", pin_memory: bool = False, sampler=None,
                     drop_last: Optional[bool] = None, generator: Optional[torch.Generator] = None,
                     persistent_workers: Optional[bool] = None) -> DataLoader:
-    """A DataLoader over ``dataset`` with ``collate``; training shuffles (or weights by length) and
-    drops the last incomplete batch.
+    """A DataLoader over ``dataset`` with ``collate``; training shuffles (or draws with replacement
+    by ``dataset.sampling_weights``: length with ``sequence_weighting="length"``, and the dataset's
+    action emphasis) and drops the last incomplete batch.
 
     Args:
         sampler: a ready sampler (the distributed ones of ``src.train``), used instead of the above.
@@ -188,9 +189,9 @@ def make_dataloader(dataset: WindowedTextDataset, batch_size: int, train: bool, 
     """
     if sequence_weighting not in ("none", "length"):
         raise ValueError(f"sequence_weighting {sequence_weighting!r}: none or length")
-    if sampler is None and train and sequence_weighting == "length":
-        sampler = WeightedRandomSampler(dataset.sequence_weights(), num_samples=len(dataset), replacement=True,
-                                        generator=generator)
+    weights = dataset.sampling_weights(sequence_weighting == "length") if sampler is None and train else None
+    if weights is not None:  # by length and/or by the dataset's action emphasis
+        sampler = WeightedRandomSampler(weights, num_samples=len(dataset), replacement=True, generator=generator)
     if drop_last is None:
         drop_last = train and len(dataset) >= batch_size
     if persistent_workers is None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 import yaml
 from torch import nn
-from torch.utils.data import DataLoader, DistributedSampler, WeightedRandomSampler
+from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
 from src.datasets.get_dataset import get_datasets, make_dataloader
@@ -71,15 +71,14 @@ def make_loader(dataset, opt, shuffle: bool, info, generator=None) -> DataLoader
     started afresh each epoch, so that the state saved in a checkpoint fixes the next epoch's
     draws (persistent workers would carry their generators over from epoch to epoch).
     """
-    weights = dataset.sampling_weights(getattr(opt, "sequence_weighting", "none") == "length") if shuffle else None
+    weighting = getattr(opt, "sequence_weighting", "none")
     sampler = None
-    if weights is not None:
-        sampler = (distributed.DistributedWeightedSampler(weights, info, seed=opt.seed) if info.enabled else
-                   WeightedRandomSampler(weights, num_samples=len(dataset), replacement=True, generator=generator))
-    elif info.enabled:
-        sampler = DistributedSampler(dataset, shuffle=shuffle, seed=opt.seed)
+    if info.enabled:  # in one process, make_dataloader builds the weighted sampler itself
+        weights = dataset.sampling_weights(weighting == "length") if shuffle else None
+        sampler = (distributed.DistributedWeightedSampler(weights, info, seed=opt.seed) if weights is not None
+                   else DistributedSampler(dataset, shuffle=shuffle, seed=opt.seed))
     return make_dataloader(dataset, opt.batch_size, train=shuffle, num_workers=opt.num_workers,
-                           sampler=sampler, drop_last=shuffle, generator=generator,
+                           sequence_weighting=weighting, sampler=sampler, drop_last=shuffle, generator=generator,
                            persistent_workers=None if generator is None else False)
 
 
