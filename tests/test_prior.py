@@ -1,6 +1,7 @@
 """The latent diffusion prior (``src.models.prior``): what it learns, how it samples, how it is saved,
 and its training command end to end on the quick built-in data."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -77,6 +78,26 @@ def test_the_prior_samples_both_modes_of_a_caption_and_follows_the_text(predicti
     assert (b[:, 3] > 1.5).float().mean() > 0.85 and (b[:, 2].abs() < 1.5).float().mean() > 0.85
 
 
+def test_trailing_steps_start_from_pure_noise_and_keep_the_spread_of_few_step_samples():
+    # Leading spacing starts 5 steps at step 801 of 1000, treating the starting noise as partly a
+    # sample: the samples come out narrower than the data (in the real model: less MultiModality).
+    torch.manual_seed(0)
+    prior = LatentPrior(PriorConfig(latent_dim=8, text_dim=8, width=64, hidden=128, num_blocks=2))
+    assert prior.config.timestep_spacing == "trailing"
+    _fit(prior, 600)
+    prior.eval()
+    noise = torch.randn(400, 8, generator=torch.Generator().manual_seed(1))
+    text = torch.zeros(400, 8)
+    text[:, 1] = 1.0  # caption B: one motion, each other dimension spread 0.1 in the data
+    spread = {}
+    for spacing in ("leading", "trailing"):
+        prior.config = dataclasses.replace(prior.config, timestep_spacing=spacing)
+        spread[spacing] = float(prior.sample(text, torch.full((400,), 40), noise, steps=5)[:, 4:].std())
+        first = prior._scheduler("ddim").timesteps[0]
+        assert (first == 999) == (spacing == "trailing"), (spacing, first)
+    assert 0.09 < spread["trailing"] < 0.13 and spread["trailing"] > 1.1 * spread["leading"], spread
+
+
 def test_a_kan_denoiser_trains_too():
     torch.manual_seed(0)
     prior = LatentPrior(PriorConfig(latent_dim=8, text_dim=8, width=32, hidden=64, num_blocks=2, arch="kan"))
@@ -92,6 +113,11 @@ def test_prior_config_is_checked():
         PriorConfig(steps=2000)
     with pytest.raises(Exception, match="unknown key"):
         PriorConfig.from_dict({"width": 8, "depth": 3})
+    with pytest.raises(Exception, match="--timestep_spacing"):
+        PriorConfig(timestep_spacing="middle")
+    # A prior saved before the setting existed sampled with diffusers' default, leading; it still does.
+    assert PriorConfig.from_dict({"width": 8}).timestep_spacing == "leading"
+    assert PriorConfig.from_dict(PriorConfig().to_dict()).timestep_spacing == "trailing"
     with pytest.raises(ValueError, match="latent_dim"):
         LatentPrior(PriorConfig())
     with pytest.raises(Exception, match="--residual"):
@@ -169,6 +195,11 @@ def test_export_sets_the_priors_sampling_defaults_and_refuses_them_without_a_pri
     plain, path, model = tiny_with_prior
     out = export(path, tmp_path / "ten.pth.tar", default_steps=4, default_guidance_scale=1.5)
     assert read_model_files(out).prior_config.steps == 4 and read_model_files(out).prior_config.guidance_scale == 1.5
+    leading = read_model_files(export(out, tmp_path / "leading.pth.tar", timestep_spacing="leading")).prior_config
+    assert leading == dataclasses.replace(read_model_files(out).prior_config, timestep_spacing="leading")
+    assert not torch.allclose(SMoGModel.from_pretrained(tmp_path / "leading.pth.tar").generation_latents(
+        ["a jump"], 2, [0], lengths=torch.tensor([20])), SMoGModel.from_pretrained(out).generation_latents(
+        ["a jump"], 2, [0], lengths=torch.tensor([20])), atol=1e-4)
     loaded = SMoGModel.from_pretrained(out)
     lengths, texts = torch.tensor([20]), ["a jump"]
     z = loaded.generation_latents(texts, 2, [0], lengths=lengths)  # the new defaults...
@@ -204,13 +235,14 @@ def test_train_prior_command_end_to_end(db_path, tmp_path, capsys):
     args = [str(plain), "--folder", str(folder), "--dataset", "builtin", "--datapath", str(db_path),
             "--num_frames", "-2", "--min_len", "20", "--max_len", "40", "--latent_passes", "2", "--num_steps", "30",
             "--batch_size", "16", "--log_every", "10", "--prior_width", "32", "--prior_hidden", "64",
-            "--prior_blocks", "2", "--default_steps", "5", "--num_workers", "0", "--device", "cpu"]
+            "--prior_blocks", "2", "--default_steps", "5", "--timestep_spacing", "leading", "--num_workers", "0",
+            "--device", "cpu"]
     assert train_prior.main(args) == 0
     assert "reusing" not in capsys.readouterr().out
     lines = (folder / "prior_losses.csv").read_text().splitlines()
     assert lines[0] == "step,train,val,lr,seconds" and len(lines) == 4  # steps 10, 20, 30
     model = SMoGModel.from_pretrained(folder / "checkpoint.pth.tar")
-    assert model.prior is not None and model.prior.config.steps == 5
+    assert model.prior is not None and model.prior.config.steps == 5 and model.prior.config.timestep_spacing == "leading"
     assert not torch.equal(model.prior.latent_std, torch.ones_like(model.prior.latent_std))  # fitted to the data
     # The folder is refused without --overwrite; with it the cached latents are reused.
     assert train_prior.main(args) == 2
@@ -224,7 +256,7 @@ def test_train_prior_command_end_to_end(db_path, tmp_path, capsys):
     assert text2motion.main([str(folder / "checkpoint.pth.tar"), "--input_file", str(prompts), "--output_dir", str(out),
                              "--num_samples", "2", "--no_animation", "--duration", "1"]) == 0
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["sampler"] == "diffusion" and manifest["steps"] == 5
+    assert manifest["sampler"] == "diffusion" and manifest["steps"] == 5 and manifest["timestep_spacing"] == "leading"
     first, second = sorted(out.glob("*.npy"))
     assert not np.allclose(np.load(first), np.load(second), atol=1e-4)
     # A checkpoint without a prior refuses --sampler diffusion with a message, before writing anything.

@@ -459,6 +459,7 @@ def _from_flat(flat: dict) -> dict:
 
 # ------------------------------------------------------------------ the latent diffusion prior
 PRIOR_PREDICTIONS = ("epsilon", "sample", "v_prediction")  # diffusers' prediction_type names
+TIMESTEP_SPACINGS = ("trailing", "leading", "linspace")  # diffusers' DDIM timestep_spacing names
 
 
 @dataclass
@@ -492,6 +493,11 @@ class PriorConfig:
     guidance_scale: float = field(default=2.5, metadata=option(
         "--default_guidance_scale", "the guidance scale generation uses when none is given"))
     steps: int = field(default=50, metadata=option("--default_steps", "DDIM steps generation uses when none is given"))
+    timestep_spacing: str = field(default="trailing", metadata=option(
+        "--timestep_spacing", "where the DDIM steps sit among the training steps: trailing starts at the "
+        "last, pure noise, like the starting noise; leading (what priors saved without this setting sample "
+        "with) starts 10 steps at step 901 of 1000, which treats the noise as partly motion and narrows "
+        "the samples (README, \"Sampling instead of averaging\")", choices=TIMESTEP_SPACINGS))
     duration_dim: int = 64  # width of the sinusoidal encoding of the motion's length (frames)
     latent_dim: Optional[int] = None
     text_dim: Optional[int] = None
@@ -504,6 +510,7 @@ class PriorConfig:
         """Raises BadInputError naming the option of the first invalid setting."""
         _check_choice("--prior_arch", self.arch, LAYER_KINDS)
         _check_choice("--prediction_type", self.prediction_type, PRIOR_PREDICTIONS)
+        _check_choice("--timestep_spacing", self.timestep_spacing, TIMESTEP_SPACINGS)
         if self.residual and self.latent_dim is not None and self.text_dim not in (None, self.latent_dim):
             raise BadInputError(f"--residual needs text features as wide as the latent ({self.text_dim} vs "
                                 f"{self.latent_dim})")
@@ -531,6 +538,7 @@ class PriorConfig:
         unknown = sorted(set(data) - {f.name for f in dataclasses.fields(cls)})
         if unknown:
             raise BadInputError(f"prior config: unknown key(s) {unknown}")
+        data.setdefault("timestep_spacing", "leading")  # saved before the setting existed: sampled so
         return cls(**data)
 
     @classmethod

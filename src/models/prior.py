@@ -65,14 +65,15 @@ class LatentPrior(nn.Module):
 
     def _scheduler(self, kind: str):
         """diffusers' DDPM (training) or DDIM (sampling) scheduler of this config (imported on first use)."""
-        if kind not in self._schedulers:
+        key = (kind, self.config.timestep_spacing)  # the config may be replaced (export's sampling settings)
+        if key not in self._schedulers:
             from diffusers import DDIMScheduler, DDPMScheduler
             if kind == "ddpm":
-                self._schedulers[kind] = DDPMScheduler(**_scheduler_config(self.config))
+                self._schedulers[key] = DDPMScheduler(**_scheduler_config(self.config))
             else:  # steps_offset 1 and no final alpha of 1: the DDIM settings of MLD / Stable Diffusion
-                self._schedulers[kind] = DDIMScheduler(**_scheduler_config(self.config), set_alpha_to_one=False,
-                                                       steps_offset=1)
-        return self._schedulers[kind]
+                self._schedulers[key] = DDIMScheduler(**_scheduler_config(self.config), set_alpha_to_one=False,
+                                                      steps_offset=1, timestep_spacing=self.config.timestep_spacing)
+        return self._schedulers[key]
 
     def condition(self, text: torch.Tensor, lengths: torch.Tensor, drop: Optional[torch.Tensor] = None) -> torch.Tensor:
         """
@@ -124,6 +125,7 @@ class LatentPrior(nn.Module):
     def sample(self, text: torch.Tensor, lengths: torch.Tensor, noise: torch.Tensor, steps: Optional[int] = None,
                guidance_scale: Optional[float] = None, temperature: float = 1.0) -> torch.Tensor:
         """Deterministic DDIM sampling (eta 0) from given starting noise: the same noise gives the same latents.
+        The steps sit where ``config.timestep_spacing`` puts them.
 
         Args:
             text: (N, text_dim) text features.

@@ -29,15 +29,16 @@ INTERPOLATION_COLUMNS = ("start", "end")
 
 # ------------------------------------------------------------------ shared
 def sampling_header(model: api.SMoG, args: argparse.Namespace) -> dict:
-    """What the manifest records of the sampling: the sampler, and its guidance and steps as used
-    (and, for hml models, whether the foot lock was on)."""
+    """What the manifest records of the sampling: the sampler, and its guidance, steps and their
+    spacing as used (and, for hml models, whether the foot lock was on)."""
     sampler = model.model.resolve_sampler(args.sampler)
     decoding = {"foot_lock": model.model.foot_lock} if model.pose_rep == "hml" else {}
     if sampler == "regression":
         return {"sampler": sampler, **decoding}
     config = model.model.prior.config
     return {"sampler": sampler, "guidance_scale": args.guidance_scale if args.guidance_scale is not None
-            else config.guidance_scale, "steps": args.steps if args.steps is not None else config.steps, **decoding}
+            else config.guidance_scale, "steps": args.steps if args.steps is not None else config.steps,
+            "timestep_spacing": config.timestep_spacing, **decoding}
 
 
 def check_sampler(model: api.SMoG, args: argparse.Namespace) -> str:
