@@ -96,3 +96,9 @@ python -m prepare.export_model exps/smog_phase_ft4_prior/checkpoint.pth.tar exps
 # OMP_NUM_THREADS=2, --folder exps/smog_phase_ft5 --expname smog_phase_ft5 --seed 14
 # --init_from exps/smog_phase_ft4/checkpoint_0003.pth.tar --lr 1e-4 --warmup_steps 50 --num_epochs 1
 # --emphasize_actions clap=16,wave_left_hand=8,wave_right_hand=8,kneel=3,squat=3,turn_around=3
+# Stage 4, two more priors (session of 2026-12-07, seventh; README "Two more priors"; not kept): the stage-4
+# prior command above with OMP_NUM_THREADS=1 and --latent_passes 8 --num_steps 32000 (folder
+# exps/smog_phase_ft4_prior_long), and with --latent_passes 8 --prior_hidden 2048 (exps/smog_phase_ft4_prior_wide,
+# its latents.pt copied from the first: the same data options and seed, so reused). Each exported with
+#   python -m prepare.export_model FOLDER/checkpoint.pth.tar OUT.pth.tar --half --default_steps 10 --timestep_spacing S
+# for S in leading and trailing, then check_prompts --prompts training --seed 0..3, --prompts heldout, --prompts kit.
