@@ -125,6 +125,30 @@ def test_prior_config_is_checked():
     assert not PriorConfig(latent_dim=8, text_dim=6, residual=False).residual
 
 
+def test_cached_latents_draw_emphasised_actions_as_often_as_training_does():
+    from src.datasets.dataset import MotionTextDataset
+    from src.train.prior_trainer import cache_latents
+    from tests.test_dataset import labelled_db
+
+    class Encoder:  # what cache_latents needs of a model: the frame count of each window as its latent
+        device = torch.device("cpu")
+
+        def encode_motion(self, x, mask):
+            return {"latent": mask.sum(1, keepdim=True).float()}
+
+    db = labelled_db()  # sequence 0: walk, then a wave from frame 70; sequence 1: a jog
+    torch.manual_seed(0)
+    for emphasis, expected in (({}, 0.5), ({"wave": 9.0}, 0.9)):
+        dataset = MotionTextDataset(db, train=True, num_frames=40, action_start_prob=1.0, action_emphasis=emphasis)
+        cached = cache_latents(Encoder(), dataset, passes=200, log=lambda line: None)
+        assert len(cached["caption"]) == 400 and torch.all(cached["latent"] == 40)
+        jogs = sum(c in ("a person jogs", "jogging") for c in cached["caption"])
+        assert abs((400 - jogs) / 400 - expected) < 0.05, (emphasis, jogs)
+        if emphasis:  # an emphasised sequence's windows start at the action
+            walks = sum(c == "walk" for c in cached["caption"])
+            assert 0.85 < (400 - jogs - walks) / (400 - jogs), (walks, jogs)
+
+
 # ------------------------------------------------------------------ on a model
 @pytest.fixture(scope="module")
 def tiny_with_prior(tmp_path_factory):

@@ -22,7 +22,7 @@ LATENT_CACHE = "latents.pt"
 # Data options that change which latents are cached (a rerun with other values encodes anew).
 CACHE_OPTIONS = ("dataset", "datapath", "num_frames", "min_len", "max_len", "sampling", "sampling_step",
                  "mirror_prob", "action_start_prob", "caption_augment", "use_action_cat_as_text_labels",
-                 "latent_passes", "min_caption_coverage", "seed")
+                 "emphasize_actions", "latent_passes", "min_caption_coverage", "seed")
 
 
 def _log_to(folder: Path):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Sequence
 
 import torch
+from torch.utils.data import WeightedRandomSampler
 
 from src.datasets.get_dataset import make_dataloader
 from src.models.prior import LatentPrior
@@ -32,8 +33,10 @@ def cache_latents(model, dataset, passes: int, batch_size: int = 128, log: Calla
     Args:
         model: the ``SMoGModel`` (eval mode).
         dataset: a ``WindowedTextDataset`` (training windows: random crops, mirroring and captions
-            drawn anew each pass, from torch's global generator).
-        passes: how many times each sequence is drawn.
+            drawn anew each pass, from torch's global generator). With an action emphasis
+            (``--emphasize_actions``) each pass draws as many sequences with replacement, by their
+            emphasis, as training does.
+        passes: how many times each sequence is drawn (on average, with an emphasis).
         min_coverage: keep only windows whose caption describes at least this share of their frames
             (``caption_coverage``): a window named after a still that runs into the jog after it
             would teach the prior that standing still may mean jogging away.
@@ -42,8 +45,10 @@ def cache_latents(model, dataset, passes: int, batch_size: int = 128, log: Calla
     """
     latents, lengths, captions, seen = [], [], [], 0
     start = time.time()
+    weights = dataset.sampling_weights(by_length=False)
     for k in range(passes):
-        for batch in make_dataloader(dataset, batch_size, train=False):
+        sampler = None if weights is None else WeightedRandomSampler(weights, len(dataset), replacement=True)
+        for batch in make_dataloader(dataset, batch_size, train=False, sampler=sampler):
             keep = batch["caption_coverage"] >= min_coverage
             if not keep.any():
                 continue
