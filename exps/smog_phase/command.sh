@@ -102,3 +102,5 @@ python -m prepare.export_model exps/smog_phase_ft4_prior/checkpoint.pth.tar exps
 # its latents.pt copied from the first: the same data options and seed, so reused). Each exported with
 #   python -m prepare.export_model FOLDER/checkpoint.pth.tar OUT.pth.tar --half --default_steps 10 --timestep_spacing S
 # for S in leading and trailing, then check_prompts --prompts training --seed 0..3, --prompts heldout, --prompts kit.
+# The fourth (folder exps/smog_phase_ft4_prior_emph): the stage-4 prior command above (two threads) with
+# --emphasize_actions turn_around=3,wave_right_hand=3 added.
