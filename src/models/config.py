@@ -478,8 +478,10 @@ class PriorConfig:
     width: int = field(default=256, metadata=option("--prior_width", "denoiser residual width"))
     hidden: int = field(default=1024, metadata=option("--prior_hidden", "hidden width of each denoiser block"))
     num_blocks: int = field(default=4, metadata=option("--prior_blocks", "denoiser residual blocks"))
-    prediction_type: str = field(default="epsilon", metadata=option(
-        "--prediction_type", "what the denoiser predicts (MLD: epsilon)", choices=PRIOR_PREDICTIONS))
+    prediction_type: str = field(default="v_prediction", metadata=option(
+        "--prediction_type", "what the denoiser predicts: v (the default) draws tighter modes and fewer "
+        "in-between samples in 10 steps than MLD's epsilon (README, \"Sampling instead of averaging\")",
+        choices=PRIOR_PREDICTIONS))
     num_train_timesteps: int = field(default=1000, metadata=option("--num_train_timesteps"))
     beta_start: float = field(default=0.00085, metadata=option("--beta_start", "scaled_linear schedule (MLD's)"))
     beta_end: float = field(default=0.012, metadata=option("--beta_end"))
@@ -539,6 +541,7 @@ class PriorConfig:
         if unknown:
             raise BadInputError(f"prior config: unknown key(s) {unknown}")
         data.setdefault("timestep_spacing", "leading")  # saved before the setting existed: sampled so
+        data.setdefault("prediction_type", "epsilon")  # the default before v_prediction
         return cls(**data)
 
     @classmethod
