@@ -156,6 +156,21 @@ def test_sanity_rows_give_the_floors():
     assert sanity_metrics(text[:3], real[:3]) == {}
 
 
+def test_real_multimodality_groups_single_action_windows_by_caption():
+    from src.evaluate.evaluator import real_multimodality
+
+    # "walk": two windows 2.0 apart; "wave": three windows at one point; a two-action caption whose
+    # windows are far apart and a caption seen once are left out.
+    emb = torch.tensor([[0.0, 0.0], [2.0, 0.0], [5.0, 5.0], [5.0, 5.0], [5.0, 5.0], [0.0, 9.0], [9.0, 0.0],
+                        [3.0, 3.0]])
+    texts = ["walk", "walk", "wave", "wave", "wave", "walk then wave", "walk then wave", "jump"]
+    actions = ["walk", "walk", "wave", "wave", "wave", "", "", "jump"]
+    # Pairs are drawn with i != j: every "walk" pair is 2.0 apart, every "wave" pair 0.
+    assert real_multimodality(texts, actions, emb) == pytest.approx(1.0)
+    assert real_multimodality(texts, ["walk", "walk", "wave", "wave", "wave", "x", "x", "jump"], emb) > 1.0
+    assert real_multimodality(["a", "b"], ["walk", "walk"], emb[:2]) is None
+
+
 def test_report_puts_generated_figures_beside_real_ones_and_floors():
     from src.evaluate.report import markdown
 

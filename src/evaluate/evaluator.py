@@ -200,6 +200,28 @@ def generate_run(model, texts: List[str], lengths: torch.Tensor, batch_size: int
             torch.cat(judged)[back] if judge is not None else None)
 
 
+def real_multimodality(texts: Sequence[str], actions: Sequence[str], emb, seed: int = 0) -> Optional[float]:
+    """MultiModality of the real motions: the generated figure's reference. Windows that share a
+    caption and show one action each (``actions[i]`` not empty) are one group, as the samples of
+    one caption are; the mean distance of 10 random pairs per group, averaged (SPEC §4's formula).
+    Windows of two actions are left out: one caption of two actions fits windows that cut the pair
+    at different frames, which are not two ways of doing what the caption says.
+
+    Args:
+        texts, actions: N captions and action labels ("" where the window shows more than one).
+        emb: (N, D) embeddings of the real windows.
+    Returns:
+        The figure, or None when no caption has two such windows.
+    """
+    groups = {}
+    for i, (text, action) in enumerate(zip(texts, actions)):
+        if action:
+            groups.setdefault(text, []).append(i)
+    emb = emb.detach().cpu().numpy() if torch.is_tensor(emb) else np.asarray(emb)
+    members = [emb[idx] for idx in groups.values() if len(idx) >= 2]
+    return distribution.multimodality(members, num_pairs=10, seed=seed) if members else None
+
+
 @torch.no_grad()
 def multimodality(model, texts: List[str], num_texts: int, num_samples: int, num_frames: int, seed: int,
                   batch_size: int = 32, judge=None, sampling: Optional[dict] = None) -> Dict[str, float]:
@@ -357,6 +379,9 @@ def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 1
     runs, judge_runs = [run for run, _ in results], [judged for _, judged in results]
     text, real = data["text_emb"], data["real_emb"]
     deterministic = retrieval_metrics(text, real, data["texts"])
+    real_mm = real_multimodality(data["texts"], data["actions"], real, seed)
+    if real_mm is not None:
+        deterministic["real_multimodality"] = real_mm
     if len(text) >= R_PRECISION_BATCH:
         deterministic.update({f"real_rprec_{k}": v for k, v in distribution.r_precision(text, real, seed=seed).items()})
     deterministic.update(reconstruction_metrics(data["real"], data["recon"], fps))
@@ -370,6 +395,9 @@ def evaluate(model, dataset, batch_size: int = 32, seeds=(0,), mm_texts: int = 1
            "runs": [{"seed": s, **run} for s, run in zip(seeds, runs)]}
     if judge is not None:
         real_figures = {"real_diversity": distribution.diversity(judge_real, num_pairs=300, seed=seed)}
+        real_mm = real_multimodality(data["texts"], data["actions"], judge_real, seed)
+        if real_mm is not None:
+            real_figures["real_multimodality"] = real_mm
         if len(judge_text) >= R_PRECISION_BATCH:
             real_figures.update({f"real_rprec_{k}": v for k, v in
                                  distribution.r_precision(judge_text, judge_real, seed=seed).items()})
