@@ -24,6 +24,18 @@ OMP_NUM_THREADS=2 python -m src.train.train_prior exps/smog_phase_v2_final.pth.t
   --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 1.0 --caption_augment 0.7 \
   --latent_passes 4 --num_steps 16000 --log_every 2000 --seed 20 --half --foot_lock --device cpu --num_workers 0
 # (That prior's file was committed as exps/smog_phase/checkpoint.pth.tar in cf997f1, sampling 50 steps by default.)
-# Shipped: the same weights, 10 DDIM steps by default.
+# Shipped on 2026-12-07 until the eighth session (the file at commit 58aca77; its logs are in prior_epsilon/): the same
+# weights, 10 DDIM steps (leading spacing) by default.
 python -m prepare.export_model exps/smog_phase_v2_prior_start/checkpoint.pth.tar exps/smog_builtin/checkpoint.pth.tar \
   --half --default_steps 10
+# Shipped since 2026-12-07 (eighth session): the same command with a v-prediction denoiser and trailing steps,
+# the defaults of train_prior since c742077 (given here so that the line reads the same at any commit):
+# 2 min 16 s of encoding, 13 min 38 s of training on two threads; prior_losses.csv, prior_opt.yaml.
+OMP_NUM_THREADS=2 python -m src.train.train_prior exps/smog_phase_v2_final.pth.tar --folder exps/smog_phase_v2_prior_v \
+  --dataset builtin --datapath data/synthetic10k_v2_db/babel_20fps_db.pt \
+  --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 1.0 --caption_augment 0.7 \
+  --latent_passes 4 --num_steps 16000 --log_every 2000 --seed 20 --half --foot_lock --device cpu --num_workers 0 \
+  --prediction_type v_prediction --timestep_spacing trailing
+# 10 DDIM steps and guidance 1.5 by default (README.md here, "Why v-prediction and guidance 1.5").
+python -m prepare.export_model exps/smog_phase_v2_prior_v/checkpoint.pth.tar exps/smog_builtin/checkpoint.pth.tar \
+  --half --default_steps 10 --default_guidance_scale 1.5
