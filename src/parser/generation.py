@@ -32,10 +32,10 @@ def add_sampler_args(parser: argparse.ArgumentParser) -> None:
                             "the model is variational). Default: diffusion when the checkpoint has a prior")
     group.add_argument("--guidance_scale", type=float_in(*config.GUIDANCE_RANGE), default=None,
                        help=f"classifier-free guidance of the diffusion sampler, {config.GUIDANCE_RANGE[0]:g}-"
-                            f"{config.GUIDANCE_RANGE[1]:g} (1 = none; higher follows the text more closely and "
-                            "varies less; default: the prior's)")
+                            f"{config.GUIDANCE_RANGE[1]:g} (1 = none; default: the prior's, 1.5 for the shipped model; "
+                            "what a higher scale does is measured per model in its README)")
     group.add_argument("--steps", type=int_in(1, config.MAX_SAMPLING_STEPS), default=None,
-                       help="DDIM steps of the diffusion sampler (default: the prior's, 50)")
+                       help="DDIM steps of the diffusion sampler (default: the prior's, 10 for the shipped model)")
     group.add_argument("--temperature", type=float_in(*config.TEMPERATURE_RANGE), default=1.0,
                        help=f"{config.TEMPERATURE_RANGE[0]:g}-{config.TEMPERATURE_RANGE[1]:g}; regression: scale of "
                             "a variational model's sampling noise (0 = the mean motion); diffusion: how far a sample "
