@@ -100,7 +100,6 @@ def test_trailing_steps_start_from_pure_noise_and_keep_the_spread_of_few_step_sa
     assert 0.09 < spread["trailing"] < 0.13 and spread["trailing"] > 1.1 * spread["leading"], spread
 
 
-
 def test_v_prediction_draws_tighter_modes_than_epsilon_in_ten_steps():
     # Why the shipped prior predicts v. An epsilon denoiser's clean-latent estimate at the noisiest
     # steps multiplies its error by sqrt(1 - alpha_bar) / sqrt(alpha_bar), about 14 at step 999; in
@@ -122,6 +121,7 @@ def test_v_prediction_draws_tighter_modes_than_epsilon_in_ten_steps():
         between[prediction_type] = float((~in_mode).float().mean())
     assert spread["v_prediction"] < 0.75 * spread["epsilon"], spread
     assert between["v_prediction"] <= between["epsilon"], between
+
 
 def test_a_kan_denoiser_trains_too():
     torch.manual_seed(0)
