@@ -104,3 +104,32 @@ python -m prepare.export_model exps/smog_phase_ft4_prior/checkpoint.pth.tar exps
 # for S in leading and trailing, then check_prompts --prompts training --seed 0..3, --prompts heldout, --prompts kit.
 # The fourth (folder exps/smog_phase_ft4_prior_emph): the stage-4 prior command above (two threads) with
 # --emphasize_actions turn_around=3,wave_right_hand=3 added.
+# Stage 4 again, on the rebuilt data (session of 2026-12-08, ninth; README "Stage 4 again"). The data: the same data
+# command and seed with the generator of da02dea (low waves lift the hand higher), 101 s + 33 s:
+python -m src.datasets.synthetic --output_dir data/synthetic10k_v3 --num_sequences 10000 --seed 1 --num_workers 2
+python -m src.datasets.amass_parser --dataset_name babel --input_dir data/synthetic10k_v3/amass \
+  --babel_dir data/synthetic10k_v3/babel --output_dir data/synthetic10k_v3_db --target_fps 20
+# Stage 4's command on it, started from the shipped model's file (stage 3, float16, with its prior, which a training
+# run leaves out), on two threads (19 min):
+OMP_NUM_THREADS=2 python -m src.train.train --dataset builtin --datapath data/synthetic10k_v3_db/babel_20fps_db.pt \
+  --folder exps/smog_phase_w4 --expname smog_phase_w4 --seed 13 \
+  --init_from exps/smog_builtin/checkpoint.pth.tar \
+  --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 0.8 --caption_augment 0.7 \
+  --emphasize_actions clap=16,wave_left_hand=8,wave_right_hand=4,kneel=3,squat=3 --lambda_relpose 3 \
+  --pose_rep hml --decoder modulated --decoder_skips --decoder_fourier 20 --no-crossmodal_trains_decoder \
+  --modelname motionclip_transformer_rc_rcxyz --vertstrans --jointstype smpl --lambda_tie 1 --lambda_fc 0.1 \
+  --dropout 0.0 --text_dropout 0.1 --batch_size 32 --lr 3e-4 --warmup_steps 100 --num_epochs 3 --snapshot 1 \
+  --num_workers 0 --device cpu
+python -m prepare.export_model exps/smog_phase_w4/checkpoint_0003.pth.tar exps/smog_phase_w4_final.pth.tar
+# Its v-prediction prior (seed 20; 3 min of encoding, 18 min of training on two threads), and a second one with
+# --seed 21 --folder exps/smog_phase_w4_prior_v21:
+OMP_NUM_THREADS=2 python -m src.train.train_prior exps/smog_phase_w4_final.pth.tar --folder exps/smog_phase_w4_prior_v \
+  --dataset builtin --datapath data/synthetic10k_v3_db/babel_20fps_db.pt \
+  --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 1.0 --caption_augment 0.7 \
+  --latent_passes 4 --num_steps 16000 --log_every 2000 --seed 20 --half --foot_lock --device cpu --num_workers 0 \
+  --prediction_type v_prediction --timestep_spacing trailing
+python -m prepare.export_model exps/smog_phase_w4_prior_v/checkpoint.pth.tar exps/smog_phase_w4_v.pth.tar \
+  --half --default_steps 10 --default_guidance_scale 1.5
+# The text side alone one more time (not kept; README "Stage 4 again"): --init_from exps/smog_phase_w4/checkpoint_0003.pth.tar
+# --freeze motion, without --emphasize_actions and --lambda_relpose, --seed 14 --num_epochs 4, folder exps/smog_phase_w5
+# (18 min), then the prior command above on its export (exps/smog_phase_w5_prior_v).
