@@ -105,7 +105,7 @@ python -m prepare.export_model exps/smog_phase_ft4_prior/checkpoint.pth.tar exps
 # The fourth (folder exps/smog_phase_ft4_prior_emph): the stage-4 prior command above (two threads) with
 # --emphasize_actions turn_around=3,wave_right_hand=3 added.
 # Stage 4 again, on the rebuilt data (session of 2026-12-08, ninth; README "Stage 4 again"). The data: the same data
-# command and seed with the generator of da02dea (low waves lift the hand higher), 101 s + 33 s:
+# command and seed with the generator of da02dea (low waves lift the hand higher), 101 s + 48 s:
 python -m src.datasets.synthetic --output_dir data/synthetic10k_v3 --num_sequences 10000 --seed 1 --num_workers 2
 python -m src.datasets.amass_parser --dataset_name babel --input_dir data/synthetic10k_v3/amass \
   --babel_dir data/synthetic10k_v3/babel --output_dir data/synthetic10k_v3_db --target_fps 20
