@@ -1,6 +1,7 @@
 """Tests of the built-in procedural dataset (src.datasets.synthetic and src.datasets.procedural)."""
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -160,6 +161,41 @@ def test_curve_walks_turn_a_quarter_circle_on_the_named_side():
             turned = np.degrees(np.angle(np.exp(1j * (yaw[1] - yaw[0]).item())))
             travelled = np.linalg.norm(m["joints"][-1, 0, [0, 2]] - m["joints"][0, 0, [0, 2]])
             assert 50 < sign * turned < 130 and travelled > 0.8, (action, seed, turned, travelled)
+
+
+def _total_turn_deg(joints):
+    """Unwrapped heading change over the clip (degrees, positive = left): a half turn may pass 180."""
+    yaw = geometry.heading_from_joints(torch.from_numpy(joints)).numpy()
+    return float(np.degrees(np.unwrap(yaw)[-1] - np.unwrap(yaw)[0]))
+
+
+def test_turn_around_and_circle_captions_name_the_side_the_clip_turns():
+    """A turn-around or circle draws its side as it is made; its caption, drawn before, names that side."""
+    def sides_named(text):
+        named = {s for s in ("left", "right") if re.search(rf"\b{s}\b", text)}
+        spin = re.search(r"\b(counter)?clockwise\b", text)
+        return named | ({"left" if spin.group(1) else "right"} if spin else set())
+
+    named = 0
+    for action in ("turn_around", "walk_circle"):
+        for seed in range(24):
+            m = _gen([action], seed=seed)
+            turned = _total_turn_deg(m["joints"])
+            assert abs(turned) > 150, (action, seed, turned)
+            assert "{" not in m["caption"] and m["caption"] == m["labels"][0][2], m["caption"]
+            said = sides_named(m["caption"])
+            assert said <= {"left" if turned > 0 else "right"}, (action, seed, turned, m["caption"])
+            named += bool(said)
+    assert named >= 6, "too few captions named a side to test"
+    # A chain names each action's own side, in order.
+    for seed in range(8):
+        m = _gen(["turn_around", "walk_forward", "turn_around"], seed=seed,
+                 captions=["a person turns around to the {side}", "a person walks", "a person turns around {spin}"])
+        sides = [p["turn"] for p in m["params"] if "turn" in p]
+        assert m["labels"][0][2] == f"a person turns around to the {sides[0]}", m["labels"]
+        spin = {"left": "counterclockwise", "right": "clockwise"}[sides[1]]
+        assert m["labels"][-1][2] == f"a person turns around {spin}", m["labels"]
+        assert "{" not in m["caption"], m["caption"]
 
 
 def test_kneel_puts_one_knee_on_the_floor_and_stands_up_again():

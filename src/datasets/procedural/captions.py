@@ -2,10 +2,15 @@
 
 Each action has several predicates written in the third person; a caption is a subject plus a
 predicate ("a person" + "walks forward"). Sided actions always name the side, and name it from the
-performer's point of view. ``ACTION_CAPTIONS`` lists the full sentences with neutral subjects;
-``sample_caption`` may instead use a gendered subject matching the body's gender.
+performer's point of view. Turn-arounds and circles draw their side as the clip is made, after
+its caption: some of their predicates hold a slot, ``{side}`` (left / right) or ``{spin}``
+(counterclockwise / clockwise: seen from above a left turn is counterclockwise, SPEC §1), that
+``fill_sides`` fills from the clip's ``turn`` parameter, so "turns around to the left" turns left.
+``ACTION_CAPTIONS`` lists the full sentences with neutral subjects; ``sample_caption`` may instead
+use a gendered subject matching the body's gender.
 """
 
+import re
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
@@ -27,7 +32,9 @@ PREDICATES: Dict[str, List[str]] = {
                     "walks round in a circle",
                     "walks around a small circle", "follows a round path on foot",
                     "makes a full lap walking in a circle", "walks in a loop back to where they began",
-                    "paces around in a circle", "traces a circle on the floor by walking"],
+                    "paces around in a circle", "traces a circle on the floor by walking",
+                    "walks in a circle to the {side}", "walks a full circle {spin}",
+                    "walks around a small circle, curving to the {side}"],
     # A curve is part of a circle walked on the move (60-120 degrees), not a turn on the spot.
     "walk_curve_left": ["walks in a curve to the left", "walks along a path that bends to the left",
                         "walks forward and curves around to the left", "walks a quarter circle to the left",
@@ -57,7 +64,11 @@ PREDICATES: Dict[str, List[str]] = {
                     "turns to face backward", "turns all the way around", "turns back the way they came",
                     "turns round to face the other way", "does a half turn", "turns to face what was behind them",
                     "steps around in place until facing backward", "turns a hundred and eighty degrees",
-                    "wheels around to face the rear"],
+                    "wheels around to face the rear",
+                    # The side is drawn with the clip: slots filled by ``fill_sides`` (module docstring).
+                    "turns around to the {side}", "does a half turn to the {side}",
+                    "turns a hundred and eighty degrees to the {side}", "makes a U-turn to the {side}",
+                    "turns around {spin}", "turns over the {side} shoulder to face backward"],
     "side_step_left": ["side-steps to the left", "shuffles sideways to the left", "steps sideways toward their left",
                        "moves to the left with side steps", "sidesteps left", "slides sideways to the left side",
                        "steps sideways to the left several times", "moves to their left without turning",
@@ -242,9 +253,31 @@ GENDERED_SUBJECTS = {"male": ("a man", "the man", "a guy"), "female": ("a woman"
 CONNECTORS = (", then ", " and then ", ", after that ", ", and afterwards ")
 TRANSITION_CAPTION = "transition"
 
-# Full sentences, neutral subjects cycled so that each action's captions differ in more than the verb.
+SIDE_WORDS = {"side": {"left": "left", "right": "right"}, "spin": {"left": "counterclockwise", "right": "clockwise"}}
+_SLOT = re.compile(r"\{(side|spin)(\d*)\}")
+
+
+def fill_sides(text: str, sides: Sequence[Optional[str]]) -> str:
+    """Fill the side slots of a caption: ``{side}`` / ``{spin}`` from ``sides[0]``, and ``{sideI}`` /
+    ``{spinI}`` (a chain's I-th action, ``chain_caption``) from ``sides[I]``.
+
+    Args:
+        sides: per action, the side its clip turned to ("left", "right"), or None for no turn.
+    """
+    def fill(match):
+        index = int(match.group(2) or 0)
+        side = sides[index] if index < len(sides) else None
+        if side not in ("left", "right"):
+            raise ValueError(f"caption {text!r} names the side of action {index}, whose clip has none ({side!r})")
+        return SIDE_WORDS[match.group(1)][side]
+    return _SLOT.sub(fill, text)
+
+
+# Full sentences, neutral subjects cycled so that each action's captions differ in more than the verb;
+# a predicate with side slots gives one sentence per side.
 ACTION_CAPTIONS: Dict[str, List[str]] = {
-    a: [f"{NEUTRAL_SUBJECTS[i % len(NEUTRAL_SUBJECTS)]} {p}" for i, p in enumerate(preds)]
+    a: [f"{NEUTRAL_SUBJECTS[i % len(NEUTRAL_SUBJECTS)]} {text}" for i, text in
+        enumerate(t for p in preds for t in dict.fromkeys(fill_sides(p, [s]) for s in ("left", "right")))]
     for a, preds in PREDICATES.items()
 }
 
@@ -267,15 +300,18 @@ def _predicate(action_id: str, rng: np.random.Generator, final: bool = True) -> 
 
 def sample_caption(action_id: str, rng: np.random.Generator, gender: Optional[str] = None,
                    subject: Optional[str] = None) -> str:
-    """One caption for ``action_id``; the subject matches ``gender`` some of the time."""
+    """One caption for ``action_id``; the subject matches ``gender`` some of the time. It may hold
+    side slots (``fill_sides``)."""
     return f"{subject or sample_subject(rng, gender)} {_predicate(action_id, rng)}"
 
 
 def chain_caption(action_ids: Sequence[str], rng: np.random.Generator, gender: Optional[str] = None,
                   subject: Optional[str] = None) -> str:
-    """A sentence for a chain of actions: "a person walks forward, then sits down"."""
+    """A sentence for a chain of actions: "a person walks forward, then sits down". The side slots of
+    its I-th action are numbered ``{sideI}`` / ``{spinI}`` (``fill_sides``)."""
     subject = subject or sample_subject(rng, gender)
-    preds = [_predicate(a, rng, final=i == len(action_ids) - 1) for i, a in enumerate(action_ids)]
+    preds = [_SLOT.sub(lambda m, i=i: f"{{{m.group(1)}{i}}}", _predicate(a, rng, final=i == len(action_ids) - 1))
+             for i, a in enumerate(action_ids)]
     text = f"{subject} {preds[0]}"
     for i, p in enumerate(preds[1:], start=1):
         if i == len(preds) - 1 and len(preds) > 2:

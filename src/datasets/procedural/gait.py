@@ -353,7 +353,7 @@ def _turn(ctx: Context, angle: float) -> Clip:
     first = LEFT if angle > 0 else RIGHT
     steps = plan_steps(ctx, path, t0, t1, period, swing, first, lambda m: ctx.body.ankle_half_width)
     t = ctx.frames(_finish_time(steps, tail))
-    p = dict(angle=float(angle), cadence=cadence)
+    p = dict(angle=float(angle), cadence=cadence, turn="left" if angle > 0 else "right")
     return gait_clip(ctx, t, path, steps, clearance=ctx.uniform(0.08, 0.1) * s, heel_raise=np.radians(8),
                      bob=0.008 * s, lean=np.radians(2), arm_swing=np.radians(6), elbow=np.radians(20),
                      travel_sign=0, sway=0.015 * s, pelvis_turn=0.0, params=p, lead=lead)

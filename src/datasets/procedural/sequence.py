@@ -91,6 +91,11 @@ def generate_sequence(action_ids: Sequence[str], rng: np.random.Generator, fps: 
         clips.append(clip)
         state = _last_frame_state(clip.targets, spec.end_posture)
 
+    # Captions were drawn before the clips (keeping the random stream of the earlier data); a
+    # turn-around or circle decides its side as it is made, so name it now.
+    sides = [clip.params.get("turn") for clip in clips]
+    captions = [captions_mod.fill_sides(c, [side]) for c, side in zip(captions, sides)]
+    caption = captions[0] if len(action_ids) == 1 else captions_mod.fill_sides(caption, sides)
     parts, labels, params = [], [], []
     offset = 0  # frame index where the current clip starts in the sequence
     for i, (a, clip) in enumerate(zip(action_ids, clips)):
