@@ -17,6 +17,7 @@ the action prompts of ``SIGNATURE_PROMPTS`` how many samples show their physical
 back up; the checks of signature preservation, SPEC §4).
 
     python bench/generation_soundness.py exps/smog_prior/checkpoint.pth.tar --num_samples 5
+    python bench/generation_soundness.py CKPT --turn_prompts "a person turns 180 degrees to the left"   # other turns
 """
 
 import argparse
@@ -68,6 +69,8 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--guidance_scale", type=float, default=None)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--turn_prompts", nargs="+", default=None, metavar="TEXT",
+                        help="the turn group's prompts instead of its default ones (each sample's heading change is listed)")
     parser.add_argument("--foot_lock", action=argparse.BooleanOptionalAction, default=None,
                         help="hml models: decode with / without the foot lock (default: the checkpoint's setting)")
     args = parser.parse_args(argv)
@@ -77,8 +80,9 @@ def main(argv=None) -> None:
     model = SMoG.from_pretrained(args.checkpoint)
     model.model.set_decoding(foot_lock=args.foot_lock)
     samplers = ["regression"] + (["diffusion"] if model.model.prior is not None else [])
+    groups = dict(GROUPS, turns=args.turn_prompts) if args.turn_prompts else GROUPS
     rows, turn_lines = [], []
-    for group, texts in GROUPS.items():
+    for group, texts in groups.items():
         for sampler in samplers:
             clips = model.generate_clips(texts, args.duration, args.num_samples, seed=args.seed, sampler=sampler,
                                          guidance_scale=args.guidance_scale)
