@@ -10,7 +10,7 @@ The original SMoG's command (SPEC §3b) runs as it was written:
 
 CHECKPOINT defaults to the shipped model. The data options (dataset, path, pose representation,
 window lengths) are the checkpoint's training options unless given here; the built-in data of the
-shipped model is made by the two commands in exps/smog_builtin/README.md. Writes
+shipped model is made by the two data commands in exps/smog_builtin/command.sh. Writes
 ``results.json`` and ``results.md`` to ``--output_dir`` (default: ``evaluation_results`` beside
 the checkpoint, as the original) and prints the table; ``--wandb`` also logs to wandb (offline
 unless ``WANDB_MODE`` says otherwise). ``--evaluator FILE`` (default: the shipped

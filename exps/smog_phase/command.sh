@@ -1,4 +1,4 @@
-# The phase recipe (sessions of 2026-12-07; exps/smog_phase/README.md). Stage 3 is the shipped model (exps/smog_builtin).
+# The phase recipe (sessions of 2026-12-07; exps/smog_phase/README.md). Stage 4 (on the rebuilt data, "Stage 4 again") is the shipped model (exps/smog_builtin).
 # Stage 1 below, then stage 2 (the text side) and its prior, stage 3 (new actions) and its prior, stage 4 (claps and
 # waves) and its prior: the weights here.
 # Data: as exps/smog_hml/command.sh (seed 1, 10,000 sequences, 20 fps).
@@ -133,3 +133,21 @@ python -m prepare.export_model exps/smog_phase_w4_prior_v/checkpoint.pth.tar exp
 # The text side alone one more time (not kept; README "Stage 4 again"): --init_from exps/smog_phase_w4/checkpoint_0003.pth.tar
 # --freeze motion, without --emphasize_actions and --lambda_relpose, --seed 14 --num_epochs 4, folder exps/smog_phase_w5
 # (18 min), then the prior command above on its export (exps/smog_phase_w5_prior_v).
+# Shipped on 2026-12-08 (tenth session; exps/smog_builtin/command.sh): stage 4 above with the prior of --seed 21
+# (folder exps/smog_phase_w4_prior_v21), exported the same way.
+# Half turns with a side (session of 2026-12-08, tenth; README "Half turns with a side"; not kept). The data: the same
+# data command and seed with the generator of a0c61d0 (turn-arounds and circles may name their side), 131 s + 50 s,
+# written to data/synthetic10k_v4 and data/synthetic10k_v4_db. Stage 4's command above on it with
+# --datapath data/synthetic10k_v4_db/babel_20fps_db.pt --folder exps/smog_phase_w6 (19.5 min), its prior (seed 20,
+# folder exps/smog_phase_w6_prior_v; 20 min). Then the text side alone, turns drawn more often (8 min), and its prior:
+OMP_NUM_THREADS=2 python -m src.train.train --dataset builtin --datapath data/synthetic10k_v4_db/babel_20fps_db.pt \
+  --folder exps/smog_phase_w7 --expname smog_phase_w7 --seed 15 \
+  --init_from exps/smog_phase_w6/checkpoint_0003.pth.tar --freeze motion \
+  --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 0.8 --caption_augment 0.7 \
+  --emphasize_actions turn_around=6,walk_circle=2,turn_left=2,turn_right=2,walk_curve_left=2,walk_curve_right=2,clap=4,wave_left_hand=2,wave_right_hand=2 \
+  --pose_rep hml --decoder modulated --decoder_skips --decoder_fourier 20 --no-crossmodal_trains_decoder \
+  --modelname motionclip_transformer_rc_rcxyz --vertstrans --jointstype smpl --lambda_tie 1 --lambda_fc 0.1 \
+  --dropout 0.0 --text_dropout 0.1 --batch_size 32 --lr 2e-4 --warmup_steps 100 --num_epochs 3 --snapshot 1 \
+  --num_workers 0 --device cpu
+# (its prior: the prior command above on exps/smog_phase_w7/checkpoint_0003.pth.tar exported, with the v4 datapath,
+# --seed 20, folder exps/smog_phase_w7_prior_v)

@@ -5,8 +5,9 @@
 The committed models (exps/smog_builtin, exps/smog_phase, exps/smog_hml) and the shipped evaluator
 were trained on the built-in procedural data of one recipe (``RECIPE``: 10,000 sequences, seed 1,
 made at 30 fps and parsed at 20 fps, as the data commands of exps/smog_builtin/command.sh). The
-generator gained three actions at commit 2062b21: the shipped model's last stage saw that 42-action
-data, which this module makes at later commits; exps/smog_hml and the evaluator saw the 39-action
+generator gained three actions at commit 2062b21: the shipped model's last stages saw that 42-action
+data, which this module makes at later commits (the same motions; since a0c61d0 some turn-around and
+circle captions also name their side); exps/smog_hml and the evaluator saw the 39-action
 data of before (made in a checkout of bd2ac19). Every
 sequence depends only on (seed, index), so one split can be made without the others and is the
 same as that split of the whole dataset. An evaluation needs only the test split: 1,000

@@ -36,7 +36,7 @@ Text-encoder terms (TEMOS/TMR):
                   motion and (times ``lambda_crossmodal``) from the text latent. A decoder that
                   averages gait phases keeps the root moving and makes the feet glide; this term
                   asks planted feet to stay planted. (On the built-in data it made a deterministic
-                  decoder step less rather than better: exps/smog_builtin/README.md.)
+                  decoder step less rather than better: exps/smog_builtin/previous/README.md.)
     spec, spec_text   amplitude spectra (``amplitude_spectrum_error``): the points relative to their
                   centroid, each coordinate's temporal Fourier amplitudes against the input's. Blind
                   to phase, so it asks an oscillation (a clap, a wave) for its frequency and size even
