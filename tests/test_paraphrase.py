@@ -79,6 +79,8 @@ def test_turn_wording_keeps_each_turns_side():
     ("someone turns right in place", {"someone turns clockwise in place"}),
     ("a person does a half turn", {"a person does a 180 degree turn", "a person does a 180 degrees turn"}),
     ("a human turns a hundred and eighty degrees", {"a human turns 180 degrees", "a human turns 180 degree"}),
+    ("a person makes a ninety degree turn to the right",
+     {"a person makes a 90 degree turn clockwise", "a person makes a 90 degrees turn clockwise"}),
     ("a person turns around", {"a person turns 180 degrees", "a person makes a 180 degree turn",
                                "a person does a 180 degree turn"}),
     # body sides and head turns are not whole-body turns: left alone

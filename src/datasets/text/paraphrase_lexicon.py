@@ -469,6 +469,7 @@ ROTATION_WORDS: Dict[str, Tuple[str, ...]] = {"left": ("counterclockwise", "coun
 TURN_AMOUNTS: Dict[str, Tuple[str, ...]] = {
     "a hundred and eighty degrees": ("180 degrees", "180 degree"),
     "ninety degrees": ("90 degrees", "90 degree"),
+    "a ninety degree turn": ("a 90 degree turn", "a 90 degrees turn"),
     "a half turn": ("a 180 degree turn", "a 180 degrees turn"),
     "a quarter turn": ("a 90 degree turn", "a 90 degrees turn"),
     "turns around": ("turns 180 degrees", "makes a 180 degree turn", "does a 180 degree turn"),
