@@ -151,3 +151,16 @@ OMP_NUM_THREADS=2 python -m src.train.train --dataset builtin --datapath data/sy
   --num_workers 0 --device cpu
 # (its prior: the prior command above on exps/smog_phase_w7/checkpoint_0003.pth.tar exported, with the v4 datapath,
 # --seed 20, folder exps/smog_phase_w7_prior_v)
+# Quarter turns in degrees (same session; README "Half turns with a side", last table; not kept). The data with the
+# generator of 0f0a9c9: the data commands above with data/synthetic10k_v5. The text side of the shipped stage 4 alone
+# (8 min), then its prior: the prior command above on its export with the v5 datapath and --seed 21, folder
+# exps/smog_phase_w8_prior_v.
+OMP_NUM_THREADS=2 python -m src.train.train --dataset builtin --datapath data/synthetic10k_v5_db/babel_20fps_db.pt \
+  --folder exps/smog_phase_w8 --expname smog_phase_w8 --seed 15 \
+  --init_from exps/smog_phase_w4/checkpoint_0003.pth.tar --freeze motion \
+  --num_frames -2 --min_len 40 --max_len 80 --mirror_prob 0.5 --action_start_prob 0.8 --caption_augment 0.7 \
+  --emphasize_actions turn_around=6,walk_circle=2,turn_left=3,turn_right=3,walk_curve_left=2,walk_curve_right=2,side_step_left=2,side_step_right=2,clap=4,wave_left_hand=2,wave_right_hand=2 \
+  --pose_rep hml --decoder modulated --decoder_skips --decoder_fourier 20 --no-crossmodal_trains_decoder \
+  --modelname motionclip_transformer_rc_rcxyz --vertstrans --jointstype smpl --lambda_tie 1 --lambda_fc 0.1 \
+  --dropout 0.0 --text_dropout 0.1 --batch_size 32 --lr 2e-4 --warmup_steps 100 --num_epochs 3 --snapshot 1 \
+  --num_workers 0 --device cpu
