@@ -7,7 +7,7 @@ were trained on the built-in procedural data of one recipe (``RECIPE``: 10,000 s
 made at 30 fps and parsed at 20 fps, as the data commands of exps/smog_builtin/command.sh). The
 generator gained three actions at commit 2062b21: the shipped model's last stages saw that 42-action
 data, which this module makes at later commits (the same motions; since a0c61d0 some turn-around and
-circle captions also name their side); exps/smog_hml and the evaluator saw the 39-action
+circle captions also name their side, since 0f0a9c9 some quarter turns their degrees); exps/smog_hml and the evaluator saw the 39-action
 data of before (made in a checkout of bd2ac19). Every
 sequence depends only on (seed, index), so one split can be made without the others and is the
 same as that split of the whole dataset. An evaluation needs only the test split: 1,000
