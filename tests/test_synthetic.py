@@ -165,8 +165,8 @@ def test_curve_walks_turn_a_quarter_circle_on_the_named_side():
 
 def _total_turn_deg(joints):
     """Unwrapped heading change over the clip (degrees, positive = left): a half turn may pass 180."""
-    yaw = geometry.heading_from_joints(torch.from_numpy(joints)).numpy()
-    return float(np.degrees(np.unwrap(yaw)[-1] - np.unwrap(yaw)[0]))
+    yaw = np.unwrap(geometry.heading_from_joints(torch.from_numpy(joints)).numpy())
+    return float(np.degrees(yaw[-1] - yaw[0]))
 
 
 def test_turn_around_and_circle_captions_name_the_side_the_clip_turns():

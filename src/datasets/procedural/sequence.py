@@ -95,7 +95,7 @@ def generate_sequence(action_ids: Sequence[str], rng: np.random.Generator, fps: 
     # turn-around or circle decides its side as it is made, so name it now.
     sides = [clip.params.get("turn") for clip in clips]
     captions = [captions_mod.fill_sides(c, [side]) for c, side in zip(captions, sides)]
-    caption = captions[0] if len(action_ids) == 1 else captions_mod.fill_sides(caption, sides)
+    caption = captions_mod.fill_sides(caption, sides)  # unnumbered slots (one action) read sides[0]
     parts, labels, params = [], [], []
     offset = 0  # frame index where the current clip starts in the sequence
     for i, (a, clip) in enumerate(zip(action_ids, clips)):
